@@ -1,0 +1,1 @@
+"""Answerers: extractive (default) and scope decisions; the generative chain is optional."""

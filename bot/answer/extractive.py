@@ -1,0 +1,118 @@
+"""The default answerer: the booklet's own sentences, with numbered citations. Never invents.
+
+From the ranked passages it picks what answers the question: a glossary entry for "¿qué es…?"
+about a glossary term, the whole list when a passage holds one (the 5 forces, the 8 SSME areas,
+the 3 pillars), otherwise the sentences that share most content with the question, taken from
+at most three passages. Each sentence carries ``[n]`` naming the passage it comes from.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.retrieval import Retrieval
+from bot.schemas import Citation, Passage
+from bot.text import fold, split_sentences, stems
+
+__all__ = ["compose_extractive"]
+
+_LIST_ITEM = re.compile(r"^(\d+\.\s|• )")
+_LIST_QUESTION = re.compile(r"\b(cuales|cuantas|cuantos|que (son|tipos|pasos|fases|areas|pilares|fuerzas|objetivos)|lista|enumera|pasos|fases|pilares|areas|fuerzas|objetivos|entidades|elementos|actividades)\b")
+_DEFINITION = re.compile(r"\b(que es|que son|que significa|defin|concepto|significado)")
+MAX_WORDS = 150
+
+
+def _list_block(text: str) -> tuple[str, list[str]] | None:
+    """(lead-in, items) when the passage has a lead-in ending in ':' followed by ≥ 3 lines."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line.rstrip().endswith(":"):
+            items = [item for item in lines[i + 1 :] if item.strip()]
+            numbered = [item for item in items if _LIST_ITEM.match(item)]
+            chosen = numbered if len(numbered) >= 3 else items
+            if len(chosen) >= 3:
+                lead = split_sentences(line)[-1]
+                return lead, chosen[:10]
+    return None
+
+
+def _item(line: str) -> str:
+    """A list line as the answer shows it: numbered items keep their number, others get '- '."""
+    line = line.removeprefix("• ").strip()
+    return line if re.match(r"\d+\.\s", line) else f"- {line}"
+
+
+def _overlap(sentence: str, query_stems: set[str]) -> float:
+    sentence_stems = set(stems(sentence))
+    if not sentence_stems or not query_stems:
+        return 0.0
+    return len(sentence_stems & query_stems) / len(query_stems)
+
+
+def _pick_sentences(passages: list[Passage], query: str) -> list[tuple[int, str]]:
+    """(passage index, sentence) pairs in reading order, best first within the word budget."""
+    query_stems = set(stems(query))
+    candidates: list[tuple[float, int, int, str]] = []
+    for p_index, passage in enumerate(passages[:3]):
+        for s_index, sentence in enumerate(split_sentences(passage.text)):
+            if len(sentence.split()) < 4:
+                continue
+            rank_bonus = (0.6, 0.25, 0.1)[p_index]
+            position_bonus = 0.05 if s_index == 0 else 0.0
+            score = _overlap(sentence, query_stems) + rank_bonus + position_bonus
+            candidates.append((score, p_index, s_index, sentence))
+    candidates.sort(key=lambda c: -c[0])
+    chosen: list[tuple[int, int, str]] = []
+    budget = MAX_WORDS
+    for score, p_index, s_index, sentence in candidates:
+        size = len(sentence.split())
+        if chosen and (size > budget or score < 0.5 * candidates[0][0]):
+            continue
+        chosen.append((p_index, s_index, sentence))
+        budget -= size
+        if budget <= 0 or len(chosen) == 3:
+            break
+    chosen.sort()
+    return [(p, s) for p, _, s in chosen]
+
+
+def compose_extractive(question: str, retrieval: Retrieval) -> tuple[str, list[Citation]]:
+    """Answer text with [n] markers and the citations it uses, numbered from 1."""
+    passages = retrieval.passages
+    if not passages:
+        return "", []
+    folded = fold(retrieval.query.expanded)
+    top = passages[0]
+    used: list[Passage] = []
+
+    def cite(passage: Passage) -> int:
+        if passage not in used:
+            used.append(passage)
+        return used.index(passage) + 1
+
+    lines: list[str] = []
+    if top.kind == "glossary" and _DEFINITION.search(folded):
+        sentences = split_sentences(top.text)
+        body = " ".join(sentences[:2])
+        block = _list_block(top.text)
+        lines.append(f"{body} [{cite(top)}]")
+        if block and block[0] not in body:
+            lines.append(block[0])
+        if block:
+            lines.extend(_item(item) for item in block[1])
+    else:
+        listing = next(
+            ((p, b) for p in passages[:2] if (b := _list_block(p.text)) is not None),
+            None,
+        ) if _LIST_QUESTION.search(folded) else None
+        if listing is not None:
+            passage, (lead, items) = listing
+            lines.append(f"{lead} [{cite(passage)}]")
+            lines.extend(_item(item) for item in items)
+        else:
+            for p_index, sentence in _pick_sentences(passages, retrieval.query.expanded):
+                lines.append(f"{sentence.lstrip('• ')} [{cite(passages[p_index])}]")
+    citations = [
+        Citation(n=i, section=p.section, text=p.text, score=p.score, id=p.id) for i, p in enumerate(used, start=1)
+    ]
+    return "\n".join(lines), citations

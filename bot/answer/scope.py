@@ -1,0 +1,68 @@
+"""Decide whether a question is about the booklet, and say no politely when it is not.
+
+A calibrated score (top dense cosine plus a weight times the share of known words, both fitted
+on the tune split of the eval set and stored with the index) decides most cases; rules catch
+what a score misses: nothing left after cleaning, instructions aimed at the bot, another
+language, keyboard mashing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.retrieval import Lexicon, Retrieval
+from bot.text import STOPWORDS, fold, words
+
+__all__ = ["ScopeDecision", "ScopeJudge", "Reason", "DEFAULT_CALIBRATION", "scope_score"]
+
+Reason = Literal["ok", "empty", "injection", "language", "nonsense", "low_score"]
+DEFAULT_CALIBRATION = {"weight": 0.05, "threshold": 0.80}
+_MASH = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}|^[^aeiou]{4,}$")
+
+
+@dataclass(frozen=True)
+class ScopeDecision:
+    in_scope: bool
+    reason: Reason
+    score: float
+
+
+def scope_score(retrieval: Retrieval, weight: float) -> float:
+    return retrieval.dense_top + weight * retrieval.known_fraction
+
+
+class ScopeJudge:
+    def __init__(self, lexicon: Lexicon, calibration: dict | None = None) -> None:
+        calibration = {**DEFAULT_CALIBRATION, **(calibration or {})}
+        self.weight = float(calibration["weight"])
+        self.threshold = float(calibration["threshold"])
+        self._injection = [re.compile(p) for p in lexicon.injection_patterns]
+        self._foreign = lexicon.foreign_words
+
+    def rule(self, question: str) -> Reason:
+        """The rule-based verdict on the text alone ("ok" when no rule fires)."""
+        tokens = words(question)
+        if not any(len(t) > 1 or t.isdigit() for t in tokens):
+            return "empty"
+        folded = " ".join(fold(question).split())
+        if any(p.search(folded) for p in self._injection):
+            return "injection"
+        foreign = sum(t in self._foreign for t in tokens)
+        spanish = sum(t in STOPWORDS for t in tokens)
+        if foreign >= 2 and foreign > spanish:
+            return "language"
+        mashed = sum(bool(_MASH.search(t)) for t in tokens if not t.isdigit())
+        if mashed and mashed * 2 >= len(tokens):
+            return "nonsense"
+        return "ok"
+
+    def decide(self, question: str, retrieval: Retrieval) -> ScopeDecision:
+        score = scope_score(retrieval, self.weight)
+        reason = self.rule(question)
+        if reason != "ok":
+            return ScopeDecision(False, reason, score)
+        if score < self.threshold:
+            return ScopeDecision(False, "low_score", score)
+        return ScopeDecision(True, "ok", score)

@@ -1,0 +1,102 @@
+"""The FastAPI application factory: ``create_app(settings, advisor=None)``.
+
+Why this exists: the CLI (``asesor serve``), uvicorn workers and the tests all build the same app
+from a ``Settings``. Nothing heavy happens at import: the Advisor (index, embedder, store) is
+built once in the lifespan, in a worker thread, unless a ready one is passed in (tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from bot.settings import Settings
+
+from .errors import install_error_handlers
+from .metrics import ApiMetrics, MetricsMiddleware
+from .middleware import (
+    MAX_BODY_BYTES,
+    BodyLimitMiddleware,
+    CatchAllMiddleware,
+    SecurityHeadersMiddleware,
+    SpanishCORSMiddleware,
+)
+from .ratelimit import RateLimiter, SlidingWindowLimiter
+from .routes_ask import build_ask_router
+from .routes_diagnosis import build_diagnosis_router
+from .routes_misc import build_api_misc_router, build_site_router
+
+if TYPE_CHECKING:
+    from bot.advisor import Advisor
+
+__all__ = ["create_app", "app_from_env"]
+
+_DESCRIPTION = """API del asesor de la **Red Cluster Colombia**: responde preguntas sobre la cartilla
+«ABC de las iniciativas cluster en Colombia» con citas a sus secciones y guía el autodiagnóstico de
+13 buenas prácticas.
+
+Todos los errores tienen la forma `{"error": {"code": "…", "message": "…"}}`, con el mensaje en español.
+Cada cliente (IP) puede hacer un número limitado de solicitudes por minuto a `/api/*` (429 con `Retry-After`)."""
+
+_TAGS = [
+    {"name": "Preguntas", "description": "Preguntas y respuestas sobre la cartilla, con citas."},
+    {"name": "Autodiagnóstico", "description": "Las 13 buenas prácticas, paso a paso, y el informe."},
+    {"name": "Apoyo", "description": "Pasajes citados, valoraciones y preguntas sugeridas."},
+    {"name": "Operación", "description": "Salud y métricas del servicio."},
+    {"name": "Sitio", "description": "El widget incrustable y la página de demostración."},
+]
+
+
+def create_app(settings: Settings, advisor: "Advisor | None" = None,
+               rate_limiter: RateLimiter | None = None) -> FastAPI:
+    """Build the HTTP app; the Advisor is created in the lifespan unless ``advisor`` is given."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.advisor is None:
+            from bot.advisor import Advisor  # heavy: imported only when the app starts
+
+            app.state.advisor = await run_in_threadpool(Advisor.from_settings, settings)
+        yield
+
+    app = FastAPI(
+        title="Asesor de la Red Cluster Colombia",
+        version="1.0.0",
+        description=_DESCRIPTION,
+        openapi_tags=_TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.advisor = advisor
+    app.state.metrics = ApiMetrics()
+    app.state.rate_limiter = rate_limiter or SlidingWindowLimiter(settings.rate_limit_per_minute)
+
+    install_error_handlers(app)
+    app.include_router(build_ask_router(settings))
+    app.include_router(build_diagnosis_router())
+    app.include_router(build_api_misc_router())
+    app.include_router(build_site_router())
+
+    # add_middleware prepends: the last one added runs first (outermost).
+    app.add_middleware(BodyLimitMiddleware, limit=MAX_BODY_BYTES)
+    app.add_middleware(CatchAllMiddleware)
+    app.add_middleware(
+        SpanishCORSMiddleware,
+        allow_origins=list(settings.allowed_origins),
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type", "X-Request-ID"],
+        expose_headers=["Retry-After", "X-Request-ID"],
+        max_age=600,
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Uvicorn factory for several workers (``bot.api.app:app_from_env``): settings from ``ASESOR_*``."""
+    return create_app(Settings())

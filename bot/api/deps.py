@@ -1,0 +1,57 @@
+"""FastAPI dependencies: the Advisor, the metrics and the per-client rate limit.
+
+Why this exists: routes receive what they need as parameters (``advisor: AdvisorDep``) instead of
+reaching into globals, so tests can hand ``create_app`` a ready Advisor and every route gets the
+same instance that the lifespan built once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Request
+
+from bot.errors import Unavailable
+
+from .errors import ApiError
+from .metrics import ApiMetrics
+from .ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from bot.advisor import Advisor
+
+__all__ = ["AdvisorDep", "MetricsDep", "client_key", "enforce_rate_limit", "get_advisor", "get_metrics"]
+
+
+def get_advisor(request: Request) -> "Advisor":
+    advisor = getattr(request.app.state, "advisor", None)
+    if advisor is None:
+        raise Unavailable("El asesor todavía se está iniciando. Intente de nuevo en unos segundos.",
+                          code="asesor_iniciando")
+    return advisor
+
+
+def get_metrics(request: Request) -> ApiMetrics:
+    return request.app.state.metrics
+
+
+def client_key(request: Request) -> str:
+    """The client's IP (uvicorn resolves X-Forwarded-For only from trusted proxies)."""
+    return request.client.host if request.client else "desconocido"
+
+
+def enforce_rate_limit(request: Request) -> None:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    decision = limiter.hit(client_key(request))
+    if not decision.allowed:
+        request.app.state.metrics.rate_limited.inc()
+        raise ApiError(
+            429, "demasiadas_solicitudes",
+            f"Ha hecho muchas consultas en poco tiempo (el máximo es {limiter.limit} por minuto). "
+            f"Espere {decision.retry_after} segundos e intente de nuevo.",
+            {"Retry-After": str(decision.retry_after)},
+        )
+
+
+AdvisorDep = Annotated["Advisor", Depends(get_advisor)]
+MetricsDep = Annotated[ApiMetrics, Depends(get_metrics)]

@@ -1,0 +1,106 @@
+"""Question answering over HTTP: ``POST /api/ask`` (JSON) and ``POST /api/ask/stream`` (SSE).
+
+Why this exists: the widget shows answers as they arrive and integrators want one JSON object;
+both routes share one path through the Advisor (run in a worker thread: it is CPU-bound and
+synchronous) so their answers are identical. Validation and advisor errors happen *before* the
+stream opens, so they always come back as the JSON error shape, never inside the stream.
+"""
+
+import asyncio
+import json
+import re
+import secrets
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from bot.schemas import Answer
+from bot.settings import Settings
+
+from .deps import AdvisorDep, MetricsDep, enforce_rate_limit
+from .errors import error_responses
+from .models import ask_request_model
+
+__all__ = ["build_ask_router", "sse_event", "word_chunks"]
+
+_ERRORS = error_responses(400, 413, 422, 429, 500, 503)
+_ANSWER_EXAMPLE = {
+    "question": "¿Qué es una iniciativa cluster?",
+    "answer": "Una Iniciativa Cluster es un mecanismo de articulación institucional… [1]",
+    "in_scope": True,
+    "citations": [{"n": 1, "section": "1. Introducción › ¿Qué es una Iniciativa Cluster?", "text": "…",
+                   "score": 0.97, "id": "1c3d2782b1ba9567"}],
+    "passages": [{"id": "1c3d2782b1ba9567", "section": "1. Introducción › ¿Qué es una Iniciativa Cluster?",
+                  "text": "…", "score": 0.97, "kind": "text"}],
+    "suggestions": ["¿Cuáles son los objetivos de una iniciativa cluster?"],
+    "answerer": "extractive",
+    "conversation_id": "k3J9aQ2xYt0LwE5rVbN1cA",
+}
+_STREAM_DOC = """Misma entrada que `/api/ask`. Responde con *server-sent events*:
+
+* `event: token` — `data: {"text": "…"}`: el texto de la respuesta, palabra por palabra
+  (unir todos los `text` da exactamente `answer`);
+* `event: answer` — `data`: el objeto respuesta completo (igual que `/api/ask`);
+* `event: done` — `data: {}`: fin del flujo.
+
+Los errores de entrada se devuelven antes de abrir el flujo, como JSON con el formato de error."""
+
+_WORDS = re.compile(r"\s*\S+\s*|\s+")
+
+
+def word_chunks(text: str) -> list[str]:
+    """Split ``text`` into word-sized pieces whose concatenation is exactly ``text``."""
+    return _WORDS.findall(text)
+
+
+def sse_event(event: str, data: object) -> bytes:
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return f"event: {event}\ndata: {payload}\n\n".encode()
+
+
+def build_ask_router(settings: Settings) -> APIRouter:
+    AskRequest = ask_request_model(settings.max_question_chars)
+    router = APIRouter(prefix="/api", tags=["Preguntas"], dependencies=[Depends(enforce_rate_limit)])
+
+    async def answer(body: BaseModel, advisor: AdvisorDep, metrics: MetricsDep) -> Answer:
+        conversation_id = getattr(body, "conversation_id", None) or secrets.token_urlsafe(16)
+        result = await run_in_threadpool(advisor.ask, getattr(body, "question"), conversation_id=conversation_id)
+        result.conversation_id = conversation_id
+        metrics.record_answer(result.answerer)
+        return result
+
+    @router.post(
+        "/ask", response_model=Answer, summary="Hacer una pregunta sobre la cartilla",
+        description="Responde con fragmentos de la cartilla y citas numeradas `[n]` que nombran la sección. "
+        "Si no se envía `conversation_id`, se crea uno: envíelo en las siguientes preguntas para que el asesor "
+        "entienda las preguntas de seguimiento («¿y cuáles son sus fases?»).",
+        responses={200: {"content": {"application/json": {"example": _ANSWER_EXAMPLE}}}, **_ERRORS},
+    )
+    async def ask(body: AskRequest, advisor: AdvisorDep, metrics: MetricsDep) -> Answer:  # type: ignore[valid-type]
+        return await answer(body, advisor, metrics)
+
+    @router.post(
+        "/ask/stream", summary="Hacer una pregunta y recibir la respuesta en streaming (SSE)",
+        description=_STREAM_DOC, response_class=StreamingResponse,
+        responses={200: {"description": "Flujo de eventos SSE.", "content": {"text/event-stream": {
+            "schema": {"type": "string"},
+            "example": 'event: token\ndata: {"text":"Una "}\n\nevent: answer\ndata: {…}\n\nevent: done\ndata: {}\n\n',
+        }}}, **_ERRORS},
+    )
+    async def ask_stream(body: AskRequest, advisor: AdvisorDep, metrics: MetricsDep) -> StreamingResponse:  # type: ignore[valid-type]
+        result = await answer(body, advisor, metrics)
+
+        async def events() -> AsyncIterator[bytes]:
+            for piece in word_chunks(result.answer):
+                yield sse_event("token", {"text": piece})
+                await asyncio.sleep(0)
+            yield sse_event("answer", result.model_dump(mode="json"))
+            yield sse_event("done", {})
+
+        return StreamingResponse(events(), media_type="text/event-stream; charset=utf-8",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    return router

@@ -1,0 +1,50 @@
+"""Run the HTTP API with uvicorn: ``serve(settings, host=…, port=…, workers=…)``.
+
+Why this exists: ``asesor serve`` and deployments start the service the same way. With one worker
+the app is built in-process from the given ``Settings``; with several, uvicorn needs an import
+string, so the settings are exported as ``ASESOR_*`` variables that every worker process reads
+through ``bot.api.app:app_from_env``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from bot.settings import Settings
+
+__all__ = ["serve", "settings_environment"]
+
+FACTORY = "bot.api.app:app_from_env"
+
+
+def settings_environment(settings: Settings) -> dict[str, str | None]:
+    """``ASESOR_*`` variables that rebuild ``settings`` in another process (``None``: unset it).
+
+    Secrets are included: they only travel in this process's environment to its own workers.
+    """
+    env: dict[str, str | None] = {}
+    for name, value in settings.model_dump(mode="json").items():
+        text = None if value is None else value if isinstance(value, str) else json.dumps(value)
+        env[f"ASESOR_{name.upper()}"] = text
+    return env
+
+
+def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          log_level: str = "info") -> None:
+    """Serve until interrupted (blocking)."""
+    import uvicorn
+
+    common = {"host": host, "port": port, "log_level": log_level, "proxy_headers": True,
+              "server_header": False, "timeout_graceful_shutdown": 10}
+    if workers <= 1:
+        from .app import create_app
+
+        uvicorn.run(create_app(settings), **common)
+        return
+    for key, value in settings_environment(settings).items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    uvicorn.run(FACTORY, factory=True, workers=workers, **common)

@@ -1,0 +1,108 @@
+"""Fit the retrieval mix weight and the out-of-scope threshold on the eval set's tune split.
+
+Run by ``asesor index`` right after a build and stored as ``calibration.json`` beside the
+index it was fitted for: e5 cosines live in .77–.93 and MiniLM's elsewhere, so a threshold is a
+property of an index, never a constant in code. The test split is never looked at here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.answer.scope import ScopeJudge, scope_score
+from bot.evaluation.dataset import EvalItem, first_relevant_rank, load_eval_set, retrieval_metrics
+from bot.index.build import current_build, write_atomic
+from bot.index.embedders import VectorEmbedder
+from bot.index.load import LoadedIndex, load_index
+from bot.retrieval import HybridRetriever, Lexicon, QueryNormalizer, Retrieval
+from bot.settings import Settings
+
+__all__ = ["calibrate_index", "make_retriever", "fit_threshold", "MemoEmbedder", "MAX_IN_SCOPE_REFUSED"]
+
+ALPHAS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+WEIGHTS = (0.0, 0.02, 0.05, 0.1, 0.2)
+MAX_IN_SCOPE_REFUSED = 0.02  # on tune, leaving margin for the ≤ 3 % target on test
+
+
+class MemoEmbedder(VectorEmbedder):
+    """Remembers query vectors, so sweeping a parameter embeds each question once."""
+
+    def __init__(self, inner: VectorEmbedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._memo: dict[str, np.ndarray] = {}
+
+    def _query(self, text: str) -> np.ndarray:
+        if text not in self._memo:
+            self._memo[text] = self.inner.query_vector(text)
+        return self._memo[text]
+
+    def _documents(self, texts: list[str]) -> np.ndarray:
+        return self.inner.document_vectors(texts)
+
+
+def make_retriever(settings: Settings, index: LoadedIndex, embedder: VectorEmbedder, **options) -> HybridRetriever:
+    lexicon = Lexicon.load(settings.corpus_dir / "lexicon.yaml")
+    return HybridRetriever(
+        chunks=index.chunks,
+        dense=index.dense,
+        bm25=index.bm25,
+        embedder=embedder,
+        normalizer=QueryNormalizer(index.chunks, lexicon),
+        **options,
+    )
+
+
+@dataclass
+class _Scored:
+    item: EvalItem
+    retrieval: Retrieval
+    rule_ok: bool
+
+
+def fit_threshold(scored: list[_Scored], weight: float) -> tuple[float, float, float]:
+    """(threshold, oos recall, in-scope refused) maximising OOS recall under the refusal cap."""
+    inside = np.array([scope_score(s.retrieval, weight) for s in scored if s.item.in_scope and s.rule_ok])
+    outside = [(scope_score(s.retrieval, weight), s.rule_ok) for s in scored if not s.item.in_scope]
+    n_inside = sum(s.item.in_scope for s in scored)
+    best = (0.0, 0.0, 1.0)
+    for threshold in np.unique(np.concatenate([inside, [o for o, _ in outside]])):
+        refused = (inside < threshold).sum() + (n_inside - len(inside))
+        if refused / max(n_inside, 1) > MAX_IN_SCOPE_REFUSED:
+            continue
+        caught = sum((not ok) or value < threshold for value, ok in outside) / max(len(outside), 1)
+        if caught > best[1] or (caught == best[1] and threshold < best[0]):
+            best = (float(threshold), caught, refused / max(n_inside, 1))
+    return best
+
+
+def calibrate_index(settings: Settings, embedder: VectorEmbedder) -> dict:
+    """Choose alpha (best tune MRR) and the scope weight/threshold; write calibration.json."""
+    index = load_index(settings)
+    embedder = MemoEmbedder(embedder)
+    items = load_eval_set(settings.corpus_dir / "eval" / "questions.yaml", split="tune")
+    judge = ScopeJudge(Lexicon.load(settings.corpus_dir / "lexicon.yaml"))
+    best_alpha, best_mrr = ALPHAS[0], -1.0
+    results: list[_Scored] = []
+    for alpha in ALPHAS:
+        retriever = make_retriever(settings, index, embedder, alpha=alpha)
+        scored = [_Scored(i, retriever.search(i.query), judge.rule(i.q) == "ok") for i in items]
+        mrr = retrieval_metrics([first_relevant_rank(s.item, s.retrieval.passages) for s in scored if s.item.in_scope])["MRR"]
+        if mrr > best_mrr + 1e-9:
+            best_alpha, best_mrr, results = alpha, mrr, scored
+    fits = [(w, *fit_threshold(results, w)) for w in WEIGHTS]
+    weight, threshold, oos_recall, refused = max(fits, key=lambda f: (f[2], -f[3]))
+    calibration = {
+        "alpha": best_alpha,
+        "weight": weight,
+        "threshold": round(threshold, 5),
+        "tune": {"MRR": round(best_mrr, 4), "oos_recall": round(oos_recall, 4), "in_scope_refused": round(refused, 4)},
+        "embedder": index.manifest["embedder"],
+    }
+    build = current_build(settings)
+    assert build is not None
+    write_atomic(build / "calibration.json", json.dumps(calibration, indent=2).encode())
+    return calibration

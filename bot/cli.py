@@ -1,0 +1,214 @@
+"""``asesor``: the command line, a thin layer over ``Advisor`` and the index builder.
+
+Every command builds what it needs from ``Settings`` (the environment); user-facing output is
+Spanish, errors are one Spanish line and exit code 1 or 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from bot.errors import AdvisorError
+from bot.settings import Settings
+
+__all__ = ["app"]
+
+app = typer.Typer(help="El asesor de la Red Cluster Colombia.", no_args_is_help=True, add_completion=False)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def _safe(text: str) -> str:
+    """Text fit for a terminal: no escape sequences or control characters from any source."""
+    return _CONTROL.sub("", text)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(_safe(message), err=True)
+    raise typer.Exit(code)
+
+
+def _advisor(settings: Settings, *, build_if_missing: bool = True):
+    from bot.advisor import Advisor
+    from bot.index import index_status
+
+    status, _ = index_status(settings)
+    if status != "fresh" and build_if_missing:
+        typer.echo("Construyendo el índice (solo la primera vez)…", err=True)
+        _build(settings)
+    return Advisor.from_settings(settings)
+
+
+def _build(settings: Settings) -> dict:
+    from bot.calibrate import calibrate_index
+    from bot.index import build_index, make_embedder
+
+    embedder = make_embedder(settings)
+    manifest = build_index(settings, embedder)
+    manifest["calibration"] = calibrate_index(settings, embedder)
+    return manifest
+
+
+@app.command()
+def index(
+    force: Annotated[bool, typer.Option("--force", help="Reconstruir aunque esté al día.")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Solo informar si está al día.")] = False,
+) -> None:
+    """Construye (o verifica) el índice de la cartilla."""
+    from bot.index import index_status
+
+    settings = Settings()
+    status, message = index_status(settings)
+    if check:
+        typer.echo(message)
+        raise typer.Exit(0 if status == "fresh" else 1)
+    if status == "fresh" and not force:
+        typer.echo(f"{message} (use --force para reconstruirlo)")
+        return
+    manifest = _build(settings)
+    calibration = manifest["calibration"]
+    typer.echo(
+        f"Índice {manifest['version']} listo: {manifest['chunks']} fragmentos, {manifest['embedded']} embebidos de nuevo, "
+        f"{manifest['build_seconds']} s; α={calibration['alpha']}, umbral de alcance {calibration['threshold']}."
+    )
+
+
+def _print_answer(answer) -> None:
+    typer.echo(_safe(answer.answer))
+    if answer.citations:
+        typer.echo("\nFuentes:")
+        for citation in answer.citations:
+            typer.echo(_safe(f"  [{citation.n}] {citation.section}"))
+    if answer.suggestions and not answer.in_scope:
+        typer.echo("\nPuede preguntarme, por ejemplo:")
+        for suggestion in answer.suggestions:
+            typer.echo(_safe(f"  • {suggestion}"))
+
+
+@app.command()
+def ask(
+    question: Annotated[Optional[str], typer.Argument(help="La pregunta; sin ella lee una por línea de stdin.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Imprimir el objeto de respuesta en JSON.")] = False,
+) -> None:
+    """Responde una pregunta sobre la cartilla (o una por línea desde stdin, en JSON)."""
+    try:
+        advisor = _advisor(Settings())
+        if question is None:
+            for line in sys.stdin:
+                if not line.strip():
+                    continue
+                try:
+                    payload = advisor.ask(line.rstrip("\n")).model_dump(exclude={"answerer", "conversation_id"})
+                except AdvisorError as error:
+                    payload = {"question": line.rstrip("\n"), "error": {"code": error.code, "message": error.message}}
+                typer.echo(json.dumps(payload, ensure_ascii=False))
+            return
+        answer = advisor.ask(question)
+    except AdvisorError as error:
+        _fail(error.message)
+        return
+    if as_json:
+        typer.echo(json.dumps(answer.model_dump(exclude={"answerer", "conversation_id"}), ensure_ascii=False, indent=2))
+    else:
+        _print_answer(answer)
+
+
+@app.command()
+def chat() -> None:
+    """Conversación interactiva: una pregunta por línea; «salir» para terminar."""
+    import secrets
+
+    try:
+        advisor = _advisor(Settings())
+    except AdvisorError as error:
+        _fail(error.message)
+        return
+    conversation = secrets.token_urlsafe(12)
+    typer.echo("Hola, soy el asesor de la Red Cluster Colombia. Pregúnteme sobre la cartilla («salir» para terminar).")
+    for suggestion in advisor.starters():
+        typer.echo(f"  • {suggestion}")
+    while True:
+        try:
+            line = input("\n> ")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if line.strip().lower() in {"salir", "exit", "quit"}:
+            break
+        try:
+            _print_answer(advisor.ask(line, conversation_id=conversation))
+        except AdvisorError as error:
+            typer.echo(_safe(error.message))
+    typer.echo("¡Hasta pronto!")
+
+
+@app.command()
+def diagnose(
+    resume: Annotated[Optional[str], typer.Option("--id", help="Continuar un autodiagnóstico guardado.")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Carpeta para el informe.")] = Path("reports"),
+) -> None:
+    """Autodiagnóstico interactivo de las 13 buenas prácticas; escribe el informe al terminar."""
+    from bot.cli_diagnose import run_diagnosis
+
+    try:
+        run_diagnosis(_advisor(Settings()), resume=resume, out=out)
+    except AdvisorError as error:
+        _fail(error.message)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interfaz de red.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Puerto.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Procesos de trabajo.")] = 1,
+) -> None:
+    """Inicia el servidor web (API, widget y página de demostración)."""
+    from bot.api.server import serve as run_server
+
+    settings = Settings()
+    _advisor(settings)  # builds the index on first use, and fails here with a clear message
+    typer.echo(f"Asesor disponible en http://{host}:{port}/  (Ctrl+C para detener)")
+    run_server(settings, host=host, port=port, workers=workers)
+
+
+@app.command()
+def telegram() -> None:
+    """Inicia el bot de Telegram (long polling, o webhook si ASESOR_TELEGRAM_WEBHOOK_URL está definido)."""
+    from bot.telegram import start
+
+    settings = Settings()
+    if not settings.telegram_token:
+        _fail("Falta ASESOR_TELEGRAM_TOKEN: cree un bot con @BotFather y defina la variable.", 2)
+    try:
+        start(settings, _advisor(settings))
+    except AdvisorError as error:
+        _fail(error.message)
+
+
+@app.command("eval")
+def evaluate(
+    split: Annotated[str, typer.Option(help="Partición: test, tune o all.")] = "test",
+    compare: Annotated[bool, typer.Option(help="Comparar embedders y configuraciones.")] = True,
+) -> None:
+    """Mide la recuperación sobre el conjunto de evaluación (Recall@k, MRR, fuera de alcance)."""
+    from bot.evaluation.run import main
+
+    main(split=split, compare=compare)
+
+
+@app.command()
+def bench(
+    embedder: Annotated[Optional[str], typer.Option(help="e5 o sentence-transformers.")] = None,
+) -> None:
+    """Mide latencia de respuesta (p50/p99), tiempo de construcción del índice y memoria."""
+    from bot.evaluation.bench import main
+
+    main(embedder=embedder)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,1 @@
+"""Evaluation: the question set, retrieval metrics, the LangChain baseline and the report."""

@@ -1,0 +1,78 @@
+"""``make bench``: index build time, ask latency p50/p99 and peak memory, per embedder.
+
+Runs in-process on the real components (a scratch index, a scratch database), after a warm-up,
+over the eval set's questions. Numbers to quote, not assertions: tests assert behaviour.
+"""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from bot.advisor import Advisor
+from bot.calibrate import calibrate_index
+from bot.evaluation.dataset import load_eval_set
+from bot.index import build_index, make_embedder
+from bot.settings import Settings
+
+__all__ = ["bench", "main"]
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def bench(settings: Settings, *, passes: int = 3) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as workdir:
+        local = Settings(**{**settings.model_dump(), "index_dir": f"{workdir}/index",
+                            "database_url": f"sqlite:///{workdir}/bench.sqlite3"})
+        started = time.perf_counter()
+        embedder = make_embedder(local)
+        load_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        build_index(local, embedder)
+        build_seconds = time.perf_counter() - started
+        calibrate_index(local, embedder)
+        advisor = Advisor.from_settings(local, embedder=embedder)
+        questions = [i.q for i in load_eval_set(local.corpus_dir / "eval" / "questions.yaml")]
+        for question in questions[:20]:
+            advisor.ask(question)  # warm-up
+        latencies: list[float] = []
+        for _ in range(passes):
+            for question in questions:
+                started = time.perf_counter()
+                advisor.ask(question)
+                latencies.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(advisor.ask, questions * 2))
+        threaded = len(questions) * 2 / (time.perf_counter() - started)
+    return {
+        "model_load_s": load_seconds,
+        "build_s": build_seconds,
+        "ask_p50_ms": statistics.median(latencies) * 1000,
+        "ask_p99_ms": _percentile(latencies, 0.99) * 1000,
+        "answers_per_s_1_thread": len(latencies) / sum(latencies),
+        "answers_per_s_4_threads": threaded,
+        "questions": len(latencies),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main(embedder: str | None = None) -> None:
+    settings = Settings()
+    if embedder:
+        settings = Settings(**{**settings.model_dump(), "embedder": embedder})
+    figures = bench(settings)
+    print(f"Embedder: {settings.embedder_id}")
+    print(f"  carga del modelo:           {figures['model_load_s']:.2f} s")
+    print(f"  construcción del índice:    {figures['build_s']:.2f} s (sin caché de vectores)")
+    print(f"  ask p50 / p99:              {figures['ask_p50_ms']:.1f} ms / {figures['ask_p99_ms']:.1f} ms "
+          f"({figures['questions']} preguntas distintas, tras calentamiento)")
+    print(f"  respuestas/s (1 hilo):      {figures['answers_per_s_1_thread']:.1f}")
+    print(f"  respuestas/s (4 hilos):     {figures['answers_per_s_4_threads']:.1f}")
+    print(f"  memoria pico (RSS):         {figures['peak_rss_mb']:.0f} MB")

@@ -1,0 +1,120 @@
+"""``make eval``: retrieval quality of every configuration on the eval set's test split.
+
+Prints Recall@1/3/5 and MRR overall and per booklet section, out-of-scope precision and
+recall for the configured advisor, and a comparison table: each embedder dense-only, BM25,
+each hybrid (score mixing and RRF) with and without query normalisation, and the stock
+LangChain recipe (fixed 1000-character chunks, plain Chroma similarity search, same model).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import defaultdict
+from dataclasses import replace
+
+from bot.answer.scope import ScopeJudge
+from bot.calibrate import MemoEmbedder, make_retriever
+from bot.evaluation.baseline import langchain_baseline_ranks
+from bot.evaluation.dataset import EvalItem, first_relevant_rank, load_eval_set, retrieval_metrics
+from bot.index import build_index, make_embedder
+from bot.index.load import load_index
+from bot.retrieval import Lexicon
+from bot.settings import Settings
+
+__all__ = ["evaluate", "main"]
+
+
+def _line(name: str, metrics: dict[str, float]) -> str:
+    return f"| {name:<46} | {metrics['R@1']:.3f} | {metrics['R@3']:.3f} | {metrics['R@5']:.3f} | {metrics['MRR']:.3f} |"
+
+
+def _header(first: str) -> list[str]:
+    return [f"| {first:<46} |  R@1  |  R@3  |  R@5  |  MRR  |", f"|{'-' * 48}|-------|-------|-------|-------|"]
+
+
+def _prepare(settings: Settings, embedder_name: str, workdir: str):
+    """A built and calibrated index for one embedder (in a scratch folder unless it is ours)."""
+    from bot.calibrate import calibrate_index
+
+    local = replace_settings(settings, embedder=embedder_name, index_dir=f"{workdir}/{embedder_name}")
+    embedder = MemoEmbedder(make_embedder(local))
+    build_index(local, embedder)
+    calibration = calibrate_index(local, embedder)
+    return local, embedder, load_index(local), calibration
+
+
+def replace_settings(settings: Settings, **changes) -> Settings:
+    return Settings(**{**settings.model_dump(), **changes})
+
+
+def evaluate(settings: Settings, *, split: str = "test", compare: bool = True) -> str:
+    items = load_eval_set(settings.corpus_dir / "eval" / "questions.yaml", split=split)
+    inside = [i for i in items if i.in_scope]
+    out: list[str] = [f"Conjunto de evaluación: {len(items)} preguntas ({split}), {len(inside)} dentro del alcance, "
+                      f"{len(items) - len(inside)} fuera.", ""]
+    rows: list[str] = []
+    with tempfile.TemporaryDirectory() as workdir:
+        names = ["e5", "sentence-transformers"] if compare else [settings.embedder]
+        for name in names:
+            local, embedder, index, calibration = _prepare(settings, name, workdir)
+            label = "e5" if name == "e5" else "MiniLM"
+            configs = [("dense", {"mode": "dense"}), ("BM25", {"mode": "bm25"}),
+                       ("RRF", {"mode": "rrf"}), ("mix", {"mode": "mix", "alpha": calibration["alpha"]})]
+            for config_name, options in configs:
+                for normalize in (False, True):
+                    if config_name == "BM25" and name != names[0]:
+                        continue
+                    retriever = make_retriever(local, index, embedder, normalize=normalize, **options)
+                    ranks = [first_relevant_rank(i, retriever.search(i.query).passages) for i in inside]
+                    who = "BM25" if config_name == "BM25" else f"{label} {config_name}"
+                    rows.append(_line(f"{who}{' + normalización' if normalize else ''}", retrieval_metrics(ranks)))
+            rows.append(_line(f"LangChain básico ({label}, 1000 caracteres)", retrieval_metrics(
+                langchain_baseline_ranks(local, embedder, inside, workdir=f"{workdir}/lc-{name}"))))
+            if name == settings.embedder:
+                out += _detail(local, embedder, index, calibration, items, label)
+    return "\n".join(out + ["Comparación (partición de prueba):", *_header("configuración"), *rows])
+
+
+def _detail(settings: Settings, embedder, index, calibration: dict, items: list[EvalItem], label: str) -> list[str]:
+    retriever = make_retriever(settings, index, embedder, alpha=calibration["alpha"])
+    judge = ScopeJudge(Lexicon.load(settings.corpus_dir / "lexicon.yaml"), calibration)
+    per_section: dict[str, list[int | None]] = defaultdict(list)
+    per_kind: dict[str, list[int | None]] = defaultdict(list)
+    refused_inside = caught = 0
+    misses: list[str] = []
+    for item in items:
+        retrieval = retriever.search(item.query)
+        decision = judge.decide(item.q, retrieval)
+        if not item.in_scope:
+            caught += not decision.in_scope
+            if decision.in_scope:
+                misses.append(f"  aceptada fuera de alcance: {item.id} «{item.q}» ({decision.score:.3f})")
+            continue
+        rank = first_relevant_rank(item, retrieval.passages)
+        per_section[item.section.split(" › ")[0]].append(rank)
+        per_kind[item.kind].append(rank)
+        if not decision.in_scope:
+            refused_inside += 1
+            misses.append(f"  rechazada dentro del alcance: {item.id} «{item.q}» ({decision.reason}, {decision.score:.3f})")
+        if rank is None or rank > 5:
+            misses.append(f"  fuera del top 5: {item.id} «{item.q}» → {retrieval.passages[0].section}")
+    inside = [r for ranks in per_section.values() for r in ranks]
+    n_out = sum(not i.in_scope for i in items)
+    accepted_out = n_out - caught
+    refused_total = caught + refused_inside
+    lines = [f"Configuración por defecto: {label} mix α={calibration['alpha']} + normalización; umbral de alcance "
+             f"{calibration['threshold']:.4f} (peso {calibration['weight']}), ajustados en la partición de ajuste.", "",
+             *_header("total"), _line("total", retrieval_metrics(inside)), "", *_header("sección")]
+    lines += [_line(section, retrieval_metrics(ranks)) for section, ranks in sorted(per_section.items())]
+    lines += ["", *_header("tipo de pregunta")]
+    lines += [_line(kind, retrieval_metrics(ranks)) for kind, ranks in sorted(per_kind.items())]
+    lines += ["", "Fuera de alcance:",
+              f"  recall (fuera de alcance rechazadas): {caught}/{n_out} = {caught / max(n_out, 1):.3f}",
+              f"  precisión de los rechazos: {caught}/{refused_total} = {caught / max(refused_total, 1):.3f}",
+              f"  dentro del alcance rechazadas: {refused_inside}/{len(inside)} = {refused_inside / max(len(inside), 1):.3f}",
+              f"  fuera de alcance aceptadas: {accepted_out}", "", "Errores:", *misses, ""]
+    return lines
+
+
+def main(split: str = "test", compare: bool = True) -> None:
+    print(evaluate(Settings(), split=split, compare=compare))

@@ -1,0 +1,146 @@
+"""Build the index atomically: a new versioned folder, then one pointer swap.
+
+``index/builds/<version>/`` holds the chunks, the Chroma store and a manifest (corpus checksum,
+chunker version, embedder). ``index/CURRENT`` names the serving version and is replaced with
+write → fsync → ``os.replace``, so a build killed half-way leaves the previous index serving.
+Document vectors are cached by chunk content hash: a rebuild embeds only what changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bot.index.chroma import write_collection
+from bot.index.embedders import VectorEmbedder
+from bot.ingest import CHUNKER_VERSION, build_chunks, corpus_checksum
+from bot.schemas import Chunk
+from bot.settings import Settings
+
+__all__ = ["Manifest", "build_index", "index_status", "current_build", "write_atomic", "expected_manifest"]
+
+Manifest = dict
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so readers see the old or the new content, never a mix."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def expected_manifest(settings: Settings) -> Manifest:
+    """What a fresh index for these settings and this corpus must record."""
+    return {
+        "corpus_checksum": corpus_checksum(settings.corpus_dir),
+        "chunker_version": CHUNKER_VERSION,
+        "embedder": settings.embedder_id,
+    }
+
+
+def current_build(settings: Settings) -> Path | None:
+    """The serving build folder, or None when there is none (or it is damaged)."""
+    pointer = settings.index_dir / "CURRENT"
+    if not pointer.exists():
+        return None
+    build = settings.index_dir / "builds" / pointer.read_text(encoding="utf-8").strip()
+    if not (build / "manifest.json").exists() or not (build / "chunks.json").exists():
+        return None
+    return build
+
+
+def index_status(settings: Settings) -> tuple[str, str]:
+    """("fresh"|"stale"|"missing", a Spanish explanation)."""
+    build = current_build(settings)
+    if build is None:
+        return "missing", "No hay un índice construido (o está dañado): ejecute «asesor index»."
+    try:
+        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "missing", "El manifiesto del índice está dañado: ejecute «asesor index»."
+    expected = expected_manifest(settings)
+    changed = [key for key, value in expected.items() if manifest.get(key) != value]
+    if changed:
+        return "stale", f"El índice está desactualizado ({', '.join(changed)}): ejecute «asesor index»."
+    return "fresh", "El índice está al día."
+
+
+def _cached_vectors(cache_file: Path, chunks: list[Chunk], embedder: VectorEmbedder) -> tuple[np.ndarray, int]:
+    cache: dict[str, np.ndarray] = {}
+    if cache_file.exists():
+        try:
+            with np.load(cache_file) as data:
+                cache = dict(zip(data["ids"].tolist(), data["vectors"]))
+        except (OSError, ValueError, KeyError):
+            cache = {}
+    missing = [c for c in chunks if c.id not in cache]
+    if missing:
+        for chunk, vector in zip(missing, embedder.document_vectors([c.embed_text for c in missing])):
+            cache[chunk.id] = vector
+        ids = np.array(list(cache))
+        buffer = cache_file.with_suffix(".tmp.npz")
+        np.savez(buffer, ids=ids, vectors=np.stack([cache[i] for i in ids.tolist()]))
+        os.replace(buffer, cache_file)
+    return np.stack([cache[c.id] for c in chunks]), len(missing)
+
+
+def build_index(settings: Settings, embedder: VectorEmbedder, *, keep: int = 2) -> Manifest:
+    """Build a new index version and make it the serving one. Returns its manifest."""
+    started = time.perf_counter()
+    chunks = build_chunks(settings.corpus_dir)
+    builds = settings.index_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    cache_dir = settings.index_dir / "cache"
+    cache_dir.mkdir(exist_ok=True)
+    slug = settings.embedder_id.replace("/", "_").replace(":", "_")
+    vectors, embedded = _cached_vectors(cache_dir / f"vectors-{slug}.npz", chunks, embedder)
+
+    version = time.strftime("%Y%m%dT%H%M%S") + f"-{secrets.token_hex(3)}"  # sortable and unique
+    staging = builds / f".staging-{version}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    collection = write_collection(settings, path=staging / "chroma", version=version, chunks=chunks, vectors=vectors)
+    manifest = {
+        **expected_manifest(settings),
+        "version": version,
+        "collection": collection,
+        "chunks": len(chunks),
+        "embedded": embedded,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "build_seconds": round(time.perf_counter() - started, 3),
+    }
+    (staging / "chunks.json").write_text(
+        json.dumps([c.model_dump() for c in chunks], ensure_ascii=False), encoding="utf-8"
+    )
+    np.save(staging / "vectors.npy", vectors)
+    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    final = builds / version
+    os.replace(staging, final)
+    write_atomic(settings.index_dir / "CURRENT", version.encode())
+    _prune(builds, keep=keep, serving=version)
+    return manifest
+
+
+def _prune(builds: Path, *, keep: int, serving: str) -> None:
+    """Drop old versions and abandoned staging folders, keeping the newest ``keep``."""
+    versions = sorted(p for p in builds.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for old in versions[:-keep]:
+        if old.name != serving:
+            shutil.rmtree(old, ignore_errors=True)
+    for staging in builds.glob(".staging-*"):
+        if staging.name != f".staging-{serving}":
+            shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,76 @@
+"""The Chroma side of the index: write a versioned collection, query it by vector.
+
+Embedded (``PersistentClient`` inside the build folder) by default; a Chroma server
+(``HttpClient``) when ``ASESOR_CHROMA_URL`` is set, where each build is its own collection
+named after its version, so the pointer swap is the only moment readers change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+
+from bot.schemas import Chunk
+from bot.settings import Settings
+
+__all__ = ["client_for", "write_collection", "DenseSearch"]
+
+COLLECTION_PREFIX = "booklet"
+
+
+def client_for(settings: Settings, path: Path):
+    """A Chroma client: HTTP when a server URL is configured, else persistent on ``path``."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1",
+            port=url.port or 8000,
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def collection_name(version: str) -> str:
+    return f"{COLLECTION_PREFIX}-{version}".replace("T", "t")
+
+
+def write_collection(settings: Settings, *, path: Path, version: str, chunks: list[Chunk], vectors: np.ndarray) -> str:
+    """Store chunks with their precomputed vectors; returns the collection name."""
+    client = client_for(settings, path)
+    name = collection_name(version)
+    collection = client.get_or_create_collection(name=name, metadata={"hnsw:space": "cosine"})
+    collection.upsert(
+        ids=[c.id for c in chunks],
+        embeddings=vectors.astype(np.float32),
+        documents=[c.text for c in chunks],
+        metadatas=[{"section": c.section, "kind": c.kind, "ordinal": c.ordinal} for c in chunks],
+    )
+    return name
+
+
+class DenseSearch:
+    """Cosine similarity of a query vector to every chunk, through Chroma."""
+
+    def __init__(self, settings: Settings, *, path: Path, collection: str, ids: list[str]) -> None:
+        self._client = client_for(settings, path)
+        self._collection = self._client.get_collection(collection)
+        self._position = {chunk_id: i for i, chunk_id in enumerate(ids)}
+
+    def scores(self, vector: np.ndarray) -> np.ndarray:
+        """Cosine similarity per chunk, in chunk order."""
+        result = self._collection.query(
+            query_embeddings=[vector.astype(np.float32)],
+            n_results=len(self._position),
+            include=["distances"],
+        )
+        scores = np.zeros(len(self._position), dtype=np.float32)
+        for chunk_id, distance in zip(result["ids"][0], result["distances"][0]):
+            scores[self._position[chunk_id]] = 1.0 - float(distance)
+        return scores

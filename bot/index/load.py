@@ -1,0 +1,55 @@
+"""Open the serving index version: chunks, BM25 and the Chroma collection, once per process."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.index.bm25 import BM25
+from bot.index.build import current_build
+from bot.index.chroma import DenseSearch
+from bot.schemas import Chunk
+from bot.settings import Settings
+
+__all__ = ["LoadedIndex", "IndexUnavailable", "load_index"]
+
+
+class IndexUnavailable(RuntimeError):
+    """No usable index: the message is Spanish and says what to do."""
+
+
+@dataclass
+class LoadedIndex:
+    path: Path
+    manifest: dict
+    chunks: list[Chunk]
+    bm25: BM25
+    dense: DenseSearch
+    calibration: dict
+
+    @property
+    def version(self) -> str:
+        return self.manifest["version"]
+
+
+def load_index(settings: Settings) -> LoadedIndex:
+    build = current_build(settings)
+    if build is None:
+        raise IndexUnavailable("No hay un índice construido o está dañado: ejecute «asesor index».")
+    try:
+        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+        chunks = [Chunk(**c) for c in json.loads((build / "chunks.json").read_text(encoding="utf-8"))]
+        calibration_file = build / "calibration.json"
+        calibration = json.loads(calibration_file.read_text(encoding="utf-8")) if calibration_file.exists() else {}
+        dense = DenseSearch(settings, path=build / "chroma", collection=manifest["collection"], ids=[c.id for c in chunks])
+    except Exception as error:  # any damage to the files means the same thing to the user
+        raise IndexUnavailable(f"El índice está dañado ({type(error).__name__}): ejecute «asesor index».") from error
+    return LoadedIndex(
+        path=build,
+        manifest=manifest,
+        chunks=chunks,
+        bm25=BM25([c.embed_text for c in chunks]),
+        dense=dense,
+        calibration=calibration,
+    )

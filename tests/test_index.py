@@ -1,0 +1,92 @@
+"""The index records what built it, swaps atomically and survives a build killed half-way."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bot.index import build_index, index_status
+from bot.index.load import load_index
+from bot.settings import ROOT, Settings
+
+
+def test_manifest_records_corpus_chunker_and_embedder(index_dir: Path):
+    settings = Settings(index_dir=index_dir)
+    manifest = load_index(settings).manifest
+    assert manifest["embedder"] == settings.embedder_id
+    assert len(manifest["corpus_checksum"]) == 64 and manifest["chunker_version"]
+    assert index_status(settings)[0] == "fresh"
+
+
+def test_switching_embedder_or_editing_the_corpus_makes_it_stale(index_dir: Path, tmp_path: Path):
+    assert index_status(Settings(index_dir=index_dir, embedder="sentence-transformers"))[0] == "stale"
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    with open(corpus / "abc-iniciativas-cluster.txt", "a", encoding="utf-8") as handle:
+        handle.write("\nUna línea nueva.\n")
+    status, message = index_status(Settings(index_dir=index_dir, corpus_dir=corpus))
+    assert status == "stale" and "corpus_checksum" in message
+
+
+def test_missing_or_damaged_index_is_reported(tmp_path: Path):
+    settings = Settings(index_dir=tmp_path)
+    assert index_status(settings)[0] == "missing"
+    (tmp_path / "CURRENT").write_text("no-such-version")
+    status, message = index_status(settings)
+    assert status == "missing" and "asesor index" in message
+
+
+def test_rebuild_reuses_cached_vectors(tmp_path: Path, shared_embedder):
+    settings = Settings(index_dir=tmp_path)
+    first = build_index(settings, shared_embedder)
+    second = build_index(settings, shared_embedder)
+    assert first["embedded"] == first["chunks"] and second["embedded"] == 0
+    assert second["version"] != first["version"] and index_status(settings)[0] == "fresh"
+
+
+_SLOW_BUILD = """
+import sys, time
+from pathlib import Path
+import bot.index.build as build
+from bot.index import make_embedder
+from bot.settings import Settings
+
+original = build.write_collection
+def slow(*args, **kwargs):
+    name = original(*args, **kwargs)
+    Path(sys.argv[1]).write_text("staging")
+    time.sleep(60)
+    return name
+build.write_collection = slow
+settings = Settings(index_dir=Path(sys.argv[2]))
+build.build_index(settings, make_embedder(settings))
+"""
+
+
+def test_build_killed_half_way_leaves_the_old_index_serving(tmp_path: Path, shared_embedder):
+    settings = Settings(index_dir=tmp_path / "index")
+    old = build_index(settings, shared_embedder)
+    signal_file = tmp_path / "reached"
+    process = subprocess.Popen([sys.executable, "-c", _SLOW_BUILD, str(signal_file), str(settings.index_dir)], cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 120
+        while not signal_file.exists():
+            assert process.poll() is None and time.monotonic() < deadline, "the build never reached staging"
+            time.sleep(0.1)
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
+    assert list((settings.index_dir / "builds").glob(".staging-*")), "the killed build left its staging folder"
+    assert (settings.index_dir / "CURRENT").read_text() == old["version"]
+    index = load_index(settings)
+    assert index.version == old["version"] and len(index.chunks) == old["chunks"]
+    new = build_index(settings, shared_embedder)
+    assert (settings.index_dir / "CURRENT").read_text() == new["version"]
+    assert not list((settings.index_dir / "builds").glob(".staging-*"))
+    assert json.loads((settings.index_dir / "builds" / new["version"] / "manifest.json").read_text())["chunks"] == old["chunks"]
