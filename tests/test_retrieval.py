@@ -1,0 +1,84 @@
+"""Spanish query normalisation, follow-ups and hybrid retrieval on real user phrasings."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.retrieval.followup import is_followup, resolve_followup
+
+
+@pytest.fixture
+def normalizer(advisor):
+    return advisor.retriever.normalizer
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("gobernansa", "gobernanza"),
+        ("iniciatva", "iniciativa"),
+        ("competitivdad", "competitividad"),
+        ("estrategia competitva", "competitiva"),
+        ("diagnostico", "diagnóstico"),
+        ("que es la especializacion inteligente", "especialización"),
+        ("financiacion", "financiación"),
+    ],
+)
+def test_accents_and_typos_are_fixed_from_the_booklet_vocabulary(normalizer, typed, expected):
+    assert expected in normalizer.normalize(typed).text
+
+
+@pytest.mark.parametrize(
+    ("typed", "expansion"),
+    [
+        ("q es la rcc", "Red Cluster Colombia"),
+        ("que mide el ssme", "Sistema de Seguimiento, Medición y Evaluación"),
+        ("que hace el mincit", "Ministerio de Comercio, Industria y Turismo"),
+        ("centros de I+D+i", "investigación, desarrollo e innovación"),
+        ("una IC es un gremio?", "Iniciativa Cluster"),
+        ("quien pone la plata", "financiación"),
+    ],
+)
+def test_acronyms_and_colloquialisms_are_expanded(normalizer, typed, expansion):
+    assert expansion in normalizer.normalize(typed).expanded
+
+
+def test_normalisation_strips_markup_and_invisible_characters(normalizer):
+    query = normalizer.normalize("<b>que</b> es\u200b la gobernanza\x1b[31m")
+    assert "<b>" not in query.text and "\u200b" not in query.text and "\x1b" not in query.cleaned
+
+
+@pytest.mark.parametrize("text", ["¿y la segunda?", "explícame más", "y eso quien lo financia", "y el tercero?"])
+def test_short_referring_questions_are_followups(text):
+    assert is_followup(text)
+
+
+@pytest.mark.parametrize("text", ["que es el diamante de porter", "cuales son las fases para diseñar una iniciativa cluster"])
+def test_standalone_questions_are_not_followups(text):
+    assert not is_followup(text)
+    assert resolve_followup(text, "pregunta anterior") == text
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        ("que es gobernanza", "Gobernanza"),
+        ("cuales son las fases", "4. Fases"),
+        ("q es la rcc", "Presentación"),
+        ("que es el diamante de porter", "9. Glosario › Diamante de Porter"),
+        ("como se financia una iniciativa", "3. Aspectos clave"),
+        ("que mide el ssme", "8. Sistema de seguimiento"),
+        ("que hace innpulsa", "iNNpulsa"),
+        ("Hola, soy gerente de una iniciativa de turismo en el Huila y estamos arrancando. Queria saber que "
+         "hay que hacer primero para conocer el sector a nivel mundial y el cluster", "Fase 1"),
+    ],
+)
+def test_informal_questions_find_the_right_section_in_the_top_3(advisor, question, section):
+    passages = advisor.retriever.search(question).passages[:3]
+    assert any(section in p.section for p in passages), [p.section for p in passages]
+
+
+def test_followup_is_resolved_against_the_previous_turn(advisor):
+    advisor.ask("cuales son los pilares de la gobernanza", conversation_id="c1")
+    answer = advisor.ask("y el tercero?", conversation_id="c1")
+    assert answer.in_scope and "Pilares" in answer.citations[0].section
