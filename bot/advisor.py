@@ -20,7 +20,8 @@ from bot.answer.scope import ScopeDecision, ScopeJudge
 from bot.errors import InvalidInput, NotFound, Unavailable
 from bot.index.embedders import VectorEmbedder, make_embedder
 from bot.index.load import IndexUnavailable, LoadedIndex, load_index
-from bot.retrieval import DEFAULT_ALPHA, HybridRetriever, Lexicon, QueryNormalizer, clean_question
+from bot.retrieval.factory import make_retriever
+from bot.retrieval import DEFAULT_ALPHA, Lexicon, clean_question
 from bot.retrieval.followup import resolve_followup
 from bot.schemas import Answer, Passage
 from bot.settings import Settings
@@ -72,14 +73,9 @@ class Advisor:
         self.store = store
         self.instrument = instrument
         lexicon = Lexicon.load(settings.corpus_dir / "lexicon.yaml")
-        self.retriever = HybridRetriever(
-            chunks=index.chunks,
-            dense=index.dense,
-            bm25=index.bm25,
-            embedder=embedder,
-            normalizer=QueryNormalizer(index.chunks, lexicon),
-            mode=settings.retrieval_mode,
-            alpha=settings.dense_weight if settings.dense_weight is not None else index.calibration.get("alpha", DEFAULT_ALPHA),
+        alpha = settings.dense_weight if settings.dense_weight is not None else index.calibration.get("alpha")
+        self.retriever = make_retriever(
+            settings, index, embedder, mode=settings.retrieval_mode, alpha=alpha or DEFAULT_ALPHA
         )
         self.scope = ScopeJudge(lexicon, index.calibration)
         data = yaml.safe_load((settings.corpus_dir / "suggestions.yaml").read_text(encoding="utf-8"))

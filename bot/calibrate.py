@@ -16,13 +16,14 @@ from bot.answer.scope import ScopeJudge, scope_score
 from bot.evaluation.dataset import EvalItem, first_relevant_rank, load_eval_set, retrieval_metrics
 from bot.index.build import current_build, write_atomic
 from bot.index.embedders import VectorEmbedder
-from bot.index.load import LoadedIndex, load_index
-from bot.retrieval import HybridRetriever, Lexicon, QueryNormalizer, Retrieval
+from bot.index.load import load_index
+from bot.retrieval import Lexicon, Retrieval
+from bot.retrieval.factory import make_retriever
 from bot.settings import Settings
 
-__all__ = ["calibrate_index", "make_retriever", "fit_threshold", "MemoEmbedder", "MAX_IN_SCOPE_REFUSED"]
+__all__ = ["calibrate_index", "fit_threshold", "MemoEmbedder", "MAX_IN_SCOPE_REFUSED"]
 
-ALPHAS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+ALPHAS = (0.5, 0.6, 0.7, 0.8)
 WEIGHTS = (0.0, 0.02, 0.05, 0.1, 0.2)
 MAX_IN_SCOPE_REFUSED = 0.02  # on tune, leaving margin for the ≤ 3 % target on test
 
@@ -42,18 +43,6 @@ class MemoEmbedder(VectorEmbedder):
 
     def _documents(self, texts: list[str]) -> np.ndarray:
         return self.inner.document_vectors(texts)
-
-
-def make_retriever(settings: Settings, index: LoadedIndex, embedder: VectorEmbedder, **options) -> HybridRetriever:
-    lexicon = Lexicon.load(settings.corpus_dir / "lexicon.yaml")
-    return HybridRetriever(
-        chunks=index.chunks,
-        dense=index.dense,
-        bm25=index.bm25,
-        embedder=embedder,
-        normalizer=QueryNormalizer(index.chunks, lexicon),
-        **options,
-    )
 
 
 @dataclass

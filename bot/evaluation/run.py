@@ -13,7 +13,8 @@ from collections import defaultdict
 from dataclasses import replace
 
 from bot.answer.scope import ScopeJudge
-from bot.calibrate import MemoEmbedder, make_retriever
+from bot.calibrate import MemoEmbedder
+from bot.retrieval.factory import make_retriever
 from bot.evaluation.baseline import langchain_baseline_ranks
 from bot.evaluation.dataset import EvalItem, first_relevant_rank, load_eval_set, retrieval_metrics
 from bot.index import build_index, make_embedder

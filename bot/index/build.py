@@ -3,11 +3,12 @@
 ``index/builds/<version>/`` holds the chunks, the Chroma store and a manifest (corpus checksum,
 chunker version, embedder). ``index/CURRENT`` names the serving version and is replaced with
 write → fsync → ``os.replace``, so a build killed half-way leaves the previous index serving.
-Document vectors are cached by chunk content hash: a rebuild embeds only what changed.
+Chunk and sentence vectors are cached by content hash: a rebuild embeds only what changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -22,8 +23,9 @@ from bot.index.embedders import VectorEmbedder
 from bot.ingest import CHUNKER_VERSION, build_chunks, corpus_checksum
 from bot.schemas import Chunk
 from bot.settings import Settings
+from bot.text import split_sentences
 
-__all__ = ["Manifest", "build_index", "index_status", "current_build", "write_atomic", "expected_manifest"]
+__all__ = ["Manifest", "build_index", "index_status", "current_build", "write_atomic", "expected_manifest", "sentence_units"]
 
 Manifest = dict
 
@@ -79,7 +81,20 @@ def index_status(settings: Settings) -> tuple[str, str]:
     return "fresh", "El índice está al día."
 
 
-def _cached_vectors(cache_file: Path, chunks: list[Chunk], embedder: VectorEmbedder) -> tuple[np.ndarray, int]:
+def sentence_units(chunks: list[Chunk]) -> tuple[list[str], np.ndarray]:
+    """Each chunk's sentences prefixed with its title, and the chunk each belongs to."""
+    texts: list[str] = []
+    owners: list[int] = []
+    for position, chunk in enumerate(chunks):
+        for sentence in split_sentences(chunk.text):
+            texts.append(f"{chunk.title}: {sentence}")
+            owners.append(position)
+    return texts, np.array(owners, dtype=np.int32)
+
+
+def _cached_vectors(cache_file: Path, texts: list[str], embedder: VectorEmbedder) -> tuple[np.ndarray, int]:
+    """Vectors of ``texts``, embedding only those whose content hash is not in the cache."""
+    keys = [hashlib.sha256(t.encode()).hexdigest()[:20] for t in texts]
     cache: dict[str, np.ndarray] = {}
     if cache_file.exists():
         try:
@@ -87,15 +102,15 @@ def _cached_vectors(cache_file: Path, chunks: list[Chunk], embedder: VectorEmbed
                 cache = dict(zip(data["ids"].tolist(), data["vectors"]))
         except (OSError, ValueError, KeyError):
             cache = {}
-    missing = [c for c in chunks if c.id not in cache]
+    missing = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
     if missing:
-        for chunk, vector in zip(missing, embedder.document_vectors([c.embed_text for c in missing])):
-            cache[chunk.id] = vector
+        for (key, _), vector in zip(missing, embedder.document_vectors([t for _, t in missing])):
+            cache[key] = vector
         ids = np.array(list(cache))
         buffer = cache_file.with_suffix(".tmp.npz")
         np.savez(buffer, ids=ids, vectors=np.stack([cache[i] for i in ids.tolist()]))
         os.replace(buffer, cache_file)
-    return np.stack([cache[c.id] for c in chunks]), len(missing)
+    return np.stack([cache[k] for k in keys]), len(missing)
 
 
 def build_index(settings: Settings, embedder: VectorEmbedder, *, keep: int = 2) -> Manifest:
@@ -107,7 +122,10 @@ def build_index(settings: Settings, embedder: VectorEmbedder, *, keep: int = 2) 
     cache_dir = settings.index_dir / "cache"
     cache_dir.mkdir(exist_ok=True)
     slug = settings.embedder_id.replace("/", "_").replace(":", "_")
-    vectors, embedded = _cached_vectors(cache_dir / f"vectors-{slug}.npz", chunks, embedder)
+    cache_file = cache_dir / f"vectors-{slug}.npz"
+    vectors, embedded = _cached_vectors(cache_file, [c.embed_text for c in chunks], embedder)
+    sentences, owners = sentence_units(chunks)
+    sentence_vectors, _ = _cached_vectors(cache_file, sentences, embedder)
 
     version = time.strftime("%Y%m%dT%H%M%S") + f"-{secrets.token_hex(3)}"  # sortable and unique
     staging = builds / f".staging-{version}"
@@ -127,6 +145,8 @@ def build_index(settings: Settings, embedder: VectorEmbedder, *, keep: int = 2) 
         json.dumps([c.model_dump() for c in chunks], ensure_ascii=False), encoding="utf-8"
     )
     np.save(staging / "vectors.npy", vectors)
+    np.save(staging / "sentence_vectors.npy", sentence_vectors)
+    np.save(staging / "sentence_owners.npy", owners)
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     final = builds / version
     os.replace(staging, final)

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from bot.index.bm25 import BM25
 from bot.index.build import current_build
 from bot.index.chroma import DenseSearch
@@ -27,6 +29,8 @@ class LoadedIndex:
     bm25: BM25
     dense: DenseSearch
     calibration: dict
+    sentence_vectors: np.ndarray  # one row per sentence, for the best-sentence score
+    sentence_owners: np.ndarray  # the chunk position of each sentence
 
     @property
     def version(self) -> str:
@@ -42,6 +46,8 @@ def load_index(settings: Settings) -> LoadedIndex:
         chunks = [Chunk(**c) for c in json.loads((build / "chunks.json").read_text(encoding="utf-8"))]
         calibration_file = build / "calibration.json"
         calibration = json.loads(calibration_file.read_text(encoding="utf-8")) if calibration_file.exists() else {}
+        sentence_vectors = np.load(build / "sentence_vectors.npy")
+        sentence_owners = np.load(build / "sentence_owners.npy")
         dense = DenseSearch(settings, path=build / "chroma", collection=manifest["collection"], ids=[c.id for c in chunks])
     except Exception as error:  # any damage to the files means the same thing to the user
         raise IndexUnavailable(f"El índice está dañado ({type(error).__name__}): ejecute «asesor index».") from error
@@ -52,4 +58,6 @@ def load_index(settings: Settings) -> LoadedIndex:
         bm25=BM25([c.embed_text for c in chunks]),
         dense=dense,
         calibration=calibration,
+        sentence_vectors=sentence_vectors,
+        sentence_owners=sentence_owners,
     )

@@ -17,7 +17,7 @@ from bot.schemas import Chunk
 
 __all__ = ["CHUNKER_VERSION", "build_chunks", "chunks_from_text", "corpus_checksum", "SEPARATOR"]
 
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 SEPARATOR = " › "
 MIN_WORDS, MAX_WORDS = 80, 200
 
