@@ -12,19 +12,23 @@ so a restart or a second worker carries on where the first left off.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from weakref import WeakValueDictionary
 
+from telegram import Update
 from telegram.ext import Application, ContextTypes
 
 from bot.advisor import Advisor
 from bot.settings import Settings
 
-__all__ = ["DEFAULT_SALT", "Keys", "Runtime", "attach", "runtime"]
+__all__ = ["DEFAULT_SALT", "Keys", "Runtime", "attach", "per_user", "runtime"]
 
 T = TypeVar("T")
 DEFAULT_SALT = "red-cluster-asesor/telegram/v1"
@@ -65,6 +69,17 @@ class Runtime:
     settings: Settings
     advisor: Advisor
     keys: Keys
+    _locks: WeakValueDictionary = field(default_factory=WeakValueDictionary, repr=False)
+
+    def lock(self, chat_id: int, user_id: int) -> asyncio.Lock:
+        """Serialises one user's updates in this process (updates run concurrently otherwise), so
+        a double tap cannot answer two questions and replies keep the order of the messages. It
+        holds no state: the lock disappears when nobody waits on it."""
+        key = self.keys.user(chat_id, user_id)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
 
     @classmethod
     def create(cls, settings: Settings, advisor: Advisor) -> "Runtime":
@@ -128,3 +143,18 @@ def runtime(source: Application | ContextTypes.DEFAULT_TYPE) -> Runtime:
 
 def attach(application: Application, value: Runtime) -> None:
     application.bot_data[_RUNTIME_KEY] = value
+
+
+def per_user(handler: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]):
+    """Run ``handler`` holding the lock of the update's user in its chat (see ``Runtime.lock``)."""
+
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            await handler(update, context)
+            return
+        async with runtime(context).lock(chat.id, user.id):
+            await handler(update, context)
+
+    return wrapper

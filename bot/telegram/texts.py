@@ -36,8 +36,11 @@ __all__ = [
     "FEEDBACK_UP",
     "FINISHED_TITLE",
     "GENERIC_ERROR",
-    "HELP",
+    "HELP_COMMANDS",
+    "HELP_COMMANDS_TITLE",
     "HELP_GROUPS",
+    "HELP_TIPS",
+    "HELP_TITLE",
     "LEVEL_LINE",
     "NOTED",
     "NOT_AN_ANSWER",
@@ -45,6 +48,7 @@ __all__ = [
     "OFFER_GONE",
     "ONLY_TEXT",
     "PHOTO_CAPTION",
+    "PHOTO_FILENAME",
     "PRIVACY",
     "QUESTION_HEADER",
     "QUESTION_ANSWERED",
@@ -93,14 +97,16 @@ PRIVACY = (
     "datos personales). Por favor, no escriba datos personales en el chat."
 )
 STARTERS_TITLE = "Puede empezar con una de estas preguntas 👇"
-HELP = (
-    "Cómo usar el asesor\n\n"
+HELP_TITLE = "Cómo usar el asesor"
+HELP_TIPS = (
     "• Escriba su pregunta con sus propias palabras, por ejemplo: «¿Qué es la gobernanza de una "
     "iniciativa cluster?».\n"
     "• Cada respuesta indica la sección de la cartilla de donde sale; toque «Ver fuente» para leer "
     "el pasaje completo.\n"
-    "• Con 👍 o 👎 me dice si la respuesta le sirvió.\n\n"
-    "Comandos\n"
+    "• Con 👍 o 👎 me dice si la respuesta le sirvió."
+)
+HELP_COMMANDS_TITLE = "Comandos"
+HELP_COMMANDS = (
     "/diagnostico — autodiagnóstico de 13 buenas prácticas (puede retomarlo donde lo dejó)\n"
     "/reiniciar — volver a empezar el autodiagnóstico\n"
     "/fuentes — secciones de la cartilla\n"
@@ -148,7 +154,7 @@ NOT_AN_ANSWER = (
 )
 CONTINUE_OFFER = "¿Seguimos con el autodiagnóstico?"
 ALREADY_FIRST = "Ya está en la primera pregunta."
-STALE_BUTTON = "Esa pregunta ya no está activa; le muestro la pregunta actual."
+STALE_BUTTON = "Esa pregunta ya quedó atrás. Siga con la más reciente o escriba /diagnostico para verla de nuevo."
 DIAGNOSIS_NOT_YOURS = (
     "Ese botón es de otro autodiagnóstico (de otra persona o uno anterior). Escriba /diagnostico para "
     "seguir con el suyo."
@@ -168,6 +174,7 @@ REPORT_FOLLOWS = "Le envío la gráfica de radar y el informe completo en PDF �
 PHOTO_CAPTION = "Gráfica de radar: su puntaje en cada área"
 DOCUMENT_CAPTION = "Informe completo de su autodiagnóstico, con todas las recomendaciones y sus fuentes"
 DOCUMENT_FILENAME = "autodiagnostico-iniciativa-cluster.pdf"
+PHOTO_FILENAME = "autodiagnostico-radar.png"
 
 # --- Hardening --------------------------------------------------------------------------------
 ONLY_TEXT = "Por ahora solo entiendo mensajes de texto 🙂. Escríbame su pregunta sobre la cartilla."

@@ -1,0 +1,55 @@
+"""Answer one question in a chat: ask the advisor, then send the answer with its buttons.
+
+Why this exists: a question reaches the bot three ways (typed text, a suggested-question
+button, a question typed in the middle of the self-diagnosis) and all three must show the same
+thing: the answer in the booklet's words, one "Fuente" line per citation, "Ver fuente [n]"
+buttons, suggestions as buttons when the question is out of scope, and 👍/👎. The conversation
+id is the pseudonymous chat key, so follow-up questions work per chat.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from contextlib import suppress
+
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from . import render
+from .send import send_blocks
+from .state import runtime
+
+__all__ = ["answer_question", "looks_like_question"]
+
+_INTERROGATIVES = re.compile(
+    r"^(?:que|como|cual|cuales|cuando|cuanto|cuantos|cuantas|donde|quien|quienes|por que|para que|"
+    r"explique|explica|expliqueme|explicame|digame|dime|me puede|me podria|podria|puede|significa)\b"
+)
+
+
+def looks_like_question(text: str) -> bool:
+    """True for text that reads as a question ("¿qué es…?", "explíqueme la fase 2")."""
+    if "?" in text or "¿" in text:
+        return True
+    folded = unicodedata.normalize("NFKD", text.lower())
+    folded = "".join(c for c in folded if not unicodedata.combining(c)).strip()
+    return bool(_INTERROGATIVES.match(folded))
+
+
+async def answer_question(context: ContextTypes.DEFAULT_TYPE, chat_id: int, question: str, *,
+                          reply_to: int | None = None, echo: bool = False) -> None:
+    rt = runtime(context)
+    with suppress(TelegramError):  # the typing indicator is a nicety, never a reason to fail
+        await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+    answer = await rt.call(rt.advisor.ask, question, conversation_id=rt.keys.conversation(chat_id))
+    feedback_key = await rt.remember_answer(chat_id, answer.question, answer.answer)
+    offer_keys = await rt.remember_offers(answer.suggestions) if not answer.in_scope else []
+    await send_blocks(
+        context.bot,
+        chat_id,
+        render.answer_blocks(answer, echo_question=question if echo else None),
+        reply_markup=render.answer_keyboard(answer, feedback_key=feedback_key, offer_keys=offer_keys),
+        reply_to=reply_to,
+    )
