@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = Field(default=None, repr=False)
     telegram_base_url: str = "https://api.telegram.org/bot"
+    # Key for hashing Telegram chat/user ids before they reach the store (Ley 1581 de 2012).
+    telegram_id_salt: str | None = Field(default=None, repr=False)
 
     @model_validator(mode="after")
     def _check_production(self) -> "Settings":
@@ -68,6 +70,8 @@ class Settings(BaseSettings):
             raise ValueError("ASESOR_ALLOWED_ORIGINS no puede ser '*' en producción")
         if self.telegram_webhook_url and not self.telegram_webhook_secret:
             raise ValueError("El webhook de Telegram requiere ASESOR_TELEGRAM_WEBHOOK_SECRET en producción")
+        if self.telegram_token and not self.telegram_id_salt:
+            raise ValueError("El bot de Telegram requiere ASESOR_TELEGRAM_ID_SALT en producción")
         return self
 
     @property

@@ -83,7 +83,7 @@ class Runtime:
 
     @classmethod
     def create(cls, settings: Settings, advisor: Advisor) -> "Runtime":
-        salt = getattr(settings, "telegram_id_salt", None) or DEFAULT_SALT
+        salt = settings.telegram_id_salt or DEFAULT_SALT
         return cls(settings=settings, advisor=advisor, keys=Keys(salt))
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
