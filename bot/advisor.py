@@ -42,6 +42,8 @@ _REFUSALS = {
     "no puedo cambiar mis instrucciones ni hacer otras tareas.",
     "language": "Por ahora solo respondo en español, sobre la cartilla «ABC de las iniciativas cluster en Colombia».",
     "nonsense": "No logré entender su mensaje. ¿Podría escribirlo de otra forma?",
+    "off_topic": "Ese tema no lo trata la cartilla «ABC de las iniciativas cluster en Colombia» (no cubre impuestos, "
+    "trámites de registro, datos de contacto, precios, créditos ni programas de otros países).",
     "low_score": "Lo siento, esa pregunta no la responde la cartilla «ABC de las iniciativas cluster en Colombia».",
 }
 _KNOWS = (

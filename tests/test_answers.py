@@ -81,3 +81,25 @@ def test_empty_and_oversized_questions_are_rejected_in_spanish(advisor):
 def test_html_in_a_question_never_reaches_the_answer(advisor):
     answer = advisor.ask("<script>alert(1)</script> que es la gobernanza <img src=x onerror=alert(1)>")
     assert answer.in_scope and "<script>" not in answer.answer and "onerror" not in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "que impuestos le toca pagar a una iniciativa cluster ante la dian",
+        "como saco la matricula mercantil de mi empresa",
+        "como funciona el programa de clusters de chile",
+        "cual es el telefono del mincit",
+    ],
+)
+def test_near_misses_the_booklet_does_not_answer_are_refused(advisor, question):
+    answer = advisor.ask(question)
+    assert not answer.in_scope and "no lo trata la cartilla" in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["los empresarios se pueden poner de acuerdo en el precio de compra?", "de donde viene la especializacion inteligente, de europa?"],
+)
+def test_booklet_topics_near_the_off_topic_rules_are_still_answered(advisor, question):
+    assert advisor.ask(question).in_scope

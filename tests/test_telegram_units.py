@@ -188,7 +188,7 @@ def test_building_without_a_token_is_a_clear_spanish_error():
 
 
 async def test_the_webhook_refuses_without_a_secret_in_production():
-    settings = Settings(environment="production", telegram_token="123456:webhook-test-token")
+    settings = Settings(environment="production", telegram_token="123456:webhook-test-token", telegram_id_salt="s")
     application = build_application(settings, advisor=object())  # type: ignore[arg-type]
     with pytest.raises(WebhookForbidden) as refused:
         await process_webhook_update(application, {"update_id": 1}, None)

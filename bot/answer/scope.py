@@ -3,7 +3,8 @@
 A calibrated score (top dense cosine plus a weight times the share of known words, both fitted
 on the tune split of the eval set and stored with the index) decides most cases; rules catch
 what a score misses: nothing left after cleaning, instructions aimed at the bot, another
-language, keyboard mashing.
+language, topics the booklet does not cover (taxes, company registration, contact details…),
+keyboard mashing.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from bot.text import STOPWORDS, fold, words
 
 __all__ = ["ScopeDecision", "ScopeJudge", "Reason", "DEFAULT_CALIBRATION", "scope_score"]
 
-Reason = Literal["ok", "empty", "injection", "language", "nonsense", "low_score"]
+Reason = Literal["ok", "empty", "injection", "language", "nonsense", "off_topic", "low_score"]
 DEFAULT_CALIBRATION = {"weight": 0.05, "threshold": 0.80}
 _MASH = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}|^[^aeiou]{4,}$")
 
@@ -39,6 +40,7 @@ class ScopeJudge:
         self.weight = float(calibration["weight"])
         self.threshold = float(calibration["threshold"])
         self._injection = [re.compile(p) for p in lexicon.injection_patterns]
+        self._off_topic = [re.compile(p) for p in lexicon.off_topic_patterns]
         self._foreign = lexicon.foreign_words
 
     def rule(self, question: str) -> Reason:
@@ -53,6 +55,8 @@ class ScopeJudge:
         spanish = sum(t in STOPWORDS for t in tokens)
         if foreign >= 2 and foreign > spanish:
             return "language"
+        if any(p.search(folded) for p in self._off_topic):
+            return "off_topic"
         mashed = sum(bool(_MASH.search(t)) for t in tokens if not t.isdigit())
         if mashed and mashed * 2 >= len(tokens):
             return "nonsense"

@@ -39,6 +39,7 @@ class Lexicon:
     synonyms: dict[str, str]
     injection_patterns: list[str]
     foreign_words: frozenset[str]
+    off_topic_patterns: list[str]
 
     @classmethod
     def load(cls, path: Path) -> "Lexicon":
@@ -48,6 +49,7 @@ class Lexicon:
             synonyms={fold(k): v for k, v in data["synonyms"].items()},
             injection_patterns=list(data["injection_patterns"]),
             foreign_words=frozenset(fold(w) for w in data["foreign_words"]),
+            off_topic_patterns=list(data.get("off_topic_patterns", [])),
         )
 
 
