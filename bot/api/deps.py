@@ -48,7 +48,8 @@ def enforce_rate_limit(request: Request) -> None:
         raise ApiError(
             429, "demasiadas_solicitudes",
             f"Ha hecho muchas consultas en poco tiempo (el máximo es {limiter.limit} por minuto). "
-            f"Espere {decision.retry_after} segundos e intente de nuevo.",
+            f"Espere {decision.retry_after} {'segundo' if decision.retry_after == 1 else 'segundos'} "
+            "e intente de nuevo.",
             {"Retry-After": str(decision.retry_after)},
         )
 

@@ -169,7 +169,8 @@ def spanish_validation_message(errors: list[dict[str, Any]]) -> str:
             continue  # a union reports once per member: the first reason is enough
         seen.add(field)
         if not field:
-            parts.append(f"El cuerpo de la solicitud {_reason(error)}.")
+            hint = " (envíelo con Content-Type: application/json)" if error.get("type") == "model_attributes_type" else ""
+            parts.append(f"El cuerpo de la solicitud {_reason(error)}{hint}.")
             continue
         name = _FIELD_NAMES.get(field.split(".")[0])
         label = f"«{field}» ({name})" if name else f"«{field}»"

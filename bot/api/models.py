@@ -10,7 +10,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from pydantic_core import PydanticCustomError
 
 from bot.diagnosis import DiagnosisState
 
@@ -46,17 +47,29 @@ def ask_request_model(max_chars: int) -> type[BaseModel]:
         __doc__="Una pregunta sobre la cartilla, opcionalmente dentro de una conversación.",
         question=(
             str,
-            Field(min_length=1, max_length=max_chars, description="La pregunta, en español.",
+            Field(min_length=1, max_length=max_chars,
+                  description="La pregunta, en español (con texto: las etiquetas HTML y los caracteres de "
+                  "control no cuentan).",
                   examples=["¿Qué es una iniciativa cluster?"]),
         ),
         conversation_id=(ConversationId | None, None),
     )
 
 
+def _not_a_boolean(value: object) -> object:
+    if isinstance(value, bool):  # JSON true/false are not 1/0 here
+        raise PydanticCustomError("int_type", "integer expected")
+    return value
+
+
+OptionValue = Annotated[int, Field(ge=0, le=2), BeforeValidator(_not_a_boolean)]
+"""0, 1 or 2 (an integral JSON number such as 1.0 counts, as JSON Schema says)."""
+
+
 class DiagnosisAnswerRequest(_Body):
     """La respuesta a la pregunta actual: 0, 1 o 2, o texto libre («parcial», «sí, completo»…)."""
 
-    answer: Annotated[StrictInt, Field(ge=0, le=2)] | Annotated[str, Field(min_length=1, max_length=500)] = Field(
+    answer: OptionValue | Annotated[str, Field(min_length=1, max_length=500)] = Field(
         description="0 = no se ha ejecutado, 1 = en forma parcial, 2 = en forma completa; o texto libre.",
         examples=[1, "más o menos"],
     )

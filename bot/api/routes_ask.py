@@ -86,7 +86,11 @@ def build_ask_router(settings: Settings) -> APIRouter:
         "/ask/stream", summary="Hacer una pregunta y recibir la respuesta en streaming (SSE)",
         description=_STREAM_DOC, response_class=StreamingResponse,
         responses={200: {"description": "Flujo de eventos SSE.", "content": {"text/event-stream": {
-            "schema": {"type": "string"},
+            "schema": {"type": "object", "required": ["event", "data"], "properties": {
+                "event": {"type": "string", "enum": ["token", "answer", "done"]},
+                "data": {"type": "string", "description": "Un objeto JSON: {\"text\"} (token), la respuesta "
+                         "(answer) o {} (done)."},
+            }},
             "example": 'event: token\ndata: {"text":"Una "}\n\nevent: answer\ndata: {…}\n\nevent: done\ndata: {}\n\n',
         }}}, **_ERRORS},
     )

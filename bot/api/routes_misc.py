@@ -5,11 +5,12 @@ Why this exists: these are small and share nothing with the question or diagnosi
 them together keeps those modules focused.
 """
 
+import html
 from pathlib import Path as FilePath
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, status
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi import APIRouter, Depends, Path, Request, status
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from bot.schemas import Passage
@@ -77,9 +78,11 @@ def build_site_router() -> APIRouter:
                             headers={"Cache-Control": "public, max-age=300"})
 
     @router.get("/", tags=["Sitio"], summary="Página de demostración del portal con el widget",
-                response_class=FileResponse, responses={200: {"content": {"text/html": {}}}})
-    async def demo() -> FileResponse:
-        return FileResponse(STATIC_DIR / "demo.html", media_type="text/html; charset=utf-8",
+                response_class=HTMLResponse, responses={200: {"content": {"text/html": {}}}})
+    async def demo(request: Request) -> HTMLResponse:
+        page = (STATIC_DIR / "demo.html").read_text(encoding="utf-8")
+        origin = str(request.base_url).rstrip("/")
+        return HTMLResponse(page.replace("{{API}}", html.escape(origin, quote=True)),
                             headers={"Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-cache"})
 
     return router

@@ -1,0 +1,110 @@
+"""Fixtures for the browser tests: the real server in a subprocess and a headless Chromium.
+
+Why: the widget is only proven in a real browser talking to a real uvicorn over a socket
+(streaming, Shadow DOM, localStorage, CSP). The server is started the way ``asesor serve
+--workers N`` starts workers (``bot.api.app:app_from_env`` with ``ASESOR_*`` variables), over the
+session's index and a fresh SQLite database. Playwright drives Debian's chromium: its bundled
+browsers are not installed here.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.api.server import settings_environment
+from bot.settings import ROOT, Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: drives a real Chromium against a real server (slow)")
+
+
+@dataclass
+class LiveServer:
+    url: str
+    settings: Settings
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    if not CHROMIUM.exists():
+        pytest.skip("No está /usr/bin/chromium: las pruebas de navegador necesitan el chromium de Debian")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    folder = tmp_path_factory.mktemp("servidor")
+    settings = Settings(index_dir=index_dir, database_url=f"sqlite:///{folder / 'asesor.sqlite3'}",
+                        allowed_origins=[url], rate_limit_per_minute=10_000)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for key, value in settings_environment(settings).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    log = folder / "uvicorn.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "bot.api.app:app_from_env", "--factory", "--host", "127.0.0.1",
+             "--port", str(port), "--log-level", "warning"],
+            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"El servidor terminó al arrancar:\n{log.read_text(errors='replace')}")
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"El servidor no respondió a tiempo:\n{log.read_text(errors='replace')}")
+            time.sleep(0.25)
+        yield LiveServer(url=url, settings=settings, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def browser(live_server: LiveServer) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
