@@ -29,6 +29,7 @@ from .ratelimit import RateLimiter, SlidingWindowLimiter
 from .routes_ask import build_ask_router
 from .routes_diagnosis import build_diagnosis_router
 from .routes_misc import build_api_misc_router, build_site_router
+from .routes_telegram import build_telegram_router, telegram_enabled
 
 if TYPE_CHECKING:
     from bot.advisor import Advisor
@@ -61,7 +62,14 @@ def create_app(settings: Settings, advisor: "Advisor | None" = None,
             from bot.advisor import Advisor  # heavy: imported only when the app starts
 
             app.state.advisor = await run_in_threadpool(Advisor.from_settings, settings)
-        yield
+        if not telegram_enabled(settings):
+            yield
+            return
+        from bot.telegram.webhook import webhook_lifespan
+
+        async with webhook_lifespan(settings, app.state.advisor) as application:
+            app.state.telegram = application
+            yield
 
     app = FastAPI(
         title="Asesor de la Red Cluster Colombia",
@@ -80,6 +88,8 @@ def create_app(settings: Settings, advisor: "Advisor | None" = None,
     app.include_router(build_diagnosis_router())
     app.include_router(build_api_misc_router())
     app.include_router(build_site_router())
+    if telegram_enabled(settings):
+        app.include_router(build_telegram_router(settings))
 
     # add_middleware prepends: the last one added runs first (outermost).
     app.add_middleware(BodyLimitMiddleware, limit=MAX_BODY_BYTES)

@@ -1,0 +1,43 @@
+"""The Telegram webhook served by the FastAPI app itself, against the fake Bot API on loopback."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from bot.api.app import create_app
+from bot.telegram import texts
+from bot.telegram.webhook import SECRET_HEADER
+from tests.fakes.telegram_api import FakeTelegram
+
+CHAT = 4242
+
+
+@pytest.fixture
+async def fake():
+    server = await FakeTelegram().start()
+    yield server
+    await server.stop()
+
+
+async def test_the_api_app_registers_and_serves_the_webhook(fake, settings, advisor):
+    settings = settings.model_copy(update={
+        "telegram_token": fake.token, "telegram_base_url": fake.base_url,
+        "telegram_webhook_url": "https://asesor.example/telegram/webhook", "telegram_webhook_secret": "s3cret-value",
+    })
+    app = create_app(settings, advisor)
+    update = {"update_id": 7, "message": fake.user_message(CHAT, text="/ayuda")}
+    async with app.router.lifespan_context(app):
+        assert fake.webhook == {"url": settings.telegram_webhook_url, "secret_token": "s3cret-value"}
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://asesor") as client:
+            denied = await client.post("/telegram/webhook", json=update, headers={SECRET_HEADER: "otra"})
+            accepted = await client.post("/telegram/webhook", json=update, headers={SECRET_HEADER: "s3cret-value"})
+        assert denied.status_code == 403 and denied.json()["error"]["code"] == "webhook_no_autorizado"
+        assert accepted.status_code == 200
+        await fake.wait_for(lambda: fake.bot_messages(CHAT), what="the reply to /ayuda")
+        assert fake.bot_messages(CHAT)[0]["text"].startswith(texts.HELP_TITLE)
+
+
+def test_without_webhook_settings_there_is_no_route(settings, advisor):
+    app = create_app(settings, advisor)
+    assert not any(getattr(r, "path", "") == "/telegram/webhook" for r in app.routes)
