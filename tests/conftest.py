@@ -15,6 +15,12 @@ from bot.index import build_index, make_embedder
 from bot.settings import ROOT, Settings
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API runs its own event loop, which must be gone
+    before any asyncio test (Telegram, webhook) starts its loop."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("index")

@@ -24,7 +24,7 @@ hypothesis = pytest.importorskip("hypothesis")
 @pytest.mark.parametrize("mode", ["positive", "negative"])
 def test_api_honours_its_openapi_contract(settings: Settings, advisor: Advisor, mode: str) -> None:
     from schemathesis.generation.modes import GenerationMode
-    from schemathesis.specs.openapi.checks import positive_data_acceptance
+    from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
     generous = settings.model_copy(update={"rate_limit_per_minute": 1_000_000})
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(generous, advisor))
@@ -43,7 +43,11 @@ def test_api_honours_its_openapi_contract(settings: Settings, advisor: Advisor, 
             # ("\u0088" is a valid JSON string but an empty question): JSON Schema cannot say
             # that, so a 422 there is correct and documented, not a rejected valid request.
             excluded = [positive_data_acceptance] if case.operation.path.startswith("/api/ask") else []
-            case.call_and_validate(excluded_checks=excluded)
+            # Schemathesis' stock rejection list lacks 413, which is how an invalid body too big
+            # to parse (a 30 KB over-long "answer") is rightly refused: assert any 4xx instead.
+            response = case.call_and_validate(excluded_checks=[*excluded, negative_data_rejection])
+            if mode == "negative":
+                assert 400 <= response.status_code < 500, (case.operation.path, response.status_code)
 
         try:
             check()

@@ -92,7 +92,7 @@ def live_server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
             process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(live_server: LiveServer) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
