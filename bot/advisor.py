@@ -8,6 +8,8 @@ async channels call it through a worker thread. Nothing here knows about HTTP or
 from __future__ import annotations
 
 import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,7 +23,7 @@ from bot.errors import InvalidInput, NotFound, Unavailable
 from bot.index.embedders import VectorEmbedder, make_embedder
 from bot.index.load import IndexUnavailable, LoadedIndex, load_index
 from bot.retrieval.factory import make_retriever
-from bot.retrieval import DEFAULT_ALPHA, Lexicon, clean_question
+from bot.retrieval import DEFAULT_ALPHA, Lexicon, Retrieval, clean_question
 from bot.retrieval.followup import resolve_followup
 from bot.schemas import Answer, Passage
 from bot.settings import Settings
@@ -46,6 +48,7 @@ _REFUSALS = {
     "trámites de registro, datos de contacto, precios, créditos ni programas de otros países).",
     "low_score": "Lo siento, esa pregunta no la responde la cartilla «ABC de las iniciativas cluster en Colombia».",
 }
+_CACHE_SIZE = 2048
 _KNOWS = (
     "Puedo ayudarle con lo que explica la cartilla: qué es un cluster y una iniciativa cluster, las fases para "
     "diseñarla, la gobernanza, el autodiagnóstico de 13 buenas prácticas, las entidades que apoyan y el SSME."
@@ -85,6 +88,8 @@ class Advisor:
             questions=data["questions"], starters=data["starters"], vectors=embedder.document_vectors(data["questions"])
         )
         self._passages = {c.id: c for c in index.chunks}
+        self._cache: OrderedDict[str, Retrieval] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, embedder: VectorEmbedder | None = None) -> "Advisor":
@@ -125,7 +130,7 @@ class Advisor:
             turns = self._guard(lambda: self.store.conversation(conversation_id=conversation_id))
             previous = turns[-1]["resolved"] if turns else None
         resolved = resolve_followup(cleaned, previous)
-        retrieval = self.retriever.search(resolved, k=self.settings.top_k)
+        retrieval = self._retrieve(resolved)
         decision = self.scope.decide(cleaned, retrieval)
         answer = self._answer(question, retrieval, decision)
         if conversation_id:
@@ -134,19 +139,34 @@ class Advisor:
             answer.conversation_id = conversation_id
         return answer
 
-    def _answer(self, question: str, retrieval, decision: ScopeDecision) -> Answer:
+    def _retrieve(self, resolved: str) -> Retrieval:
+        """Retrieval for a resolved question; the index never changes under a running advisor,
+        so the same text (a popular question) is served from a small LRU cache."""
+        with self._cache_lock:
+            cached = self._cache.get(resolved)
+            if cached is not None:
+                self._cache.move_to_end(resolved)
+                return cached
+        retrieval = self.retriever.search(resolved, k=self.settings.top_k)
+        with self._cache_lock:
+            self._cache[resolved] = retrieval
+            if len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return retrieval
+
+    def _answer(self, question: str, retrieval: Retrieval, decision: ScopeDecision) -> Answer:
         if not decision.in_scope:
-            suggestions = self.nearest_questions(retrieval.query.expanded or question)
+            suggestions = self.nearest_questions(retrieval.vector)
             text = f"{_REFUSALS[decision.reason]} {_KNOWS}"
             return Answer(question=question, answer=text, in_scope=False, passages=retrieval.passages,
                           suggestions=suggestions, answerer="refusal")
         text, citations = compose_extractive(question, retrieval)
         return Answer(question=question, answer=text, in_scope=True, citations=citations,
-                      passages=retrieval.passages, suggestions=self.nearest_questions(question, exclude_answered=True))
+                      passages=retrieval.passages,
+                      suggestions=self.nearest_questions(retrieval.vector, exclude_answered=True))
 
-    def nearest_questions(self, text: str, *, n: int = 3, exclude_answered: bool = False) -> list[str]:
-        """The suggested questions closest in meaning to ``text``."""
-        vector = self.embedder.query_vector(text) if text.strip() else None
+    def nearest_questions(self, vector: np.ndarray | None, *, n: int = 3, exclude_answered: bool = False) -> list[str]:
+        """The suggested questions closest in meaning to a query embedding (starters without one)."""
         if vector is None:
             return self._suggestions.starters[:n]
         order = np.argsort(-(self._suggestions.vectors @ vector))

@@ -42,6 +42,7 @@ class Retrieval:
     bm25_top: float
     known_fraction: float
     timings: dict[str, float] = field(default_factory=dict)
+    vector: np.ndarray | None = None  # the query embedding, reused to rank suggestions
 
 
 def _rescale(values: np.ndarray) -> np.ndarray:
@@ -97,6 +98,7 @@ class HybridRetriever:
 
         dense_scores = np.zeros(len(self.chunks), dtype=np.float32)
         best_sentence = dense_scores
+        vector = None
         if self.mode != "bm25" and dense_text.strip():
             started = time.perf_counter()
             vector = self.embedder.query_vector(dense_text)
@@ -141,4 +143,5 @@ class HybridRetriever:
             bm25_top=float(lexical_scores.max()) if len(lexical_scores) else 0.0,
             known_fraction=self.bm25.known_fraction(query.expanded),
             timings=timings,
+            vector=vector,
         )
