@@ -154,6 +154,11 @@ class Advisor:
                 self._cache.popitem(last=False)
         return retrieval
 
+    def clear_cache(self) -> None:
+        """Forget cached retrievals (benchmarks of distinct questions need a cold cache)."""
+        with self._cache_lock:
+            self._cache.clear()
+
     def _answer(self, question: str, retrieval: Retrieval, decision: ScopeDecision) -> Answer:
         if not decision.in_scope:
             suggestions = self.nearest_questions(retrieval.vector)
