@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
+from fakes import FakeTelegram
 
 from bot.advisor import Advisor
 from bot.index import build_index, make_embedder
@@ -52,3 +54,16 @@ def advisor(settings: Settings, shared_embedder) -> Advisor:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
+
+
+@pytest_asyncio.fixture
+async def fake() -> FakeTelegram:
+    """A fake Telegram Bot API server on loopback (python-telegram-bot talks real HTTP to it)."""
+    server = await FakeTelegram().start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def bot_settings(settings: Settings, fake: FakeTelegram) -> Settings:
+    return settings.model_copy(update={"telegram_token": fake.token, "telegram_base_url": fake.base_url})

@@ -11,29 +11,15 @@ from __future__ import annotations
 import copy
 
 import pytest
-import pytest_asyncio
 from fakes import BOT_USER, FakeTelegram, running_bot
 
 from bot.advisor import Advisor
-from bot.settings import Settings
 from bot.telegram import texts
 
 pytestmark = pytest.mark.asyncio
 CHAT = 515151
 GROUP = -100222333
 NO, PARTIAL, FULL = "No se ha ejecutado", "Se ha ejecutado en forma parcial", "Se ha ejecutado en forma completa"
-
-
-@pytest_asyncio.fixture
-async def fake():
-    server = await FakeTelegram().start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-def bot_settings(settings: Settings, fake: FakeTelegram) -> Settings:
-    return settings.model_copy(update={"telegram_token": fake.token, "telegram_base_url": fake.base_url})
 
 
 async def question(fake: FakeTelegram, n: int, chat_id: int = CHAT, *, newer_than: dict | None = None) -> dict:

@@ -12,7 +12,6 @@ import re
 import sqlite3
 
 import pytest
-import pytest_asyncio
 from fakes import FakeTelegram, plain_text, running_bot
 
 from bot.schemas import Answer, Citation
@@ -22,18 +21,6 @@ from bot.telegram import NetworkPolicy, texts
 pytestmark = pytest.mark.asyncio
 CHAT = 424242
 GROUP = -100987654
-
-
-@pytest_asyncio.fixture
-async def fake():
-    server = await FakeTelegram().start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-def bot_settings(settings: Settings, fake: FakeTelegram) -> Settings:
-    return settings.model_copy(update={"telegram_token": fake.token, "telegram_base_url": fake.base_url})
 
 
 async def reply_after(fake: FakeTelegram, chat_id: int, count_before: int, *, n: int = 1) -> list[dict]:

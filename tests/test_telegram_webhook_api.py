@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from bot.api.app import create_app
 from bot.telegram import texts
 from bot.telegram.webhook import SECRET_HEADER
-from tests.fakes.telegram_api import FakeTelegram
-
 CHAT = 4242
 
 
-@pytest.fixture
-async def fake():
-    server = await FakeTelegram().start()
-    yield server
-    await server.stop()
-
-
-async def test_the_api_app_registers_and_serves_the_webhook(fake, settings, advisor):
-    settings = settings.model_copy(update={
-        "telegram_token": fake.token, "telegram_base_url": fake.base_url,
+async def test_the_api_app_registers_and_serves_the_webhook(fake, bot_settings, advisor):
+    settings = bot_settings.model_copy(update={
         "telegram_webhook_url": "https://asesor.example/telegram/webhook", "telegram_webhook_secret": "s3cret-value",
     })
     app = create_app(settings, advisor)

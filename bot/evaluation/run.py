@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import tempfile
 from collections import defaultdict
-from dataclasses import replace
 
 from bot.answer.scope import ScopeJudge
 from bot.calibrate import MemoEmbedder
