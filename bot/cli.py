@@ -33,14 +33,19 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _advisor(settings: Settings, *, build_if_missing: bool = True):
-    from bot.advisor import Advisor
+def _ensure_index(settings: Settings) -> None:
+    """Build the index when it is missing or stale (first use, or after a corpus change)."""
     from bot.index import index_status
 
-    status, _ = index_status(settings)
-    if status != "fresh" and build_if_missing:
+    if index_status(settings)[0] != "fresh":
         typer.echo("Construyendo el índice (solo la primera vez)…", err=True)
         _build(settings)
+
+
+def _advisor(settings: Settings):
+    from bot.advisor import Advisor
+
+    _ensure_index(settings)
     return Advisor.from_settings(settings)
 
 
@@ -170,7 +175,7 @@ def serve(
     from bot.api.server import serve as run_server
 
     settings = Settings()
-    _advisor(settings)  # builds the index on first use, and fails here with a clear message
+    _ensure_index(settings)  # the server's own start-up loads the advisor once
     typer.echo(f"Asesor disponible en http://{host}:{port}/  (Ctrl+C para detener)")
     run_server(settings, host=host, port=port, workers=workers)
 
