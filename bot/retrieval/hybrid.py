@@ -92,7 +92,7 @@ class HybridRetriever:
         timings: dict[str, float] = {}
         started = time.perf_counter()
         query = self.normalizer.normalize(question)
-        dense_text = query.dense if self.use_normalization else query.cleaned
+        dense_text = query.text if self.use_normalization else query.cleaned
         lexical_text = query.expanded if self.use_normalization else query.cleaned
         timings["normalize"] = time.perf_counter() - started
 

@@ -57,9 +57,8 @@ class Lexicon:
 class NormalizedQuery:
     original: str
     cleaned: str
-    text: str  # accents restored and typos corrected: what the dense model embeds
+    text: str  # accents restored, typos corrected, acronyms spelled out: what the dense model embeds
     expanded: str  # text plus acronym and synonym expansions: what BM25 scores
-    dense: str = ""  # text plus acronym expansions only: what the dense model embeds
     corrections: dict[str, str] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)  # content words found nowhere in the booklet
 
@@ -125,15 +124,12 @@ class QueryNormalizer:
         cleaned = clean_question(question)
         out: list[str] = []
         extra: list[str] = []
-        acronyms: list[str] = []
         corrections: dict[str, str] = {}
         unknown: list[str] = []
         for token in _TOKEN.findall(cleaned):
             folded = fold(token)
             if folded in self.lexicon.acronyms:
-                out.append(token)
-                extra.append(self.lexicon.acronyms[folded])
-                acronyms.append(self.lexicon.acronyms[folded])
+                out.append(self.lexicon.acronyms[folded])  # "IC" means "Iniciativa Cluster": say so
             elif folded in STOPWORDS:
                 out.append(token)
             elif self.known(folded):
@@ -153,6 +149,5 @@ class QueryNormalizer:
         text = " ".join(out)
         expanded = " ".join([text, *extra]) if extra else text
         return NormalizedQuery(
-            original=question, cleaned=cleaned, text=text, expanded=expanded, corrections=corrections, unknown=unknown,
-            dense=" ".join([text, *acronyms]),
+            original=question, cleaned=cleaned, text=text, expanded=expanded, corrections=corrections, unknown=unknown
         )
