@@ -20,7 +20,7 @@ __all__ = ["ScopeDecision", "ScopeJudge", "Reason", "DEFAULT_CALIBRATION", "scop
 
 Reason = Literal["ok", "empty", "injection", "language", "nonsense", "off_topic", "low_score"]
 DEFAULT_CALIBRATION = {"weight": 0.05, "threshold": 0.80}
-_MASH = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}|^[^aeiou]{4,}$")
+_MASH = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}|^[^aeiou]{3,}$")
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,9 @@ class ScopeJudge:
             return "language"
         if any(p.search(folded) for p in self._off_topic):
             return "off_topic"
-        mashed = sum(bool(_MASH.search(t)) for t in tokens if not t.isdigit())
-        if mashed and mashed * 2 >= len(tokens):
+        letters = [t for t in tokens if not t.isdigit()]
+        mashed = sum(bool(_MASH.search(t)) for t in letters)
+        if mashed and mashed * 2 >= len(letters):
             return "nonsense"
         return "ok"
 
