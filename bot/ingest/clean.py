@@ -8,7 +8,7 @@ after the sentence that introduces them, and the text cut into sections by their
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -35,13 +35,12 @@ class Structure:
     segments: list[dict]
     glossary: list[dict]
     practices: dict
-    raw: dict = field(default_factory=dict)
 
 
 def load_structure(path: Path) -> Structure:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     keys = ("furniture", "replacements", "moves", "drops", "segments", "glossary", "practices")
-    return Structure(**{k: data[k] for k in keys}, raw=data)
+    return Structure(**{k: data[k] for k in keys})
 
 
 def literal_pattern(literal: str, *, whole_lines: bool = False) -> re.Pattern[str]:
