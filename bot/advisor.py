@@ -88,6 +88,10 @@ class Advisor:
             questions=data["questions"], starters=data["starters"], vectors=embedder.document_vectors(data["questions"])
         )
         self._passages = {c.id: c for c in index.chunks}
+        self._sections: dict[str, list[Passage]] = {}
+        for chunk in index.chunks:  # reading order: the first passage of each section opens it
+            self._sections.setdefault(chunk.section, []).append(
+                Passage(id=chunk.id, section=chunk.section, text=chunk.text, score=1.0, kind=chunk.kind))
         self._cache: OrderedDict[str, Retrieval] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -165,7 +169,7 @@ class Advisor:
             text = f"{_REFUSALS[decision.reason]} {_KNOWS}"
             return Answer(question=question, answer=text, in_scope=False, passages=retrieval.passages,
                           suggestions=suggestions, answerer="refusal")
-        text, citations = compose_extractive(question, retrieval)
+        text, citations = compose_extractive(question, retrieval, self._sections)
         return Answer(question=question, answer=text, in_scope=True, citations=citations,
                       passages=retrieval.passages,
                       suggestions=self.nearest_questions(retrieval.vector, exclude_answered=True))

@@ -104,3 +104,23 @@ def test_near_misses_the_booklet_does_not_answer_are_refused(advisor, question):
 )
 def test_booklet_topics_near_the_off_topic_rules_are_still_answered(advisor, question):
     assert advisor.ask(question).in_scope
+
+
+@pytest.mark.parametrize(
+    ("question", "items"),
+    [
+        ("cuales son las fases", ["1. Fase 1: Conociendo el cluster", "2. Fase 2: Identificando", "3. Fase 3: Definiendo"]),
+        ("que entidades apoyan las iniciativas cluster", ["Colombia Productiva", "Confecámaras", "iNNpulsa Colombia"]),
+    ],
+)
+def test_questions_about_the_parts_of_a_section_list_its_headings(advisor, question, items):
+    answer = advisor.ask(question)
+    for item in items:
+        assert item in answer.answer
+    assert len(answer.citations) == len(items) or len(answer.citations) == len(items) + 1
+
+
+def test_sentences_that_do_not_touch_the_question_are_left_out(advisor):
+    answer = advisor.ask("como se financia una iniciativa")
+    assert "financiación" in answer.answer
+    assert "capital humano" not in answer.answer

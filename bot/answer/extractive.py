@@ -12,7 +12,8 @@ import re
 
 from bot.retrieval import Retrieval
 from bot.schemas import Citation, Passage
-from bot.text import fold, split_sentences, stems
+from bot.ingest.chunk import SEPARATOR
+from bot.text import fold, split_sentences, stem, stems
 
 __all__ = ["compose_extractive"]
 
@@ -20,6 +21,7 @@ _LIST_ITEM = re.compile(r"^(\d+\.\s|• )")
 _LIST_QUESTION = re.compile(r"\b(cuales|cuantas|cuantos|que (son|tipos|pasos|fases|areas|pilares|fuerzas|objetivos)|lista|enumera|pasos|fases|pilares|areas|fuerzas|objetivos|entidades|elementos|actividades)\b")
 _DEFINITION = re.compile(r"\b(que es|que son|que significa|defin|concepto|significado)")
 MAX_WORDS = 150
+_GENERIC = {stem(w) for w in ("iniciativa", "iniciativas", "cluster", "clusters")}
 
 
 def _list_block(text: str) -> tuple[str, list[str]] | None:
@@ -50,23 +52,25 @@ def _overlap(sentence: str, query_stems: set[str]) -> float:
 
 
 def _pick_sentences(passages: list[Passage], query: str) -> list[tuple[int, str]]:
-    """(passage index, sentence) pairs in reading order, best first within the word budget."""
-    query_stems = set(stems(query))
+    """(passage index, sentence) pairs in reading order: the sentences that share the question's
+    topic words, from the best three passages, within the word budget."""
+    query_stems = (set(stems(query)) - _GENERIC) or set(stems(query))
     candidates: list[tuple[float, int, int, str]] = []
     for p_index, passage in enumerate(passages[:3]):
         for s_index, sentence in enumerate(split_sentences(passage.text)):
             if len(sentence.split()) < 4:
                 continue
-            rank_bonus = (0.6, 0.25, 0.1)[p_index]
-            position_bonus = 0.05 if s_index == 0 else 0.0
-            score = _overlap(sentence, query_stems) + rank_bonus + position_bonus
+            overlap = _overlap(sentence, query_stems)
+            if overlap == 0 and (p_index, s_index) != (0, 0):
+                continue  # off-topic sentence: only the top passage's opening may stand without overlap
+            score = overlap + (0.3, 0.15, 0.05)[p_index] + (0.05 if s_index == 0 else 0.0)
             candidates.append((score, p_index, s_index, sentence))
     candidates.sort(key=lambda c: -c[0])
     chosen: list[tuple[int, int, str]] = []
     budget = MAX_WORDS
     for score, p_index, s_index, sentence in candidates:
         size = len(sentence.split())
-        if chosen and (size > budget or score < 0.5 * candidates[0][0]):
+        if chosen and (size > budget or score < 0.6 * candidates[0][0]):
             continue
         chosen.append((p_index, s_index, sentence))
         budget -= size
@@ -76,7 +80,29 @@ def _pick_sentences(passages: list[Passage], query: str) -> list[tuple[int, str]
     return [(p, s) for p, _, s in chosen]
 
 
-def compose_extractive(question: str, retrieval: Retrieval) -> tuple[str, list[Citation]]:
+def _section_listing(passages: list[Passage], sections: dict[str, list[Passage]], query: str):
+    """(parent title, [(child title, first passage)]) when the question asks for the parts of a
+    section ("¿cuáles son las fases?"): the booklet's own headings, as a list."""
+    query_stems = set(stems(query)) - _GENERIC
+    for passage in passages[:5]:
+        if SEPARATOR not in passage.section:
+            continue
+        parent = passage.section.split(SEPARATOR)[0]
+        parent_title = re.sub(r"^\d+\.\s*", "", parent)
+        parent_stems = set(stems(parent_title)) - _GENERIC
+        if not query_stems & parent_stems:
+            continue
+        children = [(s.split(SEPARATOR)[1], ps[0]) for s, ps in sections.items() if s.startswith(parent + SEPARATOR)]
+        # "¿cuáles son los pilares de la gobernanza?" names one part: that part's own list answers it.
+        names_a_part = any(query_stems & (set(stems(title)) - parent_stems) for title, _ in children)
+        if len(children) >= 2 and not names_a_part:
+            return parent_title, children
+    return None
+
+
+def compose_extractive(
+    question: str, retrieval: Retrieval, sections: dict[str, list[Passage]] | None = None
+) -> tuple[str, list[Citation]]:
     """Answer text with [n] markers and the citations it uses, numbered from 1."""
     passages = retrieval.passages
     if not passages:
@@ -101,11 +127,19 @@ def compose_extractive(question: str, retrieval: Retrieval) -> tuple[str, list[C
         if block:
             lines.extend(_item(item) for item in block[1])
     else:
+        wants_list = bool(_LIST_QUESTION.search(folded))
+        outline = _section_listing(passages, sections or {}, retrieval.query.expanded) if wants_list else None
         listing = next(
             ((p, b) for p in passages[:2] if (b := _list_block(p.text)) is not None),
             None,
-        ) if _LIST_QUESTION.search(folded) else None
-        if listing is not None:
+        ) if wants_list else None
+        if outline is not None:
+            parent_title, children = outline
+            lines.append(f"La cartilla lo organiza así ({parent_title}):")
+            for number, (title, first) in enumerate(children, start=1):
+                label = title if first.kind != "practice" else first.text.split(": ", 1)[-1]
+                lines.append(f"{number}. {label} [{cite(first)}]")
+        elif listing is not None:
             passage, (lead, items) = listing
             lines.append(f"{lead} [{cite(passage)}]")
             lines.extend(_item(item) for item in items)
