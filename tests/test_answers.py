@@ -34,7 +34,8 @@ def test_glossary_question_answers_from_the_glossary_entry(advisor):
     [
         ("cuales son las 5 fuerzas de porter", ["Competidores potenciales", "Poder de negociación de los clientes"]),
         ("cuales son las areas tematicas del ssme", ["1. Enfoque", "8. Impacto empresarial"]),
-        ("cuales son los pilares de la gobernanza", ["1. La consolidación de un liderazgo empresarial"]),
+        ("cuales son los pilares de la gobernanza", ["1. La consolidación de un liderazgo empresarial",
+                                                    "3. Una agenda empresarial"]),
     ],
 )
 def test_lists_come_out_as_lists(advisor, question, items):

@@ -38,6 +38,27 @@ def _list_block(text: str) -> tuple[str, list[str]] | None:
     return None
 
 
+def _continuation(passage: Passage, items: list[str], sections: dict[str, list[Passage]]):
+    """(next passage, its items) when a numbered list goes on in the section's next passage
+    (the third governance pillar starts the chunk after the first two)."""
+    numbered = [m for item in items if (m := re.match(r"(\d+)\.\s", item.removeprefix("• ")))]
+    last = numbered[-1] if numbered else None
+    siblings = sections.get(passage.section, [])
+    position = next((i for i, p in enumerate(siblings) if p.id == passage.id), None)
+    if last is None or position is None or position + 1 >= len(siblings):
+        return None
+    following = siblings[position + 1]
+    expected = int(last.group(1)) + 1
+    more: list[str] = []
+    for line in following.text.split("\n"):
+        if not line.startswith(f"{expected}. "):
+            break
+        number, body = line.split(" ", 1)
+        more.append(f"{number} {split_sentences(body)[0]}" if len(body.split()) > 60 else line)
+        expected += 1
+    return (following, more) if more else None
+
+
 def _item(line: str) -> str:
     """A list line as the answer shows it: numbered items keep their number, others get '- '."""
     line = line.removeprefix("• ").strip()
@@ -143,6 +164,10 @@ def compose_extractive(
             passage, (lead, items) = listing
             lines.append(f"{lead} [{cite(passage)}]")
             lines.extend(_item(item) for item in items)
+            continued = _continuation(passage, items, sections or {})
+            if continued is not None:
+                following, more = continued
+                lines.extend(f"{_item(item)} [{cite(following)}]" for item in more)
         else:
             for p_index, sentence in _pick_sentences(passages, retrieval.query.expanded):
                 lines.append(f"{sentence.lstrip('• ')} [{cite(passages[p_index])}]")
