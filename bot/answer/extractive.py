@@ -1,22 +1,25 @@
 """The default answerer: the booklet's own sentences, with numbered citations. Never invents.
 
 From the ranked passages it picks what answers the question: a glossary entry for "¿qué es…?"
-about a glossary term, the whole list when a passage holds one (the 5 forces, the 8 SSME areas,
-the 3 pillars), otherwise the sentences that share most content with the question, taken from
-at most three passages. Each sentence carries ``[n]`` naming the passage it comes from.
+about a glossary term, a section's headings when the question asks for its parts (the 3 phases,
+the 4 entities), the whole list when a passage holds one (the 5 forces, the 8 SSME areas, the 3
+pillars, followed into the next passage when it goes on there), otherwise the sentences that
+share the question's topic words, from at most three passages. Each line carries ``[n]`` naming
+the passage it comes from.
 """
 
 from __future__ import annotations
 
 import re
 
+from bot.ingest.chunk import SEPARATOR
 from bot.retrieval import Retrieval
 from bot.schemas import Citation, Passage
-from bot.ingest.chunk import SEPARATOR
 from bot.text import fold, split_sentences, stem, stems
 
 __all__ = ["compose_extractive"]
 
+_NUMBERED = re.compile(r"(\d+)\.\s")
 _LIST_ITEM = re.compile(r"^(\d+\.\s|• )")
 _LIST_QUESTION = re.compile(r"\b(cuales|cuantas|cuantos|que (son|tipos|pasos|fases|areas|pilares|fuerzas|objetivos)|lista|enumera|pasos|fases|pilares|areas|fuerzas|objetivos|entidades|elementos|actividades)\b")
 _DEFINITION = re.compile(r"\b(que es|que son|que significa|defin|concepto|significado)")
@@ -41,7 +44,7 @@ def _list_block(text: str) -> tuple[str, list[str]] | None:
 def _continuation(passage: Passage, items: list[str], sections: dict[str, list[Passage]]):
     """(next passage, its items) when a numbered list goes on in the section's next passage
     (the third governance pillar starts the chunk after the first two)."""
-    numbered = [m for item in items if (m := re.match(r"(\d+)\.\s", item.removeprefix("• ")))]
+    numbered = [m for item in items if (m := _NUMBERED.match(item.removeprefix("• ")))]
     last = numbered[-1] if numbered else None
     siblings = sections.get(passage.section, [])
     position = next((i for i, p in enumerate(siblings) if p.id == passage.id), None)
@@ -62,7 +65,7 @@ def _continuation(passage: Passage, items: list[str], sections: dict[str, list[P
 def _item(line: str) -> str:
     """A list line as the answer shows it: numbered items keep their number, others get '- '."""
     line = line.removeprefix("• ").strip()
-    return line if re.match(r"\d+\.\s", line) else f"- {line}"
+    return line if _NUMBERED.match(line) else f"- {line}"
 
 
 def _overlap(sentence: str, query_stems: set[str]) -> float:
