@@ -7,13 +7,12 @@ tutorials build, so ``make eval`` shows what structure-aware chunking and hybrid
 
 from __future__ import annotations
 
-import re
-
 from langchain_chroma import Chroma
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from bot.evaluation.dataset import EvalItem, first_relevant_rank
 from bot.index.embedders import VectorEmbedder
+from bot.ingest.clean import dehyphenate
 from bot.schemas import Passage
 from bot.settings import Settings
 
@@ -22,7 +21,7 @@ __all__ = ["langchain_baseline_ranks"]
 
 def langchain_baseline_ranks(settings: Settings, embedder: VectorEmbedder, items: list[EvalItem], *, workdir: str) -> list[int | None]:
     raw = settings.corpus_file.read_text(encoding="utf-8")
-    text = re.sub(r"(\w)-[ \t]*\n(?:[ \t]*\n)?[ \t]*(\w)", r"\1\2", raw)  # the tutorial at least de-hyphenates
+    text = dehyphenate(raw)  # the tutorial recipe, given the same de-hyphenated text
     splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
     documents = splitter.create_documents([text])
     from chromadb.config import Settings as ChromaSettings

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["Segment", "Structure", "load_structure", "clean_text", "segments", "literal_pattern"]
+__all__ = ["Segment", "Structure", "load_structure", "clean_text", "dehyphenate", "segments", "literal_pattern"]
 
 _HYPHEN_BREAK = re.compile(r"(\w)-[ \t]*\n(?:[ \t]*\n)?[ \t]*(\w)")
 
@@ -62,10 +62,15 @@ def _find(pattern_text: str, text: str, start: int = 0, *, whole_lines: bool = F
     return match
 
 
+def dehyphenate(text: str) -> str:
+    """Join words the PDF broke across lines ("coope-\nración"), even over a page-break blank line."""
+    return _HYPHEN_BREAK.sub(r"\1\2", text)
+
+
 def clean_text(raw: str, structure: Structure) -> str:
     """The booklet text with extraction damage undone, still with its line structure."""
     text = raw.replace("\r\n", "\n").replace("\u00a0", " ")
-    text = _HYPHEN_BREAK.sub(r"\1\2", text)
+    text = dehyphenate(text)
     furniture = [re.compile(p) for p in structure.furniture]
     lines = [line.rstrip() for line in text.split("\n")]
     text = "\n".join(line for line in lines if not any(p.match(line) for p in furniture))
