@@ -92,9 +92,13 @@ def sentence_units(chunks: list[Chunk]) -> tuple[list[str], np.ndarray]:
     return texts, np.array(owners, dtype=np.int32)
 
 
-def _cached_vectors(cache_file: Path, texts: list[str], embedder: VectorEmbedder) -> tuple[np.ndarray, int]:
-    """Vectors of ``texts``, embedding only those whose content hash is not in the cache."""
-    keys = [hashlib.sha256(t.encode()).hexdigest()[:20] for t in texts]
+def _content_key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _cached_vectors(cache_file: Path, texts: list[str], embedder: VectorEmbedder) -> tuple[np.ndarray, set[str]]:
+    """Vectors of ``texts`` and the keys that had to be embedded (the rest came from the cache)."""
+    keys = [_content_key(t) for t in texts]
     cache: dict[str, np.ndarray] = {}
     if cache_file.exists():
         try:
@@ -110,7 +114,7 @@ def _cached_vectors(cache_file: Path, texts: list[str], embedder: VectorEmbedder
         buffer = cache_file.with_suffix(".tmp.npz")
         np.savez(buffer, ids=ids, vectors=np.stack([cache[i] for i in ids.tolist()]))
         os.replace(buffer, cache_file)
-    return np.stack([cache[k] for k in keys]), len(missing)
+    return np.stack([cache[k] for k in keys]), {key for key, _ in missing}
 
 
 def build_index(settings: Settings, embedder: VectorEmbedder, *, keep: int = 2) -> Manifest:
@@ -122,10 +126,11 @@ def build_index(settings: Settings, embedder: VectorEmbedder, *, keep: int = 2) 
     cache_dir = settings.index_dir / "cache"
     cache_dir.mkdir(exist_ok=True)
     slug = settings.embedder_id.replace("/", "_").replace(":", "_")
-    cache_file = cache_dir / f"vectors-{slug}.npz"
-    vectors, embedded = _cached_vectors(cache_file, [c.embed_text for c in chunks], embedder)
+    chunk_texts = [c.embed_text for c in chunks]
     sentences, owners = sentence_units(chunks)
-    sentence_vectors, _ = _cached_vectors(cache_file, sentences, embedder)
+    all_vectors, fresh = _cached_vectors(cache_dir / f"vectors-{slug}.npz", chunk_texts + sentences, embedder)
+    vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) :]
+    embedded = len({_content_key(t) for t in chunk_texts} & fresh)  # chunks embedded anew
 
     version = time.strftime("%Y%m%dT%H%M%S") + f"-{secrets.token_hex(3)}"  # sortable and unique
     staging = builds / f".staging-{version}"
