@@ -1,4 +1,4 @@
-"""Fit the retrieval mix weight and the out-of-scope threshold on the eval set's tune split.
+"""Fit the ranker's weights, the mix weight and the out-of-scope threshold on the tune split.
 
 Run by ``asesor index`` right after a build and stored as ``calibration.json`` beside the
 index it was fitted for: e5 cosines live in .77–.93 and MiniLM's elsewhere, so a threshold is a
@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from bot.answer.scope import ScopeJudge, scope_score
-from bot.evaluation.dataset import EvalItem, first_relevant_rank, load_eval_set, retrieval_metrics
+from bot.evaluation.dataset import EvalItem, first_relevant_rank, load_eval_set, relevant_mask, retrieval_metrics
 from bot.index.build import current_build, write_atomic
 from bot.index.embedders import VectorEmbedder
 from bot.index.load import load_index
 from bot.retrieval import Lexicon, Retrieval
 from bot.retrieval.factory import make_retriever
+from bot.retrieval.ranker import FEATURES, choose_penalty, features, fit_weights, rank_metrics
 from bot.settings import Settings
 
 __all__ = ["calibrate_index", "fit_threshold", "MemoEmbedder", "MAX_IN_SCOPE_REFUSED"]
@@ -68,9 +70,23 @@ def fit_threshold(scored: list[_Scored], weight: float) -> tuple[float, float, f
     return best
 
 
-def calibrate_index(settings: Settings, embedder: VectorEmbedder) -> dict:
-    """Choose alpha (best tune MRR) and the scope weight/threshold; write calibration.json."""
-    index = load_index(settings)
+def fit_ranker(settings: Settings, index, embedder: VectorEmbedder, items: list[EvalItem]) -> dict:
+    """Learned-ranker weights for this index, fitted on the in-scope tune questions."""
+    retriever = make_retriever(settings, index, embedder, mode="learned", weights=np.zeros(len(FEATURES)))
+    texts = [c.text for c in index.chunks]
+    examples = []
+    for item in (i for i in items if i.in_scope):
+        _, signals, _, _ = retriever.signals(item.query)
+        examples.append((features(signals, retriever.table), np.array(relevant_mask(item, texts), dtype=np.float32)))
+    penalty = choose_penalty(examples)
+    weights = fit_weights(examples, penalty=penalty)
+    return {"features": list(FEATURES), "weights": [round(float(w), 5) for w in weights], "penalty": penalty,
+            "tune_MRR": round(rank_metrics(weights, examples), 4)}
+
+
+def calibrate_index(settings: Settings, embedder: VectorEmbedder, build: Path | None = None) -> dict:
+    """Fit the ranker, choose alpha (best tune MRR) and the scope weight/threshold; write calibration.json."""
+    index = load_index(settings, build)  # a build not yet published, or the serving one
     embedder = MemoEmbedder(embedder)
     items = load_eval_set(settings.corpus_dir / "eval" / "questions.yaml", split="tune")
     judge = ScopeJudge(Lexicon.load(settings.corpus_dir / "lexicon.yaml"))
@@ -82,16 +98,18 @@ def calibrate_index(settings: Settings, embedder: VectorEmbedder) -> dict:
         mrr = retrieval_metrics([first_relevant_rank(s.item, s.retrieval.passages) for s in scored if s.item.in_scope])["MRR"]
         if mrr > best_mrr + 1e-9:
             best_alpha, best_mrr, results = alpha, mrr, scored
+    ranker = fit_ranker(settings, index, embedder, items)
     fits = [(w, *fit_threshold(results, w)) for w in WEIGHTS]
     weight, threshold, oos_recall, refused = max(fits, key=lambda f: (f[2], -f[3]))
     calibration = {
         "alpha": best_alpha,
+        "ranker": ranker,
         "weight": weight,
         "threshold": round(threshold, 5),
         "tune": {"MRR": round(best_mrr, 4), "oos_recall": round(oos_recall, 4), "in_scope_refused": round(refused, 4)},
         "embedder": index.manifest["embedder"],
     }
-    build = current_build(settings)
+    build = build or current_build(settings)
     assert build is not None
     write_atomic(build / "calibration.json", json.dumps(calibration, indent=2).encode())
     return calibration

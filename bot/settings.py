@@ -38,7 +38,8 @@ class Settings(BaseSettings):
     embedding_threads: int = Field(default=2, ge=1, le=64)
 
     # Retrieval
-    retrieval_mode: Literal["mix", "rrf", "dense", "bm25"] = "mix"
+    # "learned": weights fitted on the eval set's tune split by `asesor index` (falls back to "mix")
+    retrieval_mode: Literal["learned", "mix", "rrf", "dense", "bm25"] = "learned"
     dense_weight: float | None = Field(default=None, ge=0.0, le=1.0)  # None: the value fitted by eval
     top_k: int = Field(default=10, ge=1, le=50)
     chroma_url: str | None = None  # http://host:port → Chroma server; None → embedded

@@ -14,7 +14,7 @@ import yaml
 from bot.retrieval.followup import resolve_followup
 from bot.schemas import Passage
 
-__all__ = ["EvalItem", "load_eval_set", "first_relevant_rank", "retrieval_metrics"]
+__all__ = ["EvalItem", "load_eval_set", "first_relevant_rank", "relevant_mask", "retrieval_metrics"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,12 @@ def first_relevant_rank(item: EvalItem, passages: list[Passage]) -> int | None:
         if evidence and evidence in _squash(passage.text):
             return rank
     return None
+
+
+def relevant_mask(item: EvalItem, texts: list[str]) -> list[bool]:
+    """For each text (a chunk of the index), whether it holds the item's evidence."""
+    evidence = _squash(item.evidence or "")
+    return [bool(evidence) and evidence in _squash(text) for text in texts]
 
 
 def retrieval_metrics(ranks: list[int | None]) -> dict[str, float]:

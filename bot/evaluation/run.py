@@ -24,6 +24,9 @@ from bot.settings import Settings
 __all__ = ["evaluate", "main"]
 
 
+_SPLITS = {"test": "de prueba", "tune": "de ajuste", "all": "completa"}
+
+
 def _line(name: str, metrics: dict[str, float]) -> str:
     return f"| {name:<46} | {metrics['R@1']:.3f} | {metrics['R@3']:.3f} | {metrics['R@5']:.3f} | {metrics['MRR']:.3f} |"
 
@@ -59,7 +62,8 @@ def evaluate(settings: Settings, *, split: str = "test", compare: bool = True) -
             local, embedder, index, calibration = _prepare(settings, name, workdir)
             label = "e5" if name == "e5" else "MiniLM"
             configs = [("dense", {"mode": "dense"}), ("BM25", {"mode": "bm25"}),
-                       ("RRF", {"mode": "rrf"}), ("mix", {"mode": "mix", "alpha": calibration["alpha"]})]
+                       ("RRF", {"mode": "rrf"}), ("mix", {"mode": "mix", "alpha": calibration["alpha"]}),
+                       ("aprendido", {"mode": "learned"})]
             for config_name, options in configs:
                 for normalize in (False, True):
                     if config_name == "BM25" and name != names[0]:
@@ -72,11 +76,11 @@ def evaluate(settings: Settings, *, split: str = "test", compare: bool = True) -
                 langchain_baseline_ranks(local, embedder, inside, workdir=f"{workdir}/lc-{name}"))))
             if name == settings.embedder:
                 out += _detail(local, embedder, index, calibration, items, label)
-    return "\n".join(out + ["Comparación (partición de prueba):", *_header("configuración"), *rows])
+    return "\n".join(out + [f"Comparación (partición {_SPLITS.get(split, split)}):", *_header("configuración"), *rows])
 
 
 def _detail(settings: Settings, embedder, index, calibration: dict, items: list[EvalItem], label: str) -> list[str]:
-    retriever = make_retriever(settings, index, embedder, alpha=calibration["alpha"])
+    retriever = make_retriever(settings, index, embedder, mode=settings.retrieval_mode, alpha=calibration["alpha"])
     judge = ScopeJudge(Lexicon.load(settings.corpus_dir / "lexicon.yaml"), calibration)
     per_section: dict[str, list[int | None]] = defaultdict(list)
     per_kind: dict[str, list[int | None]] = defaultdict(list)
@@ -102,7 +106,8 @@ def _detail(settings: Settings, embedder, index, calibration: dict, items: list[
     n_out = sum(not i.in_scope for i in items)
     accepted_out = n_out - caught
     refused_total = caught + refused_inside
-    lines = [f"Configuración por defecto: {label} mix α={calibration['alpha']} + normalización; umbral de alcance "
+    mode = retriever.mode if retriever.mode != "mix" else f"mix α={calibration['alpha']}"
+    lines = [f"Configuración por defecto: {label} {mode} + normalización; umbral de alcance "
              f"{calibration['threshold']:.4f} (peso {calibration['weight']}), ajustados en la partición de ajuste.", "",
              *_header("total"), _line("total", retrieval_metrics(inside)), "", *_header("sección")]
     lines += [_line(section, retrieval_metrics(ranks)) for section, ranks in sorted(per_section.items())]

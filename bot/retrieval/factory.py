@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from bot.index.embedders import VectorEmbedder
 from bot.index.load import LoadedIndex
 from bot.retrieval.hybrid import HybridRetriever
 from bot.retrieval.normalize import Lexicon, QueryNormalizer
+from bot.retrieval.ranker import FEATURES
 from bot.settings import Settings
+from bot.text import stems
 
 __all__ = ["make_retriever"]
 
 
 def make_retriever(settings: Settings, index: LoadedIndex, embedder: VectorEmbedder, **options) -> HybridRetriever:
+    """``options`` override the retriever's defaults; the learned weights come from the index's
+    calibration unless given (``weights=``)."""
     lexicon = Lexicon.load(settings.corpus_dir / "lexicon.yaml")
+    ranker = index.calibration.get("ranker") or {}
+    if "weights" not in options and ranker.get("weights") and tuple(ranker.get("features", ())) == FEATURES:
+        options["weights"] = np.array(ranker["weights"], dtype=np.float32)
     return HybridRetriever(
         chunks=index.chunks,
         dense=index.dense,
@@ -21,5 +30,6 @@ def make_retriever(settings: Settings, index: LoadedIndex, embedder: VectorEmbed
         normalizer=QueryNormalizer(index.chunks, lexicon),
         sentence_vectors=index.sentence_vectors,
         sentence_owners=index.sentence_owners,
+        diagnosis_stems=frozenset(t for term in lexicon.diagnosis_terms for t in stems(term)),
         **options,
     )

@@ -1,9 +1,11 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 scores of every chunk, rescaled and mixed.
+"""Hybrid retrieval: dense (Chroma) and BM25 scores of every chunk, combined into one ranking.
 
-Score mixing (each score rescaled to 0–1 per query, then ``alpha·dense + (1-alpha)·bm25``,
-where the dense part blends the chunk's cosine with its best sentence's)
-measured better than reciprocal rank fusion on our eval set; RRF, dense-only and BM25-only stay
-selectable so ``make eval`` can keep comparing them. The result keeps the raw signals the
+The default ``learned`` mode scores each chunk with weights fitted on the eval set's tune split
+over a handful of features (``bot.retrieval.ranker``). Plain score mixing (each score rescaled
+to 0–1 per query, then ``alpha·dense + (1-alpha)·bm25``, the dense part blending the chunk's
+cosine with its best sentence's) measured better than reciprocal rank fusion and is what the
+learned mode falls back to when an index has no fitted weights; RRF, dense-only and BM25-only
+stay selectable so ``make eval`` can keep comparing them. The result keeps the raw signals the
 scope decision needs (top dense cosine, top BM25, share of known words).
 """
 
@@ -18,11 +20,13 @@ import numpy as np
 from bot.index.bm25 import BM25
 from bot.index.embedders import VectorEmbedder
 from bot.retrieval.normalize import NormalizedQuery, QueryNormalizer
+from bot.retrieval.ranker import ChunkTable, Signals, features
 from bot.schemas import Chunk, Passage
+from bot.text import stems
 
 __all__ = ["HybridRetriever", "Retrieval", "Mode", "DEFAULT_ALPHA"]
 
-Mode = Literal["mix", "rrf", "dense", "bm25"]
+Mode = Literal["learned", "mix", "rrf", "dense", "bm25"]
 DEFAULT_ALPHA = 0.7
 DEFAULT_BETA = 0.35  # share of the dense score that comes from the chunk's best sentence
 RRF_K = 60
@@ -75,6 +79,8 @@ class HybridRetriever:
         sentence_vectors: np.ndarray | None = None,
         sentence_owners: np.ndarray | None = None,
         beta: float = DEFAULT_BETA,
+        weights: np.ndarray | None = None,
+        diagnosis_stems: frozenset[str] = frozenset(),
     ) -> None:
         self.chunks = chunks
         self.dense = dense
@@ -87,8 +93,14 @@ class HybridRetriever:
         self.sentence_vectors = sentence_vectors
         self.sentence_owners = sentence_owners
         self.beta = beta if sentence_vectors is not None else 0.0
+        if mode == "learned" and weights is None:
+            self.mode = "mix"  # an index calibrated before the ranker existed
+        self.weights = weights
+        self.diagnosis_stems = diagnosis_stems
+        self.table = ChunkTable.from_chunks(chunks) if self.mode == "learned" else None
 
-    def search(self, question: str, *, k: int = 10) -> Retrieval:
+    def signals(self, question: str) -> tuple[NormalizedQuery, Signals, np.ndarray | None, dict[str, float]]:
+        """Every raw score of every chunk for ``question`` (and the query vector, and timings)."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
         query = self.normalizer.normalize(question)
@@ -105,27 +117,45 @@ class HybridRetriever:
             timings["embed"] = time.perf_counter() - started
             started = time.perf_counter()
             dense_scores = self.dense.scores(vector)
-            if self.beta:
+            if self.sentence_vectors is not None:
                 best = np.full(len(self.chunks), -1.0, dtype=np.float32)
                 np.maximum.at(best, self.sentence_owners, self.sentence_vectors @ vector)
                 best_sentence = best
             timings["search"] = time.perf_counter() - started
         started = time.perf_counter()
         lexical_scores = self.bm25.scores(lexical_text)
+        plain_scores = self.bm25.scores(query.cleaned) if self.mode == "learned" else lexical_scores
         timings["bm25"] = time.perf_counter() - started
+        query_stems = frozenset(stems(dense_text))
+        signals = Signals(dense=dense_scores, sentence=best_sentence, bm25=lexical_scores, bm25_plain=plain_scores,
+                          query_stems=query_stems, about_diagnosis=bool(query_stems & self.diagnosis_stems))
+        return query, signals, vector, timings
 
-        dense_mixed = dense_scores
+    def combine(self, signals: Signals) -> np.ndarray:
+        """One score per chunk, by the configured mode."""
+        if self.mode == "learned":
+            return features(signals, self.table) @ self.weights
+        dense_mixed = signals.dense
         if self.beta and self.mode != "bm25":
-            dense_mixed = (1 - self.beta) * _rescale(dense_scores) + self.beta * _rescale(best_sentence)
+            dense_mixed = (1 - self.beta) * _rescale(signals.dense) + self.beta * _rescale(signals.sentence)
         if self.mode == "dense":
-            combined = dense_mixed
-        elif self.mode == "bm25":
-            combined = lexical_scores
-        elif self.mode == "rrf":
-            combined = 1.0 / (RRF_K + _ranks(dense_mixed)) + 1.0 / (RRF_K + _ranks(lexical_scores))
-        else:
-            combined = self.alpha * _rescale(dense_mixed) + (1 - self.alpha) * _rescale(lexical_scores)
+            return dense_mixed
+        if self.mode == "bm25":
+            return signals.bm25
+        if self.mode == "rrf":
+            return 1.0 / (RRF_K + _ranks(dense_mixed)) + 1.0 / (RRF_K + _ranks(signals.bm25))
+        return self.alpha * _rescale(dense_mixed) + (1 - self.alpha) * _rescale(signals.bm25)
+
+    def search(self, question: str, *, k: int = 10) -> Retrieval:
+        query, signals, vector, timings = self.signals(question)
+        started = time.perf_counter()
+        combined = self.combine(signals)
+        timings["rank"] = time.perf_counter() - started
+        dense_scores, lexical_scores = signals.dense, signals.bm25
         order = np.argsort(-combined, kind="stable")[:k]
+        if self.mode == "learned":  # show a 0–1 relevance: the softmax the weights were fitted for
+            combined = np.exp(combined - combined.max())
+            combined = combined / combined.sum()
         passages = [
             Passage(
                 id=self.chunks[i].id,

@@ -40,6 +40,7 @@ class Lexicon:
     injection_patterns: list[str]
     foreign_words: frozenset[str]
     off_topic_patterns: list[str]
+    diagnosis_terms: frozenset[str] = frozenset()  # words that make a question about the self-diagnosis
 
     @classmethod
     def load(cls, path: Path) -> "Lexicon":
@@ -50,6 +51,7 @@ class Lexicon:
             injection_patterns=list(data["injection_patterns"]),
             foreign_words=frozenset(fold(w) for w in data["foreign_words"]),
             off_topic_patterns=list(data.get("off_topic_patterns", [])),
+            diagnosis_terms=frozenset(data.get("diagnosis_terms", [])),
         )
 
 
