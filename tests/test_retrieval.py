@@ -29,6 +29,19 @@ def test_accents_and_typos_are_fixed_from_the_booklet_vocabulary(normalizer, typ
 
 
 @pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("que papel juega la academia", "juega"),
+        ("y el tercero?", "tercero"),
+        ("iniciativa de cafés especiales", "especiales"),
+    ],
+)
+def test_inflections_of_booklet_words_are_not_corrected_into_other_words(normalizer, typed, kept):
+    query = normalizer.normalize(typed)
+    assert kept in query.text.split() and kept not in query.corrections
+
+
+@pytest.mark.parametrize(
     ("typed", "expansion"),
     [
         ("q es la rcc", "Red Cluster Colombia"),

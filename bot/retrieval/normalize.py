@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from bot.schemas import Chunk
-from bot.text import STOPWORDS, fold, strip_invisible
+from bot.text import STOPWORDS, fold, stems, strip_invisible
 
 __all__ = ["Lexicon", "NormalizedQuery", "QueryNormalizer", "clean_question"]
 
@@ -96,6 +96,9 @@ class QueryNormalizer:
         self.frequency = {folded: sum(c.values()) for folded, c in forms.items()}
         # The accented spelling the booklet uses most for each folded word.
         self.accented = {folded: c.most_common(1)[0][0] for folded, c in forms.items()}
+        # Stems of the booklet's words: "juega", "tercero", "especiales" inflect words the booklet
+        # uses (juego, tercera, especial) and must not be "corrected" into those other words.
+        self.known_stems = {stem for word in self.accented for stem in stems(word)}
         self._neighbours: dict[str, set[str]] = {}
         for word in self.accented:
             if len(word) < 4 or word.isdigit():
@@ -136,6 +139,8 @@ class QueryNormalizer:
                 out.append(token)
             elif self.known(folded):
                 out.append(self.accented[folded])
+            elif any(stem in self.known_stems for stem in stems(folded)):
+                out.append(token)  # an inflection of a booklet word: BM25 matches its stem already
             else:
                 fixed = self.correct(folded)
                 if fixed is not None and fixed not in STOPWORDS:
