@@ -9,6 +9,7 @@ from bot.index.load import LoadedIndex
 from bot.retrieval.hybrid import HybridRetriever
 from bot.retrieval.normalize import Lexicon, QueryNormalizer
 from bot.retrieval.ranker import FEATURES
+from bot.retrieval.spanish import spanish_words
 from bot.settings import Settings
 from bot.text import stems
 
@@ -27,7 +28,7 @@ def make_retriever(settings: Settings, index: LoadedIndex, embedder: VectorEmbed
         dense=index.dense,
         bm25=index.bm25,
         embedder=embedder,
-        normalizer=QueryNormalizer(index.chunks, lexicon),
+        normalizer=QueryNormalizer(index.chunks, lexicon, spanish=spanish_words()),
         sentence_vectors=index.sentence_vectors,
         sentence_owners=index.sentence_owners,
         diagnosis_stems=frozenset(t for term in lexicon.diagnosis_terms for t in stems(term)),

@@ -87,8 +87,9 @@ def _distance(a: str, b: str) -> int:
 class QueryNormalizer:
     """Built once per index from its chunks; ``normalize`` is cheap and pure."""
 
-    def __init__(self, chunks: list[Chunk], lexicon: Lexicon) -> None:
+    def __init__(self, chunks: list[Chunk], lexicon: Lexicon, *, spanish: frozenset[str] = frozenset()) -> None:
         self.lexicon = lexicon
+        self.spanish = spanish  # folded ordinary Spanish words: never "corrected" (bot.retrieval.spanish)
         forms: dict[str, Counter[str]] = {}
         for chunk in chunks:
             for token in _TOKEN.findall(f"{chunk.section} {chunk.text}"):
@@ -139,8 +140,10 @@ class QueryNormalizer:
                 out.append(token)
             elif self.known(folded):
                 out.append(self.accented[folded])
-            elif any(stem in self.known_stems for stem in stems(folded)):
-                out.append(token)  # an inflection of a booklet word: BM25 matches its stem already
+            elif any(stem in self.known_stems for stem in stems(folded)) or folded in self.spanish:
+                out.append(token)  # an inflection of a booklet word, or plain Spanish the booklet doesn't use
+                if folded not in self.lexicon.synonyms and not any(s in self.known_stems for s in stems(folded)):
+                    unknown.append(folded)
             else:
                 fixed = self.correct(folded)
                 if fixed is not None and fixed not in STOPWORDS:
