@@ -3,6 +3,11 @@
 One small interface over SQLAlchemy: SQLite by default (WAL, ``busy_timeout``), any SQLAlchemy
 URL (PostgreSQL) when one machine is not enough. Every function takes keyword arguments and
 commits before it returns, so a process killed right after a call loses nothing.
+
+Several workers share one database, so no write assumes it is alone: diagnoses and conversations
+carry a row ``version`` and are written compare-and-set (a stale writer learns it lost instead of
+overwriting), and rate-limit counters are one atomic upsert. The schema is Alembic's
+(``bot/migrations``); ``bot.migrate`` checks it when a store opens.
 """
 
 from __future__ import annotations
@@ -12,15 +17,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Boolean, Float, Integer, String, Text, create_engine, event, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Boolean, Float, Integer, String, Text, create_engine, delete, event, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-__all__ = ["Store", "StoreUnavailable", "Base"]
+__all__ = ["Store", "StoreUnavailable", "StaleWrite", "Base"]
+
+_CAS_ATTEMPTS = 50  # compare-and-set retries before a write gives up (only under heavy contention)
 
 
 class StoreUnavailable(RuntimeError):
     """The database cannot be read or written right now (locked, full, down)."""
+
+
+class StaleWrite(RuntimeError):
+    """Another worker changed the row since it was read; the write was not applied."""
 
 
 class Base(DeclarativeBase):
@@ -33,6 +44,7 @@ class DiagnosisRow(Base):
     data: Mapped[str] = mapped_column(Text)
     finished: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[float] = mapped_column(Float, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class ConversationRow(Base):
@@ -40,6 +52,7 @@ class ConversationRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     turns: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[float] = mapped_column(Float, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class FeedbackRow(Base):
@@ -60,6 +73,15 @@ class BindingRow(Base):
     updated_at: Mapped[float] = mapped_column(Float, index=True)
 
 
+class RateCounterRow(Base):
+    """Requests of one client (``key``) in one fixed window starting at ``window_start`` (epoch s)."""
+
+    __tablename__ = "rate_limits"
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    window_start: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -69,17 +91,38 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 class Store:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, auto_upgrade: bool | None = None) -> None:
+        """Open the database and check its schema (``bot.migrate.SchemaOutdated`` when behind).
+
+        ``auto_upgrade`` defaults to True for SQLite (a private file) and False otherwise: a shared
+        database is migrated by the operator with ``asesor db upgrade``.
+        """
+        from bot.migrate import ensure_schema
+
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_engine(url, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if auto_upgrade is None:
+            auto_upgrade = self.engine.dialect.name == "sqlite"
         try:
-            Base.metadata.create_all(self.engine)
+            ensure_schema(self.engine, auto_upgrade=auto_upgrade)
         except SQLAlchemyError as error:
+            self.engine.dispose()
             raise StoreUnavailable(str(error)) from error
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    @property
+    def shared(self) -> bool:
+        """True when other machines may use this database too (anything but SQLite)."""
+        return self.engine.dialect.name != "sqlite"
+
+    def close(self) -> None:
+        self.engine.dispose()
 
     def _run(self, work):
         try:
@@ -89,25 +132,62 @@ class Store:
             raise StoreUnavailable(type(error).__name__) from error
 
     # Diagnoses -----------------------------------------------------------------------------
-    def save_diagnosis(self, *, diagnosis_id: str, data: dict, finished: bool) -> None:
-        def work(session: Session) -> None:
-            session.merge(DiagnosisRow(id=diagnosis_id, data=json.dumps(data), finished=finished, updated_at=time.time()))
+    def save_diagnosis(self, *, diagnosis_id: str, data: dict, finished: bool, expected_version: int | None = None) -> int:
+        """Write a diagnosis and return its new version.
 
-        self._run(work)
+        With ``expected_version`` the write happens only if the row is still at that version
+        (else ``StaleWrite``); without it the diagnosis is created or overwritten.
+        """
+        values = {"data": json.dumps(data), "finished": finished, "updated_at": time.time()}
+        if expected_version is not None:
+            if not self._compare_and_set(DiagnosisRow, diagnosis_id, expected_version, values):
+                raise StaleWrite(diagnosis_id)
+            return expected_version + 1
+        for _ in range(_CAS_ATTEMPTS):
+            current = self._run(lambda s: s.scalar(select(DiagnosisRow.version).where(DiagnosisRow.id == diagnosis_id)))
+            if current is None and self._insert(DiagnosisRow(id=diagnosis_id, version=1, **values)):
+                return 1
+            if current is not None and self._compare_and_set(DiagnosisRow, diagnosis_id, current, values):
+                return current + 1
+        raise StoreUnavailable("contention")
 
     def load_diagnosis(self, *, diagnosis_id: str) -> dict | None:
+        loaded = self.load_diagnosis_versioned(diagnosis_id=diagnosis_id)
+        return loaded[0] if loaded else None
+
+    def load_diagnosis_versioned(self, *, diagnosis_id: str) -> tuple[dict, int] | None:
+        """The diagnosis and the version to pass back as ``expected_version`` when saving."""
         row = self._run(lambda s: s.get(DiagnosisRow, diagnosis_id))
-        return json.loads(row.data) if row else None
+        return (json.loads(row.data), row.version) if row else None
+
+    def _compare_and_set(self, model: type[Base], row_id: str, version: int, values: dict) -> bool:
+        statement = (update(model).where(model.id == row_id, model.version == version)
+                     .values(**values, version=version + 1))
+        return self._run(lambda s: s.execute(statement).rowcount) == 1
+
+    def _insert(self, row: Base) -> bool:
+        """Insert a new row; False when another worker inserted the same id first."""
+        try:
+            with self._sessions.begin() as session:
+                session.add(row)
+            return True
+        except IntegrityError:
+            return False
+        except SQLAlchemyError as error:
+            raise StoreUnavailable(type(error).__name__) from error
 
     # Conversations -------------------------------------------------------------------------
     def append_turn(self, *, conversation_id: str, turn: dict, keep: int = 10) -> None:
-        def work(session: Session) -> None:
-            row = session.get(ConversationRow, conversation_id)
-            turns = json.loads(row.turns) if row else []
-            turns = [*turns, turn][-keep:]
-            session.merge(ConversationRow(id=conversation_id, turns=json.dumps(turns), updated_at=time.time()))
-
-        self._run(work)
+        """Append a turn (keeping the last ``keep``); concurrent appends from several workers all land."""
+        for _ in range(_CAS_ATTEMPTS):
+            row = self._run(lambda s: s.get(ConversationRow, conversation_id))
+            turns = [*(json.loads(row.turns) if row else []), turn][-keep:]
+            values = {"turns": json.dumps(turns), "updated_at": time.time()}
+            if row is None and self._insert(ConversationRow(id=conversation_id, version=1, **values)):
+                return
+            if row is not None and self._compare_and_set(ConversationRow, conversation_id, row.version, values):
+                return
+        raise StoreUnavailable("contention")
 
     def conversation(self, *, conversation_id: str) -> list[dict]:
         row = self._run(lambda s: s.get(ConversationRow, conversation_id))
@@ -141,6 +221,24 @@ class Store:
         row = self._run(lambda s: s.get(BindingRow, key))
         return json.loads(row.data) if row else {}
 
+    # Rate-limit counters shared by every worker ----------------------------------------------
+    def count_hit(self, *, key: str, window_start: int) -> int:
+        """Count one request of ``key`` in the window and return the window's total (one atomic upsert)."""
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        statement = upsert(RateCounterRow).values(key=key, window_start=window_start, count=1)
+        statement = statement.on_conflict_do_update(
+            index_elements=[RateCounterRow.key, RateCounterRow.window_start],
+            set_={"count": RateCounterRow.count + 1},
+        ).returning(RateCounterRow.count)
+        return self._run(lambda s: s.execute(statement).scalar_one())
+
+    def forget_windows(self, *, before: int) -> int:
+        """Delete counters of windows that started before ``before``; how many were removed."""
+        return self._run(lambda s: s.execute(delete(RateCounterRow).where(RateCounterRow.window_start < before)).rowcount)
+
     def ping(self) -> bool:
         try:
             with self.engine.connect() as connection:
@@ -148,3 +246,33 @@ class Store:
             return True
         except SQLAlchemyError:
             return False
+
+    # Privacy (Ley 1581 de 2012): a person's own data on request, everything past retention ---
+    def delete_diagnosis(self, *, diagnosis_id: str) -> bool:
+        """Delete one diagnosis; ``False`` when there was none with that id."""
+        return self._run(lambda s: s.execute(delete(DiagnosisRow).where(DiagnosisRow.id == diagnosis_id)).rowcount) > 0
+
+    def delete_conversation(self, *, conversation_id: str) -> int:
+        """Delete a conversation and the feedback given inside it; the number of rows removed."""
+        def work(session: Session) -> int:
+            turns = session.execute(delete(ConversationRow).where(ConversationRow.id == conversation_id)).rowcount
+            votes = session.execute(delete(FeedbackRow).where(FeedbackRow.conversation_id == conversation_id)).rowcount
+            return turns + votes
+
+        return self._run(work)
+
+    def delete_bindings(self, *, keys: list[str]) -> int:
+        return self._run(lambda s: s.execute(delete(BindingRow).where(BindingRow.key.in_(keys))).rowcount)
+
+    def purge_before(self, *, cutoff: float) -> dict[str, int]:
+        """Delete every row last changed before ``cutoff`` (epoch seconds); counts per table."""
+        def work(session: Session) -> dict[str, int]:
+            return {
+                "diagnoses": session.execute(delete(DiagnosisRow).where(DiagnosisRow.updated_at < cutoff)).rowcount,
+                "conversations": session.execute(
+                    delete(ConversationRow).where(ConversationRow.updated_at < cutoff)).rowcount,
+                "feedback": session.execute(delete(FeedbackRow).where(FeedbackRow.created_at < cutoff)).rowcount,
+                "bindings": session.execute(delete(BindingRow).where(BindingRow.updated_at < cutoff)).rowcount,
+            }
+
+        return self._run(work)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from fakes import FakeTelegram
+from servers import pg_url, postgres_server  # noqa: F401  (throw-away PostgreSQL fixtures)
 
 from bot.advisor import Advisor
 from bot.index import build_index, make_embedder

@@ -1,9 +1,9 @@
 """Per-client request limits behind a tiny interface.
 
 Why this exists: one person (or a script) hammering the advisor must not starve everyone else on
-a 2-core machine. The API only knows ``RateLimiter.hit(key)``; today the counters live in this
-process (a sliding-window log per client IP), and a later change can keep them in the database so
-that several workers share one budget without touching the routes.
+a 2-core machine. The API only knows ``RateLimiter.hit(key)``: with one process the counters live
+here (a sliding-window log per client IP); with several workers ``bot.api.scaleout`` keeps them in
+the shared database so that every worker enforces the same budget, without touching the routes.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 ``index/builds/<version>/`` holds the chunks, the Chroma store and a manifest (corpus checksum,
 chunker version, embedder). ``index/CURRENT`` names the serving version and is replaced with
 write → fsync → ``os.replace``, so a build killed half-way leaves the previous index serving.
+With ``ASESOR_CHROMA_URL`` the finished (and calibrated) build is also published to the Chroma
+server, whose pointer is what every worker reads (``bot.index.remote``).
 Chunk and sentence vectors are cached by content hash: a rebuild embeds only what changed.
 """
 
@@ -25,7 +27,8 @@ from bot.schemas import Chunk
 from bot.settings import Settings
 from bot.text import split_sentences
 
-__all__ = ["Manifest", "build_index", "index_status", "current_build", "write_atomic", "expected_manifest", "sentence_units"]
+__all__ = ["Manifest", "build_index", "publish_build", "index_status", "current_build", "write_atomic",
+           "expected_manifest", "sentence_units"]
 
 Manifest = dict
 
@@ -51,7 +54,18 @@ def expected_manifest(settings: Settings) -> Manifest:
         "corpus_checksum": corpus_checksum(settings.corpus_dir),
         "chunker_version": CHUNKER_VERSION,
         "embedder": settings.embedder_id,
+        "calibration": calibration_fingerprint(settings),
     }
+
+
+def calibration_fingerprint(settings: Settings) -> str:
+    """What the calibration fitted after each build depends on (eval set, lexicon, fitting code)."""
+    from bot.calibrate import CALIBRATION_VERSION  # calibrate imports this module
+
+    digest = hashlib.sha256(CALIBRATION_VERSION.encode())
+    for name in ("lexicon.yaml", "eval/questions.yaml"):
+        digest.update((settings.corpus_dir / name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def current_build(settings: Settings) -> Path | None:
@@ -66,14 +80,21 @@ def current_build(settings: Settings) -> Path | None:
 
 
 def index_status(settings: Settings) -> tuple[str, str]:
-    """("fresh"|"stale"|"missing", a Spanish explanation)."""
-    build = current_build(settings)
-    if build is None:
-        return "missing", "No hay un índice construido (o está dañado): ejecute «asesor index»."
-    try:
-        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return "missing", "El manifiesto del índice está dañado: ejecute «asesor index»."
+    """("fresh"|"stale"|"missing", a Spanish explanation); with a Chroma server, of what it serves."""
+    if settings.chroma_url:
+        from bot.index.remote import serving_manifest
+
+        manifest = serving_manifest(settings)
+        if manifest is None:
+            return "missing", "El servidor Chroma no tiene un índice publicado: ejecute «asesor index»."
+    else:
+        build = current_build(settings)
+        if build is None:
+            return "missing", "No hay un índice construido (o está dañado): ejecute «asesor index»."
+        try:
+            manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return "missing", "El manifiesto del índice está dañado: ejecute «asesor index»."
     expected = expected_manifest(settings)
     changed = [key for key, value in expected.items() if manifest.get(key) != value]
     if changed:
@@ -117,8 +138,12 @@ def _cached_vectors(cache_file: Path, texts: list[str], embedder: VectorEmbedder
     return np.stack([cache[k] for k in keys]), {key for key, _ in missing}
 
 
-def build_index(settings: Settings, embedder: VectorEmbedder, *, keep: int = 2) -> Manifest:
-    """Build a new index version and make it the serving one. Returns its manifest."""
+def build_index(settings: Settings, embedder: VectorEmbedder, *, keep: int = 2, publish: bool = True) -> Manifest:
+    """Build a new index version and (unless ``publish=False``) make it the serving one. Returns its manifest.
+
+    ``publish=False`` leaves the finished build under ``builds/<version>`` for calibration;
+    ``publish_build`` then makes it serve.
+    """
     started = time.perf_counter()
     chunks = build_chunks(settings.corpus_dir)
     builds = settings.index_dir / "builds"
@@ -155,9 +180,19 @@ def build_index(settings: Settings, embedder: VectorEmbedder, *, keep: int = 2) 
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     final = builds / version
     os.replace(staging, final)
-    write_atomic(settings.index_dir / "CURRENT", version.encode())
-    _prune(builds, keep=keep, serving=version)
+    if publish:
+        publish_build(settings, final, keep=keep)
     return manifest
+
+
+def publish_build(settings: Settings, build: Path, *, keep: int = 2) -> None:
+    """Make a finished build the serving one: on the Chroma server first (if any), then locally."""
+    if settings.chroma_url:
+        from bot.index.remote import publish
+
+        publish(settings, build, keep=keep)
+    write_atomic(settings.index_dir / "CURRENT", build.name.encode())
+    _prune(build.parent, keep=keep, serving=build.name)
 
 
 def _prune(builds: Path, *, keep: int, serving: str) -> None:

@@ -1,8 +1,8 @@
 """The Chroma side of the index: write a versioned collection, query it by vector.
 
-Embedded (``PersistentClient`` inside the build folder) by default; a Chroma server
-(``HttpClient``) when ``ASESOR_CHROMA_URL`` is set, where each build is its own collection
-named after its version, so the pointer swap is the only moment readers change.
+Every build writes an embedded copy (``PersistentClient`` inside the build folder); with
+``ASESOR_CHROMA_URL`` set, ``bot.index.remote`` publishes that finished build to the Chroma server
+as collections named after its version, and searches go to the server (``HttpClient``).
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ def collection_name(version: str) -> str:
 
 
 def write_collection(settings: Settings, *, path: Path, version: str, chunks: list[Chunk], vectors: np.ndarray) -> str:
-    """Store chunks with their precomputed vectors; returns the collection name."""
-    client = client_for(settings, path)
+    """Store chunks with their precomputed vectors in the build's embedded copy; returns the collection name."""
+    client = client_for(settings.model_copy(update={"chroma_url": None}), path)
     name = collection_name(version)
     collection = client.get_or_create_collection(name=name, metadata={"hnsw:space": "cosine"})
     collection.upsert(
@@ -58,18 +58,26 @@ def write_collection(settings: Settings, *, path: Path, version: str, chunks: li
 class DenseSearch:
     """Cosine similarity of a query vector to every chunk, through Chroma."""
 
-    def __init__(self, settings: Settings, *, path: Path, collection: str, ids: list[str]) -> None:
-        self._client = client_for(settings, path)
+    def __init__(self, settings: Settings, *, path: Path, collection: str, ids: list[str], client=None) -> None:
+        """Over the build's embedded copy at ``path``, or over ``client`` (a Chroma server)."""
+        self._settings = settings
+        self._client = client or client_for(settings.model_copy(update={"chroma_url": None}), path)
         self._collection = self._client.get_collection(collection)
         self._position = {chunk_id: i for i, chunk_id in enumerate(ids)}
 
     def scores(self, vector: np.ndarray) -> np.ndarray:
-        """Cosine similarity per chunk, in chunk order."""
-        result = self._collection.query(
-            query_embeddings=[vector.astype(np.float32)],
-            n_results=len(self._position),
-            include=["distances"],
-        )
+        """Cosine similarity per chunk, in chunk order (``ChromaUnavailable`` when the server is down)."""
+        try:
+            result = self._collection.query(
+                query_embeddings=[vector.astype(np.float32)],
+                n_results=len(self._position),
+                include=["distances"],
+            )
+        except Exception as error:
+            from bot.index.remote import ChromaUnavailable
+
+            raise ChromaUnavailable("El índice de la cartilla no responde en este momento "
+                                    f"({type(error).__name__}). Intente de nuevo en unos segundos.") from error
         scores = np.zeros(len(self._position), dtype=np.float32)
         for chunk_id, distance in zip(result["ids"][0], result["distances"][0]):
             scores[self._position[chunk_id]] = 1.0 - float(distance)

@@ -1,4 +1,9 @@
-"""Open the serving index version: chunks, BM25 and the Chroma collection, once per process."""
+"""Open the serving index version: chunks, BM25 and the Chroma collection.
+
+From the local build folder by default, or entirely from the Chroma server when
+``ASESOR_CHROMA_URL`` is set (workers need no files). ``serving_version`` is the cheap check that
+``bot.index.live`` repeats to notice a newly published version.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from bot.index.chroma import DenseSearch
 from bot.schemas import Chunk
 from bot.settings import Settings
 
-__all__ = ["LoadedIndex", "IndexUnavailable", "load_index"]
+__all__ = ["LoadedIndex", "IndexUnavailable", "load_index", "serving_version"]
 
 
 class IndexUnavailable(RuntimeError):
@@ -37,8 +42,22 @@ class LoadedIndex:
         return self.manifest["version"]
 
 
-def load_index(settings: Settings) -> LoadedIndex:
+def serving_version(settings: Settings) -> str | None:
+    """The version that should be serving now (``ChromaUnavailable`` if the server is down)."""
+    if settings.chroma_url:
+        from bot.index.remote import serving_version as remote_pointer
+
+        pointer = remote_pointer(settings)
+        return pointer["current"] if pointer else None
     build = current_build(settings)
+    return build.name if build else None
+
+
+def load_index(settings: Settings, build: Path | None = None) -> LoadedIndex:
+    """The serving index (from the Chroma server when configured), or the local ``build`` given."""
+    if build is None and settings.chroma_url:
+        return _load_remote(settings)
+    build = build or current_build(settings)
     if build is None:
         raise IndexUnavailable("No hay un índice construido o está dañado: ejecute «asesor index».")
     try:
@@ -60,4 +79,22 @@ def load_index(settings: Settings) -> LoadedIndex:
         calibration=calibration,
         sentence_vectors=sentence_vectors,
         sentence_owners=sentence_owners,
+    )
+
+
+def _load_remote(settings: Settings) -> LoadedIndex:
+    from bot.index.remote import RemoteParts
+
+    parts = RemoteParts(settings)  # ChromaUnavailable (a Spanish 503) when the server is down
+    ids = [c.id for c in parts.chunks]
+    return LoadedIndex(
+        path=settings.index_dir,
+        manifest=parts.manifest,
+        chunks=parts.chunks,
+        bm25=BM25([c.embed_text for c in parts.chunks]),
+        dense=DenseSearch(settings, path=settings.index_dir, collection=parts.collection_name, ids=ids,
+                          client=parts.client),
+        calibration=parts.calibration,
+        sentence_vectors=parts.sentence_vectors,
+        sentence_owners=parts.sentence_owners,
     )

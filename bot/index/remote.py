@@ -1,0 +1,168 @@
+"""The index on a Chroma server: publish a finished build, read the serving pointer, load it back.
+
+Why this exists: with ``ASESOR_CHROMA_URL`` the workers may run on machines that never saw the
+build folder, so everything a worker needs lives on the server. A build is uploaded as two
+collections named after its version (``booklet-<v>``: chunks, vectors, manifest and calibration
+in the collection metadata; ``booklet-<v>-sentences``: sentence vectors) and only then does the
+pointer (metadata of the ``asesor_meta`` collection) move to it, in one request. A worker that
+reads the pointer therefore always finds a complete index; a build killed half-way leaves
+orphan collections that the next publish removes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+
+from bot.errors import Unavailable
+from bot.schemas import Chunk
+from bot.settings import Settings
+
+__all__ = ["ChromaUnavailable", "server_client", "publish", "serving_version", "serving_manifest",
+           "RemoteParts"]
+
+POINTER = "asesor_meta"
+_BATCH = 500
+_TIMEOUT_S = 10.0
+
+
+class ChromaUnavailable(Unavailable):
+    """The Chroma server does not answer (HTTP 503 with ``Retry-After`` for the API)."""
+
+    code = "indice_no_disponible"
+
+
+def _unavailable(settings: Settings, error: Exception) -> ChromaUnavailable:
+    host = urlparse(settings.chroma_url or "").netloc or "?"
+    return ChromaUnavailable(
+        f"El servidor del índice (Chroma en {host}) no responde en este momento ({type(error).__name__}). "
+        "Intente de nuevo en unos segundos."
+    )
+
+
+def server_client(settings: Settings):
+    """An ``HttpClient`` for ``ASESOR_CHROMA_URL`` with a request timeout (Chroma's default is none)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    url = urlparse(settings.chroma_url or "")
+    try:
+        client = chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1", port=url.port or 8000, ssl=url.scheme == "https",
+            settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+        )
+    except Exception as error:  # the client checks the server as it is built
+        raise _unavailable(settings, error) from error
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if session is not None:  # a stopped (not refused) server must fail fast, not hang a worker
+        import httpx
+
+        session.timeout = httpx.Timeout(_TIMEOUT_S)
+    return client
+
+
+def publish(settings: Settings, build: Path, *, keep: int = 2) -> str:
+    """Upload a complete local build, then point the serving pointer at it; returns its version."""
+    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    calibration_file = build / "calibration.json"
+    calibration = json.loads(calibration_file.read_text(encoding="utf-8")) if calibration_file.exists() else {}
+    chunks = [Chunk(**c) for c in json.loads((build / "chunks.json").read_text(encoding="utf-8"))]
+    vectors = np.load(build / "vectors.npy").astype(np.float32)
+    sentence_vectors = np.load(build / "sentence_vectors.npy").astype(np.float32)
+    owners = np.load(build / "sentence_owners.npy")
+    name, version = manifest["collection"], manifest["version"]
+    try:
+        client = server_client(settings)
+        for stale in (name, f"{name}-sentences"):  # a half-uploaded earlier attempt of this version
+            if stale in {c.name for c in client.list_collections()}:
+                client.delete_collection(stale)
+        collection = client.create_collection(name, metadata={
+            "hnsw:space": "cosine", "manifest": json.dumps(manifest, ensure_ascii=False),
+            "calibration": json.dumps(calibration)})
+        for start in range(0, len(chunks), _BATCH):
+            part = chunks[start : start + _BATCH]
+            collection.add(
+                ids=[c.id for c in part], embeddings=vectors[start : start + _BATCH], documents=[c.text for c in part],
+                metadatas=[{"section": c.section, "title": c.title, "kind": c.kind, "ordinal": c.ordinal} for c in part])
+        sentences = client.create_collection(f"{name}-sentences", metadata={"hnsw:space": "cosine"})
+        for start in range(0, len(owners), _BATCH):
+            stop = min(start + _BATCH, len(owners))
+            sentences.add(ids=[f"{i:07d}" for i in range(start, stop)], embeddings=sentence_vectors[start:stop],
+                          metadatas=[{"owner": int(owners[i])} for i in range(start, stop)])
+        pointer = client.get_or_create_collection(POINTER)
+        pointer.modify(metadata={"current": version, "collection": name, "published_at": time.time()})
+        _prune(client, keep=keep, serving=name)
+    except Unavailable:
+        raise
+    except Exception as error:
+        raise _unavailable(settings, error) from error
+    return version
+
+
+def _prune(client, *, keep: int, serving: str) -> None:
+    """Delete all but the newest ``keep`` versions (never the serving one)."""
+    names = sorted(c.name for c in client.list_collections()
+                   if c.name.startswith("booklet-") and not c.name.endswith("-sentences"))
+    for old in names[:-keep]:
+        if old != serving:
+            for name in (old, f"{old}-sentences"):
+                try:
+                    client.delete_collection(name)
+                except Exception:  # already gone (another publisher pruned it)
+                    pass
+
+
+def serving_version(settings: Settings, client=None) -> dict | None:
+    """The pointer (``{"current", "collection", "published_at"}``) or None when nothing is published."""
+    from chromadb.errors import NotFoundError
+
+    client = client or server_client(settings)
+    try:
+        metadata = client.get_collection(POINTER).metadata or {}
+    except NotFoundError:
+        return None
+    except Exception as error:
+        raise _unavailable(settings, error) from error
+    return dict(metadata) if metadata.get("current") else None
+
+
+def serving_manifest(settings: Settings) -> dict | None:
+    """The manifest of the version the server serves (None when nothing is published)."""
+    client = server_client(settings)
+    pointer = serving_version(settings, client)
+    if pointer is None:
+        return None
+    try:
+        return json.loads(client.get_collection(pointer["collection"]).metadata["manifest"])
+    except Exception as error:
+        raise _unavailable(settings, error) from error
+
+
+class RemoteParts:
+    """What ``load_index`` needs, read from the server for the serving version."""
+
+    def __init__(self, settings: Settings) -> None:
+        client = server_client(settings)
+        pointer = serving_version(settings, client)
+        if pointer is None:
+            raise ChromaUnavailable("El servidor Chroma no tiene ningún índice publicado: ejecute «asesor index».")
+        try:
+            collection = client.get_collection(pointer["collection"])
+            self.manifest = json.loads(collection.metadata["manifest"])
+            self.calibration = json.loads(collection.metadata.get("calibration") or "{}")
+            stored = collection.get(include=["documents", "metadatas"])
+            self.chunks = sorted(
+                (Chunk(id=i, text=d, section=m["section"], title=m["title"], kind=m["kind"], ordinal=m["ordinal"])
+                 for i, d, m in zip(stored["ids"], stored["documents"], stored["metadatas"])),
+                key=lambda c: c.ordinal)
+            sentences = client.get_collection(f"{pointer['collection']}-sentences").get(include=["embeddings", "metadatas"])
+        except Exception as error:
+            raise _unavailable(settings, error) from error
+        order = np.argsort(np.array(sentences["ids"]))
+        self.sentence_vectors = np.asarray(sentences["embeddings"], dtype=np.float32)[order]
+        self.sentence_owners = np.array([sentences["metadatas"][i]["owner"] for i in order], dtype=np.int32)
+        self.client, self.collection_name = client, pointer["collection"]
