@@ -11,6 +11,7 @@ import json
 import re
 import secrets
 from collections.abc import AsyncIterator
+from contextlib import suppress
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
@@ -41,9 +42,12 @@ _ANSWER_EXAMPLE = {
 }
 _STREAM_DOC = """Misma entrada que `/api/ask`. Responde con *server-sent events*:
 
-* `event: token` — `data: {"text": "…"}`: el texto de la respuesta, palabra por palabra
-  (unir todos los `text` da exactamente `answer`);
-* `event: answer` — `data`: el objeto respuesta completo (igual que `/api/ask`);
+* `event: token` — `data: {"text": "…"}`: el texto de la respuesta a medida que se escribe: con la respuesta
+  extractiva, palabra por palabra (unir todos los `text` da exactamente `answer`); con el modelo generativo
+  (`ASESOR_ANSWERER=llm`), los tokens que el modelo va generando;
+* `event: answer` — `data`: el objeto respuesta completo (igual que `/api/ask`), con las citas ya verificadas.
+  **Es la respuesta definitiva**: si el texto generado no pasó la verificación de citas o el modelo falló,
+  trae la respuesta extractiva (`"answerer": "extractive"`) y reemplaza lo que se mostró antes;
 * `event: done` — `data: {}`: fin del flujo.
 
 Los errores de entrada se devuelven antes de abrir el flujo, como JSON con el formato de error."""
@@ -95,14 +99,28 @@ def build_ask_router(settings: Settings) -> APIRouter:
         }}}, **_ERRORS},
     )
     async def ask_stream(body: AskRequest, advisor: AdvisorDep, metrics: MetricsDep) -> StreamingResponse:  # type: ignore[valid-type]
-        result = await answer(body, advisor, metrics)
+        conversation_id = getattr(body, "conversation_id", None) or secrets.token_urlsafe(16)
+        pieces = advisor.ask_stream(getattr(body, "question"), conversation_id=conversation_id)
+        first = await run_in_threadpool(next, pieces)  # bad input raises here: a JSON error, not a stream
 
         async def events() -> AsyncIterator[bytes]:
-            for piece in word_chunks(result.answer):
-                yield sse_event("token", {"text": piece})
-                await asyncio.sleep(0)
-            yield sse_event("answer", result.model_dump(mode="json"))
-            yield sse_event("done", {})
+            item, streamed = first, False
+            try:
+                while not isinstance(item, Answer):  # the model's tokens, as they come
+                    streamed = True
+                    yield sse_event("token", {"text": item})
+                    item = await run_in_threadpool(next, pieces)
+                item.conversation_id = conversation_id
+                metrics.record_answer(item.answerer)
+                if not streamed:  # extractive (or a fallback before any token): stream its words
+                    for piece in word_chunks(item.answer):
+                        yield sse_event("token", {"text": piece})
+                        await asyncio.sleep(0)
+                yield sse_event("answer", item.model_dump(mode="json"))
+                yield sse_event("done", {})
+            finally:
+                with suppress(ValueError):  # still running in a worker thread if the client left mid-token
+                    pieces.close()  # a client that left stops the model's generation
 
         return StreamingResponse(events(), media_type="text/event-stream; charset=utf-8",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

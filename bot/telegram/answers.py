@@ -4,7 +4,8 @@ Why this exists: a question reaches the bot three ways (typed text, a suggested-
 button, a question typed in the middle of the self-diagnosis) and all three must show the same
 thing: the answer in the booklet's words, one "Fuente" line per citation, "Ver fuente [n]"
 buttons, suggestions as buttons when the question is out of scope, and 👍/👎. The conversation
-id is the pseudonymous chat key, so follow-up questions work per chat.
+id is the pseudonymous chat key, so follow-up questions work per chat. With the generative
+answerer the text is first written into a draft message (``stream``) that becomes the answer.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from telegram.ext import ContextTypes
 from . import render
 from .send import send_blocks
 from .state import runtime
+from .stream import finish_draft, stream_to_chat
 
 __all__ = ["answer_question", "looks_like_question"]
 
@@ -43,13 +45,19 @@ async def answer_question(context: ContextTypes.DEFAULT_TYPE, chat_id: int, ques
     rt = runtime(context)
     with suppress(TelegramError):  # the typing indicator is a nicety, never a reason to fail
         await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
-    answer = await rt.call(rt.advisor.ask, question, conversation_id=rt.keys.conversation(chat_id))
+    conversation = rt.keys.conversation(chat_id)
+    draft = None
+    if rt.advisor.generative is not None:  # a generative answer streams into a draft message (stream.py)
+        answer, draft = await stream_to_chat(
+            context.bot, chat_id, lambda: rt.advisor.ask_stream(question, conversation_id=conversation),
+            reply_to=reply_to)
+    else:
+        answer = await rt.call(rt.advisor.ask, question, conversation_id=conversation)
     feedback_key = await rt.remember_answer(chat_id, answer.question, answer.answer)
     offer_keys = await rt.remember_offers(answer.suggestions) if not answer.in_scope else []
-    await send_blocks(
-        context.bot,
-        chat_id,
-        render.answer_blocks(answer, echo_question=question if echo else None),
-        reply_markup=render.answer_keyboard(answer, feedback_key=feedback_key, offer_keys=offer_keys),
-        reply_to=reply_to,
-    )
+    blocks = render.answer_blocks(answer, echo_question=question if echo else None)
+    keyboard = render.answer_keyboard(answer, feedback_key=feedback_key, offer_keys=offer_keys)
+    if draft is not None:
+        await finish_draft(context.bot, chat_id, draft, blocks, keyboard)
+    else:
+        await send_blocks(context.bot, chat_id, blocks, reply_markup=keyboard, reply_to=reply_to)
