@@ -24,7 +24,16 @@ __all__ = [
 ]
 
 _WORD = re.compile(r"[0-9a-záéíóúüñ+]+", re.IGNORECASE)
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
+# Zero-width, bidi controls and isolates, soft hyphen, variation selectors, Unicode "tag" letters
+# (U+E0000–E007F, which render as nothing and can smuggle hidden instructions).
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad\u034f\u180e\ufe00-\ufe0f"
+                        "\U000e0000-\U000e007f]")
+# Cyrillic and Greek letters that look like Latin ones ("iniciаtivа" with Cyrillic "а"): the
+# booklet is Spanish, so in a question they can only be a disguise; they read as their twins.
+_HOMOGLYPHS = str.maketrans(
+    "аеорсухіјѕԁАВЕКМНОРСТХІЈЅ" "οαερτικνΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdABEKMHOPCTXIJS" "oaeptikvABEZHIKMNOPTYX",
+)
 
 # Spanish function words plus question words: they carry no topic for retrieval.
 STOPWORDS = frozenset(
@@ -41,8 +50,9 @@ STOPWORDS = frozenset(
 
 
 def strip_invisible(text: str) -> str:
-    """Drop zero-width and bidi control characters and normalise to NFKC (folds homoglyph forms)."""
-    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    """Drop invisible and bidi control characters, normalise to NFKC (full-width and other
+    compatibility forms) and read Cyrillic/Greek look-alikes as the Latin letters they imitate."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).translate(_HOMOGLYPHS)
 
 
 def fold(text: str) -> str:

@@ -61,6 +61,11 @@ def test_normalisation_strips_markup_and_invisible_characters(normalizer):
     assert "<b>" not in query.text and "\u200b" not in query.text and "\x1b" not in query.cleaned
 
 
+def test_terminal_escape_sequences_are_removed_whole(normalizer):
+    typed = "\x1b]0;titulo-falso\x07\x1b[2J\x9b31m¿qué es la gobernanza?\x1b[0m"
+    assert normalizer.normalize(typed).cleaned == "¿qué es la gobernanza?"
+
+
 @pytest.mark.parametrize("text", ["¿y la segunda?", "explícame más", "y eso quien lo financia", "y el tercero?"])
 def test_short_referring_questions_are_followups(text):
     assert is_followup(text)

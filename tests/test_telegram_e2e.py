@@ -231,6 +231,7 @@ async def test_advisor_errors_become_spanish_replies(fake, bot_settings, advisor
 
 async def test_the_token_never_reaches_the_logs(fake, bot_settings, advisor, caplog):
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="httpx")  # configure_logging (run by other tests) quiets httpx
     fake.fail_next("sendMessage", "500")
     async with running_bot(bot_settings, advisor):
         fake.send_text(CHAT, "/ayuda")

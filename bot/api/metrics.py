@@ -1,4 +1,5 @@
-"""Prometheus metrics for the HTTP API: request counts, latency per route template, refusals.
+"""Prometheus metrics for the HTTP API: request counts, latency per route template, refusals,
+per-step answer timings (normalise, embed, search, bm25, answer), feedback and diagnoses.
 
 Why this exists: DESIGN.md asks for an observable service. Labels use the route *template*
 (``/api/diagnosis/{diagnosis_id}``), never the raw path, so an id or a scanner probing random
@@ -19,6 +20,7 @@ __all__ = ["ApiMetrics", "MetricsMiddleware", "CONTENT_TYPE_LATEST"]
 _UNMATCHED = "sin_ruta"
 _METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_STEP_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 
 
 class ApiMetrics:
@@ -43,11 +45,31 @@ class ApiMetrics:
         self.rate_limited = Counter(
             "asesor_rate_limited_total", "Requests rejected by the per-client rate limit.", registry=self.registry,
         )
+        self.steps = Histogram(
+            "asesor_answer_step_seconds", "Time spent in each step of answering a question "
+            "(normalize, embed, search, bm25, answer; cache when the retrieval was cached).", ["step"],
+            buckets=_STEP_BUCKETS, registry=self.registry,
+        )
+        self.feedback = Counter(
+            "asesor_feedback_total", "Feedback received, by rating.", ["rating"], registry=self.registry,
+        )
+        self.diagnoses_completed = Counter(
+            "asesor_diagnoses_completed_total", "Self-diagnoses that reached their result.", registry=self.registry,
+        )
+        self.deletions = Counter(
+            "asesor_data_deletions_total", "Deletions of a person's data on request, by kind.", ["kind"],
+            registry=self.registry,
+        )
 
     def record_answer(self, answerer: str, channel: str = "web") -> None:
         self.answers.labels(channel, answerer).inc()
         if answerer == "refusal":
             self.refusals.labels(channel).inc()
+
+    def observe_steps(self, steps: dict[str, float], _answer: object = None) -> None:
+        """An ``Advisor.observers`` hook: one histogram sample per step of one answer."""
+        for step, seconds in steps.items():
+            self.steps.labels(step).observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

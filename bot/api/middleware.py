@@ -7,30 +7,34 @@ responses streaming and adds no task-group overhead per request.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import re
-import secrets
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.observability import REQUEST_ID, sane_request_id
+
 from .errors import INTERNAL_MESSAGE, error_json
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "BODY_TIMEOUT_SECONDS",
     "BodyLimitMiddleware",
     "CatchAllMiddleware",
     "SecurityHeadersMiddleware",
     "SpanishCORSMiddleware",
     "PAGE_CSP",
     "REPORT_CSP",
+    "DATA_CSP",
 ]
 
 log = logging.getLogger("bot.api")
 
 MAX_BODY_BYTES = 64 * 1024
+BODY_TIMEOUT_SECONDS = 15.0
 
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -41,7 +45,9 @@ PAGE_CSP = (
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 """CSP of the HTML report: a self-contained document that runs no script at all."""
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+DATA_CSP = "default-src 'none'; frame-ancestors 'none'"
+"""CSP of everything that is not a page (JSON, the widget script, reports): a browser that opens
+one of them directly runs nothing and loads nothing."""
 
 
 class BodyLimitMiddleware:
@@ -49,10 +55,12 @@ class BodyLimitMiddleware:
 
     Checks ``Content-Length`` first, then counts the bytes actually received (chunked uploads
     or a lying header). The body is buffered (at most ``limit`` bytes) and replayed to the app.
+    A client that takes more than ``timeout`` seconds to send its whole body gets a 408 and the
+    connection is closed (a slow client holds no worker: the server keeps serving the rest).
     """
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES, timeout: float = BODY_TIMEOUT_SECONDS) -> None:
+        self.app, self.limit, self.timeout = app, limit, timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,8 +76,13 @@ class BodyLimitMiddleware:
                 return
         chunks: list[bytes] = []
         size = 0
+        deadline = asyncio.get_running_loop().time() + self.timeout
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - asyncio.get_running_loop().time()))
+            except TimeoutError:
+                await self._reject(scope, receive, send, 408)
+                return
             if message["type"] == "http.disconnect":
                 return
             size += len(message.get("body", b""))
@@ -94,6 +107,10 @@ class BodyLimitMiddleware:
         if status == 413:
             response = error_json(413, "cuerpo_muy_grande",
                                   f"La solicitud es demasiado grande: el máximo es de {self.limit // 1024} KB.",
+                                  {"Connection": "close"})
+        elif status == 408:
+            response = error_json(408, "solicitud_lenta",
+                                  f"La solicitud tardó más de {self.timeout:g} segundos en llegar. Intente de nuevo.",
                                   {"Connection": "close"})
         else:
             response = error_json(400, "solicitud_invalida", "La cabecera Content-Length no es válida.")
@@ -137,9 +154,9 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = Headers(scope=scope).get("x-request-id", "")
-        request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
+        request_id = sane_request_id(Headers(scope=scope).get("x-request-id"))
         scope.setdefault("state", {})["request_id"] = request_id
+        token = REQUEST_ID.set(request_id)  # every log line of this request carries it
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -147,10 +164,15 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
                 headers.setdefault("X-Frame-Options", "DENY")
+                if not headers.get("content-type", "").startswith("text/html"):  # HTML routes set their own
+                    headers.setdefault("Content-Security-Policy", DATA_CSP)
                 headers.setdefault("X-Request-ID", request_id)
             await send(message)
 
-        await self.app(scope, receive, send_wrapper)
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            REQUEST_ID.reset(token)
 
 
 class SpanishCORSMiddleware(CORSMiddleware):

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.diagnosis import DiagnosisState
 
-from .deps import AdvisorDep, enforce_rate_limit
+from .deps import AdvisorDep, MetricsDep, enforce_rate_limit
 from .errors import error_responses
 from .middleware import REPORT_CSP
 from .models import DiagnosisAnswerRequest, DiagnosisAnswerResponse, ReportFormat
@@ -55,8 +55,10 @@ def build_diagnosis_router() -> APIRouter:
                  "pregunta en español (el estado no cambia).",
                  responses=error_responses(400, 404, 413, 422, 429, 500, 503))
     async def answer(diagnosis_id: DiagnosisId, body: DiagnosisAnswerRequest,
-                     advisor: AdvisorDep) -> DiagnosisAnswerResponse:
+                     advisor: AdvisorDep, metrics: MetricsDep) -> DiagnosisAnswerResponse:
         state, message = await run_in_threadpool(advisor.diagnosis_answer, diagnosis_id, body.answer)
+        if message is None and state.finished:
+            metrics.diagnoses_completed.inc()
         return DiagnosisAnswerResponse(**state.model_dump(), accepted=message is None, message=message)
 
     @router.post("/{diagnosis_id}/back", response_model=DiagnosisState, summary="Volver a la pregunta anterior",

@@ -39,11 +39,12 @@ def build_api_misc_router() -> APIRouter:
                  summary="Valorar una respuesta",
                  description="Guarda 👍/👎 (y un comentario opcional) sobre una respuesta del asesor.",
                  responses=error_responses(400, 413, 422, 429, 500, 503))
-    async def feedback(body: FeedbackRequest, advisor: AdvisorDep) -> FeedbackResponse:
+    async def feedback(body: FeedbackRequest, advisor: AdvisorDep, metrics: MetricsDep) -> FeedbackResponse:
         feedback_id = await run_in_threadpool(
             advisor.feedback, rating=body.rating, question=body.question, answer=body.answer,
             conversation_id=body.conversation_id, comment=body.comment,
         )
+        metrics.feedback.labels(body.rating).inc()
         return FeedbackResponse(id=feedback_id, message="¡Gracias por su opinión! Nos ayuda a mejorar el asesor.")
 
     @router.get("/suggestions", response_model=SuggestionsResponse, summary="Preguntas sugeridas para empezar",

@@ -35,8 +35,11 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
     """Serve until interrupted (blocking)."""
     import uvicorn
 
-    common = {"host": host, "port": port, "log_level": log_level, "proxy_headers": True,
-              "server_header": False, "timeout_graceful_shutdown": 10}
+    from bot.observability import configure_logging
+
+    configure_logging(settings)  # JSON lines with the request id; uvicorn's loggers included
+    common = {"host": host, "port": port, "log_level": log_level, "proxy_headers": True, "log_config": None,
+              "server_header": False, "timeout_graceful_shutdown": 10, "timeout_keep_alive": 5}
     if workers <= 1:
         from .app import create_app
 

@@ -36,7 +36,7 @@ from bot.advisor import Advisor
 from bot.errors import Unavailable
 from bot.settings import Settings
 
-from . import diagnosis, handlers, texts
+from . import diagnosis, handlers, privacy, texts
 from .logsafe import install_redaction
 from .state import Runtime, attach
 
@@ -127,12 +127,13 @@ def _register(application: Application) -> None:
     message = filters.UpdateType.MESSAGE
     for name, callback in (("start", handlers.cmd_start), ("ayuda", handlers.cmd_help),
                            ("diagnostico", diagnosis.cmd_diagnosis), ("reiniciar", diagnosis.cmd_restart),
-                           ("fuentes", handlers.cmd_sources)):
+                           ("fuentes", handlers.cmd_sources), ("borrar", privacy.cmd_delete)):
         application.add_handler(CommandHandler(name, callback, filters=message))
     application.add_handler(CallbackQueryHandler(handlers.on_source, pattern=r"^src:"))
     application.add_handler(CallbackQueryHandler(handlers.on_feedback, pattern=r"^fb:"))
     application.add_handler(CallbackQueryHandler(handlers.on_offer, pattern=r"^ask:"))
     application.add_handler(CallbackQueryHandler(diagnosis.on_button, pattern=r"^dx:"))
+    application.add_handler(CallbackQueryHandler(privacy.on_delete_button, pattern=privacy.DELETE_PATTERN))
     application.add_handler(MessageHandler(message & filters.TEXT & ~filters.COMMAND, handlers.on_text))
     application.add_handler(MessageHandler(message & filters.COMMAND & filters.ChatType.PRIVATE, handlers.cmd_help))
     application.add_handler(MessageHandler(message & _MEDIA, handlers.on_media))

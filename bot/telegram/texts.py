@@ -16,6 +16,13 @@ __all__ = [
     "AREAS_TITLE",
     "BOOKLET_QUOTE",
     "BUTTON_BACK",
+    "BUTTON_DELETE_NO",
+    "BUTTON_DELETE_YES",
+    "DELETE_CANCELLED",
+    "DELETE_CONFIRM",
+    "DELETE_CONFIRM_GROUP",
+    "DELETE_DONE",
+    "DELETE_NOTHING",
     "BUTTON_CONTINUE",
     "BUTTON_HELP",
     "BUTTON_SKIP",
@@ -78,6 +85,7 @@ COMMANDS: dict[str, str] = {
     "diagnostico": "Autodiagnóstico de las 13 buenas prácticas",
     "reiniciar": "Reiniciar el autodiagnóstico en curso",
     "fuentes": "Secciones de la cartilla que consulto",
+    "borrar": "Borrar mis datos guardados en el asesor",
 }
 
 # --- /start, /ayuda, /fuentes -----------------------------------------------------------------
@@ -94,7 +102,8 @@ WELCOME_DIAGNOSIS = (
 PRIVACY = (
     "🔒 Guardamos sus preguntas y las respuestas del asesor con un identificador seudónimo, sin su "
     "nombre ni su usuario de Telegram, para mejorar el servicio (Ley 1581 de 2012 de protección de "
-    "datos personales). Por favor, no escriba datos personales en el chat."
+    "datos personales). Por favor, no escriba datos personales en el chat. Se borran solos pasado el "
+    "plazo de conservación, y con /borrar puede eliminarlos cuando quiera."
 )
 STARTERS_TITLE = "Puede empezar con una de estas preguntas 👇"
 HELP_TITLE = "Cómo usar el asesor"
@@ -110,6 +119,7 @@ HELP_COMMANDS = (
     "/diagnostico — autodiagnóstico de 13 buenas prácticas (puede retomarlo donde lo dejó)\n"
     "/reiniciar — volver a empezar el autodiagnóstico\n"
     "/fuentes — secciones de la cartilla\n"
+    "/borrar — borrar sus datos guardados en el asesor\n"
     "/ayuda — este mensaje"
 )
 HELP_GROUPS = "En un grupo, menciónenme (@{username}) o respondan a uno de mis mensajes."
@@ -186,6 +196,21 @@ GENERIC_ERROR = (
     "Lo siento, algo salió mal de nuestro lado 😓. Intente de nuevo en un momento; si el problema "
     "sigue, escriba /start."
 )
+
+# --- /borrar (Ley 1581 de 2012) -----------------------------------------------------------------
+DELETE_CONFIRM = (
+    "🗑️ ¿Quiere borrar sus datos guardados en el asesor? Se borran su autodiagnóstico, sus preguntas "
+    "y respuestas recientes y sus valoraciones. No se puede deshacer."
+)
+DELETE_CONFIRM_GROUP = (
+    "🗑️ ¿Quiere borrar sus datos guardados en el asesor? En este grupo se borra su autodiagnóstico; "
+    "para borrar también sus preguntas, escríbame /borrar en un chat privado."
+)
+BUTTON_DELETE_YES = "🗑️ Sí, borrar mis datos"
+BUTTON_DELETE_NO = "No, conservarlos"
+DELETE_DONE = "✅ Listo: borramos sus datos del asesor. Puede seguir preguntando cuando quiera."
+DELETE_NOTHING = "No tenía datos guardados en el asesor, así que no hubo nada que borrar."
+DELETE_CANCELLED = "De acuerdo, no borramos nada."
 
 # --- Webhook (returned to whoever calls the webhook route, not to chat users) -----------------
 WEBHOOK_FORBIDDEN = "La solicitud al webhook de Telegram no trae el token secreto correcto."

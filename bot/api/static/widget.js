@@ -37,7 +37,10 @@
     send: "Enviar",
     diagnosis: "Hacer el autodiagnóstico",
     diagnosisContinue: "Continuar el autodiagnóstico",
-    privacy: "Guardamos sus preguntas y respuestas del autodiagnóstico para mejorar el servicio. No escriba datos personales.",
+    privacy: "Guardamos sus preguntas y respuestas del autodiagnóstico para mejorar el servicio (Ley 1581 de 2012) y las borramos pasado el plazo de conservación. No escriba datos personales.",
+    forget: "Borrar mis datos",
+    forgetConfirm: "¿Quiere borrar sus preguntas, sus valoraciones y su autodiagnóstico guardados en el asesor? No se puede deshacer.",
+    forgotten: "Listo: borramos sus datos del asesor.",
     you: "Usted",
     bot: "Asesor",
     thinking: "Buscando en la cartilla…",
@@ -166,6 +169,7 @@
     "textarea{flex:1;resize:none;min-height:42px;max-height:120px;padding:9px 10px;border:1px solid #9aa5b1;border-radius:8px;background:#fff;color:#1d1d1f}",
     "form button{background:var(--c);color:var(--on-c);font-weight:600}",
     ".privacy{margin:0;padding:6px 12px 10px;font-size:11.5px;color:#4a4f55;background:#fff}",
+    ".privacy button{margin-left:4px;padding:2px 6px;font-size:11.5px;background:#fff;border:1px solid #9aa5b1;color:#0d3b4f}",
     ".cite{position:absolute;inset:0;z-index:2;display:flex;flex-direction:column;background:#fff}",
     ".cite .ct{display:flex;align-items:center;gap:8px;padding:12px 14px;border-bottom:1px solid #dde1e6}",
     ".cite h3{margin:0;font-size:15px}.cite .cs{margin:0 0 8px;font-weight:600;color:#0d3b4f}.cite .cb{flex:1;overflow-y:auto;padding:12px 14px;white-space:pre-wrap}",
@@ -218,7 +222,8 @@
   var input = el("textarea", { id: "rcc-q", rows: "1", maxlength: "1000", placeholder: T.placeholder, "aria-label": T.inputLabel });
   var sendBtn = el("button", { type: "submit", text: T.send });
   var form = el("form", { "aria-label": "Hacer una pregunta" }, [input, sendBtn]);
-  var privacy = el("p", { "class": "privacy", text: T.privacy });
+  var forgetBtn = el("button", { type: "button", "class": "forget", text: T.forget });
+  var privacy = el("p", { "class": "privacy" }, [document.createTextNode(T.privacy + " "), forgetBtn]);
   var panel = el("div", { "class": "panel", id: "rcc-panel", role: "dialog", "aria-labelledby": "rcc-title", hidden: true },
     [head, body, form, privacy]);
   root.appendChild(launcher);
@@ -467,6 +472,23 @@
   }
 
   // Self-diagnosis ----------------------------------------------------------------------------
+  // Privacy: delete this visitor's data (DELETE routes; the ids are the authority) -------------
+  function forgetMe() {
+    if (!window.confirm(T.forgetConfirm)) return;
+    var gone = function (error) { if (error.status !== 404) throw error; };
+    var work = [];
+    if (store("conversation")) work.push(request("DELETE", "/api/conversations/" + encodeURIComponent(store("conversation"))).catch(gone));
+    if (store("diagnosis")) work.push(request("DELETE", "/api/diagnosis/" + encodeURIComponent(store("diagnosis"))).catch(gone));
+    Promise.all(work).then(function () {
+      ["conversation", "diagnosis", "dxdone", "view"].forEach(function (name) { store(name, null); });
+      log.textContent = "";
+      showDiagnosis(false);
+      updateStartLabel();
+      addMessage("bot", T.forgotten);
+    }, function (error) { addMessage("bot", error.message || T.network); });
+  }
+  forgetBtn.addEventListener("click", forgetMe);
+
   function showDiagnosis(visible) {
     dx.hidden = !visible;
     chat.hidden = visible;

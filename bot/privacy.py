@@ -1,0 +1,59 @@
+"""Personal data on request and on schedule (Colombia's Ley 1581 de 2012).
+
+Why this exists: the advisor stores questions, diagnoses, feedback and Telegram bindings. The
+law asks that people can have their own data deleted and that nothing is kept longer than its
+purpose needs. This module holds that logic over the ``Store`` so every channel deletes the same
+way: the web widget by its unguessable ids (possession is authority), Telegram by the keyed
+hashes of the chat and user, and ``asesor purge`` by age (``ASESOR_RETENTION_DAYS``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from bot.store import Store
+
+__all__ = ["PurgeReport", "purge", "forget_bindings", "DAY"]
+
+DAY = 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    retention_days: int
+    cutoff: float
+    deleted: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.deleted.values())
+
+    def spanish(self) -> str:
+        """One line for the command line."""
+        names = {"diagnoses": "autodiagnósticos", "conversations": "conversaciones", "feedback": "valoraciones",
+                 "bindings": "vínculos de Telegram"}
+        parts = ", ".join(f"{self.deleted.get(key, 0)} {label}" for key, label in names.items())
+        return f"Se borraron los datos con más de {self.retention_days} días: {parts}."
+
+
+def purge(store: Store, retention_days: int, *, now: float | None = None) -> PurgeReport:
+    """Delete every diagnosis, conversation, feedback and binding older than ``retention_days``."""
+    if retention_days < 1:
+        raise ValueError("retention_days must be at least 1")
+    cutoff = (time.time() if now is None else now) - retention_days * DAY
+    return PurgeReport(retention_days, cutoff, store.purge_before(cutoff=cutoff))
+
+
+def forget_bindings(store: Store, keys: list[str], *, conversation_id: str | None = None) -> int:
+    """Delete channel bindings, every diagnosis they point to and, optionally, a conversation
+    with its feedback. Returns how many rows were removed (0: there was nothing to delete)."""
+    removed = 0
+    for key in keys:
+        diagnosis_id = store.binding(key=key).get("diagnosis_id")
+        if isinstance(diagnosis_id, str) and store.delete_diagnosis(diagnosis_id=diagnosis_id):
+            removed += 1
+    removed += store.delete_bindings(keys=keys)
+    if conversation_id:
+        removed += store.delete_conversation(conversation_id=conversation_id)
+    return removed
