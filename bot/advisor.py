@@ -7,21 +7,27 @@ async channels call it through a worker thread. Nothing here knows about HTTP or
 
 from __future__ import annotations
 
-import secrets
 import threading
+import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 import yaml
 
 from bot import diagnosis as dx
+from bot import privacy
 from bot.answer.extractive import compose_extractive
+from bot.answer.llm import make_generative
+from bot.advisor_diagnosis import REPORT_TYPES, DiagnosisMixin, ReportFormat
 from bot.answer.scope import ScopeDecision, ScopeJudge
 from bot.errors import InvalidInput, NotFound, Unavailable
 from bot.index.embedders import VectorEmbedder, make_embedder
+from bot.index.live import IndexWatcher
 from bot.index.load import IndexUnavailable, LoadedIndex, load_index
+from bot.migrate import SchemaOutdated
 from bot.retrieval.factory import make_retriever
 from bot.retrieval import DEFAULT_ALPHA, Lexicon, Retrieval, clean_question
 from bot.retrieval.followup import resolve_followup
@@ -30,14 +36,6 @@ from bot.settings import Settings
 from bot.store import Store, StoreUnavailable
 
 __all__ = ["Advisor", "ReportFormat", "REPORT_TYPES"]
-
-ReportFormat = Literal["md", "html", "png", "pdf"]
-REPORT_TYPES: dict[str, str] = {
-    "md": "text/markdown; charset=utf-8",
-    "html": "text/html; charset=utf-8",
-    "png": "image/png",
-    "pdf": "application/pdf",
-}
 _REFUSALS = {
     "empty": "No recibí ninguna pregunta. Escríbame lo que quiera saber sobre las iniciativas cluster.",
     "injection": "Solo puedo responder preguntas sobre la cartilla «ABC de las iniciativas cluster en Colombia»; "
@@ -62,7 +60,7 @@ class _Suggestions:
     vectors: np.ndarray
 
 
-class Advisor:
+class Advisor(DiagnosisMixin):
     def __init__(
         self,
         *,
@@ -73,27 +71,41 @@ class Advisor:
         instrument: dx.Instrument,
     ) -> None:
         self.settings = settings
-        self.index = index
         self.embedder = embedder
         self.store = store
         self.instrument = instrument
-        lexicon = Lexicon.load(settings.corpus_dir / "lexicon.yaml")
-        alpha = settings.dense_weight if settings.dense_weight is not None else index.calibration.get("alpha")
-        self.retriever = make_retriever(
-            settings, index, embedder, mode=settings.retrieval_mode, alpha=alpha or DEFAULT_ALPHA
-        )
-        self.scope = ScopeJudge(lexicon, index.calibration)
+        self._lexicon = Lexicon.load(settings.corpus_dir / "lexicon.yaml")
         data = yaml.safe_load((settings.corpus_dir / "suggestions.yaml").read_text(encoding="utf-8"))
         self._suggestions = _Suggestions(
             questions=data["questions"], starters=data["starters"], vectors=embedder.document_vectors(data["questions"])
         )
-        self._passages = {c.id: c for c in index.chunks}
-        self._sections: dict[str, list[Passage]] = {}
-        for chunk in index.chunks:  # reading order: the first passage of each section opens it
-            self._sections.setdefault(chunk.section, []).append(
-                Passage(id=chunk.id, section=chunk.section, text=chunk.text, score=1.0, kind=chunk.kind))
-        self._cache: OrderedDict[str, Retrieval] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._use_index(index)
+        self._watcher = IndexWatcher(settings, index.version)  # a newly published version replaces it
+        self.generative = make_generative(settings)  # None unless ASESOR_ANSWERER=llm
+        # Called with (per-step seconds, answer) after each answer: metrics hook in here.
+        self.observers: list = []
+
+    def _use_index(self, index: LoadedIndex) -> None:
+        """Serve ``index``: everything derived from it is rebuilt, then swapped in."""
+        alpha = self.settings.dense_weight if self.settings.dense_weight is not None else index.calibration.get("alpha")
+        retriever = make_retriever(
+            self.settings, index, self.embedder, mode=self.settings.retrieval_mode, alpha=alpha or DEFAULT_ALPHA
+        )
+        sections: dict[str, list[Passage]] = {}
+        for chunk in index.chunks:  # reading order: the first passage of each section opens it
+            sections.setdefault(chunk.section, []).append(
+                Passage(id=chunk.id, section=chunk.section, text=chunk.text, score=1.0, kind=chunk.kind))
+        with self._cache_lock:
+            self.index, self.retriever, self.scope = index, retriever, ScopeJudge(self._lexicon, index.calibration)
+            self._passages, self._sections = {c.id: c for c in index.chunks}, sections
+            self._cache: OrderedDict[str, Retrieval] = OrderedDict()
+
+    def _refresh_index(self) -> None:
+        """Switch to a newly published index version (checked at most every few seconds)."""
+        index = self._watcher.poll()
+        if index is not None:
+            self._use_index(index)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, embedder: VectorEmbedder | None = None) -> "Advisor":
@@ -106,6 +118,8 @@ class Advisor:
             store = Store(settings.database_url)
         except StoreUnavailable as error:
             raise Unavailable("No se pudo abrir la base de datos del asesor.", code="almacen_no_disponible") from error
+        except SchemaOutdated as error:
+            raise Unavailable(str(error), code="esquema_desactualizado") from error
         return cls(
             settings=settings,
             index=index,
@@ -128,34 +142,47 @@ class Advisor:
 
     def ask(self, question: str, *, conversation_id: str | None = None) -> Answer:
         """Answer one question (a follow-up when the conversation has a previous turn)."""
+        *_, answer = self.ask_stream(question, conversation_id=conversation_id)
+        return answer
+
+    def ask_stream(self, question: str, *, conversation_id: str | None = None) -> Iterator[str | Answer]:
+        """The generative answer's text pieces as the model writes them (none when the extractive
+        answerer answers), then the final, checked ``Answer``, always last and authoritative.
+        Bad input raises at the first ``next()``, before anything is yielded."""
         cleaned = self.check_question(question)
-        previous = None
+        self._refresh_index()
+        turns: list[dict] = []
         if conversation_id:
             turns = self._guard(lambda: self.store.conversation(conversation_id=conversation_id))
-            previous = turns[-1]["resolved"] if turns else None
+        previous = turns[-1]["resolved"] if turns else None
         resolved = resolve_followup(cleaned, previous)
         retrieval = self._retrieve(resolved)
         decision = self.scope.decide(cleaned, retrieval)
+        started = time.perf_counter()
         answer = self._answer(question, retrieval, decision)
+        if answer.in_scope and self.generative is not None:  # out of scope: refused before any model call
+            answer = yield from self.generative.stream(question, retrieval, turns, answer)
+        self._observe(retrieval, answer, time.perf_counter() - started)
         if conversation_id:
             turn = {"question": cleaned, "resolved": resolved if answer.in_scope else previous or "", "answer": answer.answer}
             self._guard(lambda: self.store.append_turn(conversation_id=conversation_id, turn=turn))
             answer.conversation_id = conversation_id
-        return answer
+        yield answer
 
     def _retrieve(self, resolved: str) -> Retrieval:
         """Retrieval for a resolved question; the index never changes under a running advisor,
         so the same text (a popular question) is served from a small LRU cache."""
-        with self._cache_lock:
-            cached = self._cache.get(resolved)
+        with self._cache_lock:  # one index version's retriever and cache, even if a new one arrives
+            cache, retriever = self._cache, self.retriever
+            cached = cache.get(resolved)
             if cached is not None:
-                self._cache.move_to_end(resolved)
-                return cached
-        retrieval = self.retriever.search(resolved, k=self.settings.top_k)
+                cache.move_to_end(resolved)
+                return replace(cached, timings={"cache": 0.0})
+        retrieval = retriever.search(resolved, k=self.settings.top_k)
         with self._cache_lock:
-            self._cache[resolved] = retrieval
-            if len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
+            cache[resolved] = retrieval
+            if len(cache) > _CACHE_SIZE:
+                cache.popitem(last=False)
         return retrieval
 
     def clear_cache(self) -> None:
@@ -205,64 +232,6 @@ class Advisor:
         return self._guard(lambda: self.store.add_feedback(
             conversation_id=conversation_id, question=question, answer=answer, rating=rating, comment=comment))
 
-    # Self-diagnosis --------------------------------------------------------------------------
-    def _load_session(self, diagnosis_id: str) -> dx.Session:
-        data = self._guard(lambda: self.store.load_diagnosis(diagnosis_id=diagnosis_id))
-        if data is None:
-            raise NotFound("No existe un autodiagnóstico con ese identificador.", code="diagnostico_no_encontrado")
-        return dx.Session.model_validate(data)
-
-    def _save(self, session: dx.Session) -> dx.DiagnosisState:
-        self._guard(lambda: self.store.save_diagnosis(
-            diagnosis_id=session.id, data=session.model_dump(mode="json"), finished=session.finished))
-        return dx.state(self.instrument, session)
-
-    def diagnosis_start(self) -> dx.DiagnosisState:
-        return self._save(dx.start(secrets.token_urlsafe(16)))
-
-    def diagnosis_session(self, diagnosis_id: str | None = None) -> dx.Session:
-        """The raw session, for channels that drive the pure engine themselves (the terminal)."""
-        return self._load_session(diagnosis_id) if diagnosis_id else dx.start(secrets.token_urlsafe(16))
-
-    def diagnosis_save(self, session: dx.Session) -> None:
-        self._save(session)
-
-    def diagnosis_state(self, diagnosis_id: str) -> dx.DiagnosisState:
-        return dx.state(self.instrument, self._load_session(diagnosis_id))
-
-    def diagnosis_answer(self, diagnosis_id: str, raw: int | str) -> tuple[dx.DiagnosisState, str | None]:
-        """(new state, Spanish re-ask message when the answer was not understood)."""
-        session = self._load_session(diagnosis_id)
-        if session.finished:
-            return dx.state(self.instrument, session), "Este autodiagnóstico ya terminó. Puede reiniciarlo si quiere."
-        step = dx.answer(self.instrument, session, raw)
-        if not step.accepted:
-            return dx.state(self.instrument, session), step.message
-        return self._save(step.session), None
-
-    def diagnosis_back(self, diagnosis_id: str) -> dx.DiagnosisState:
-        return self._save(dx.back(self._load_session(diagnosis_id)))
-
-    def diagnosis_skip(self, diagnosis_id: str) -> dx.DiagnosisState:
-        return self._save(dx.skip(self.instrument, self._load_session(diagnosis_id)))
-
-    def diagnosis_restart(self, diagnosis_id: str) -> dx.DiagnosisState:
-        return self._save(dx.restart(self._load_session(diagnosis_id)))
-
-    def diagnosis_report(self, diagnosis_id: str, fmt: ReportFormat) -> bytes:
-        session = self._load_session(diagnosis_id)
-        if not session.finished:
-            raise InvalidInput("El informe estará listo cuando responda las 13 preguntas.", code="diagnostico_incompleto")
-        outcome = dx.result(self.instrument, session)
-        if fmt == "md":
-            return dx.render_markdown(self.instrument, outcome).encode()
-        chart = dx.radar_chart_png(outcome)
-        if fmt == "png":
-            return chart
-        if fmt == "html":
-            return dx.render_html(self.instrument, outcome, chart).encode()
-        return dx.render_pdf(self.instrument, outcome, chart)
-
     # Channel bindings and health --------------------------------------------------------------
     def user_state(self, key: str) -> dict:
         return self._guard(lambda: self.store.binding(key=key))
@@ -270,21 +239,28 @@ class Advisor:
     def set_user_state(self, key: str, data: dict) -> None:
         self._guard(lambda: self.store.set_binding(key=key, data=data))
 
+    # Privacy (Ley 1581 de 2012): thin delegations to bot.privacy -------------------------------
+    def delete_conversation(self, conversation_id: str) -> None:
+        if not self._guard(lambda: self.store.delete_conversation(conversation_id=conversation_id)):
+            raise NotFound("No existe una conversación con ese identificador.", code="conversacion_no_encontrada")
+
+    def delete_diagnosis(self, diagnosis_id: str) -> None:
+        if not self._guard(lambda: self.store.delete_diagnosis(diagnosis_id=diagnosis_id)):
+            raise NotFound("No existe un autodiagnóstico con ese identificador.", code="diagnostico_no_encontrado")
+
+    def forget_user_state(self, keys: list[str], *, conversation_id: str | None = None) -> int:
+        return self._guard(lambda: privacy.forget_bindings(self.store, keys, conversation_id=conversation_id))
+
+    def _observe(self, retrieval: Retrieval, answer: Answer, answer_seconds: float) -> None:
+        steps = {**retrieval.timings, "answer": answer_seconds}
+        for observer in self.observers:
+            observer(steps, answer)
+
     def health(self) -> dict:
+        self._refresh_index()
         return {
             "status": "ok" if self.store.ping() else "degraded",
             "index_version": self.index.version,
             "embedder": self.index.manifest["embedder"],
             "chunks": len(self.index.chunks),
         }
-
-    @staticmethod
-    def _guard(work):
-        try:
-            return work()
-        except StoreUnavailable as error:
-            raise Unavailable(
-                "El asesor no puede guardar ni leer datos en este momento. Intente de nuevo en unos segundos; "
-                "no se perdió ninguna respuesta ya registrada.",
-                code="almacen_no_disponible",
-            ) from error

@@ -14,12 +14,14 @@ from typing import Annotated, Optional
 
 import typer
 
+from bot.cli_db import db_app
 from bot.errors import AdvisorError
 from bot.settings import Settings
 
 __all__ = ["app"]
 
 app = typer.Typer(help="El asesor de la Red Cluster Colombia.", no_args_is_help=True, add_completion=False)
+app.add_typer(db_app, name="db")  # asesor db upgrade / asesor db current
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -33,29 +35,49 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _ensure_index(settings: Settings) -> None:
-    """Build the index when it is missing or stale (first use, or after a corpus change)."""
+def _ensure_index(settings: Settings, *, verify: bool = False) -> None:
+    """Build the index when it is missing or stale (first use, or after a corpus change); with
+    ``verify``, also when its files do not open (damaged on disk), saying so in Spanish."""
     from bot.index import index_status
 
     if index_status(settings)[0] != "fresh":
         typer.echo("Construyendo el índice (solo la primera vez)…", err=True)
         _build(settings)
+        return
+    if verify and not settings.chroma_url:
+        from bot.index.load import IndexUnavailable, load_index
+
+        try:
+            load_index(settings)
+        except IndexUnavailable as error:
+            typer.echo(_safe(f"{error} Lo reconstruyo ahora…"), err=True)
+            _build(settings)
 
 
 def _advisor(settings: Settings):
     from bot.advisor import Advisor
 
     _ensure_index(settings)
-    return Advisor.from_settings(settings)
+    try:
+        return Advisor.from_settings(settings)
+    except AdvisorError as error:
+        if error.code != "indice_no_disponible" or settings.chroma_url:
+            raise
+        typer.echo(_safe(f"{error.message} Lo reconstruyo ahora…"), err=True)
+        _build(settings)
+        return Advisor.from_settings(settings)
 
 
 def _build(settings: Settings) -> dict:
     from bot.calibrate import calibrate_index
     from bot.index import build_index, make_embedder
+    from bot.index.build import publish_build
 
     embedder = make_embedder(settings)
-    manifest = build_index(settings, embedder)
-    manifest["calibration"] = calibrate_index(settings, embedder)
+    manifest = build_index(settings, embedder, publish=False)
+    build = settings.index_dir / "builds" / manifest["version"]
+    manifest["calibration"] = calibrate_index(settings, embedder, build)
+    publish_build(settings, build)  # only a complete, calibrated build ever serves
     return manifest
 
 
@@ -68,14 +90,18 @@ def index(
     from bot.index import index_status
 
     settings = Settings()
-    status, message = index_status(settings)
-    if check:
-        typer.echo(message)
-        raise typer.Exit(0 if status == "fresh" else 1)
-    if status == "fresh" and not force:
-        typer.echo(f"{message} (use --force para reconstruirlo)")
+    try:
+        status, message = index_status(settings)
+        if check:
+            typer.echo(message)
+            raise typer.Exit(0 if status == "fresh" else 1)
+        if status == "fresh" and not force:
+            typer.echo(f"{message} (use --force para reconstruirlo)")
+            return
+        manifest = _build(settings)
+    except AdvisorError as error:
+        _fail(error.message)
         return
-    manifest = _build(settings)
     calibration = manifest["calibration"]
     typer.echo(
         f"Índice {manifest['version']} listo: {manifest['chunks']} fragmentos, {manifest['embedded']} embebidos de nuevo, "
@@ -174,8 +200,14 @@ def serve(
     """Inicia el servidor web (API, widget y página de demostración)."""
     from bot.api.server import serve as run_server
 
-    settings = Settings()
-    _ensure_index(settings)  # the server's own start-up loads the advisor once
+    from bot.cli_db import check_database
+
+    settings = Settings(workers=workers)
+    try:
+        check_database(settings)  # an old schema stops here, not in every worker
+        _ensure_index(settings, verify=True)  # the server's own start-up loads the advisor once
+    except AdvisorError as error:
+        _fail(error.message, 2)
     typer.echo(f"Asesor disponible en http://{host}:{port}/  (Ctrl+C para detener)")
     run_server(settings, host=host, port=port, workers=workers)
 
@@ -213,6 +245,11 @@ def bench(
     from bot.evaluation.bench import main
 
     main(embedder=embedder)
+
+
+from bot.cli_privacy import purge  # noqa: E402  (asesor purge)
+
+app.command()(purge)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -43,17 +43,41 @@ class Settings(BaseSettings):
     dense_weight: float | None = Field(default=None, ge=0.0, le=1.0)  # None: the value fitted by eval
     top_k: int = Field(default=10, ge=1, le=50)
     chroma_url: str | None = None  # http://host:port → Chroma server; None → embedded
+    # Running workers look for a newly published index version at most this often (0: never).
+    index_check_seconds: float = Field(default=5.0, ge=0, le=3600)
 
     # Answers
     answerer: Literal["extractive", "llm"] = "extractive"
+    # Generative answerer (ASESOR_ANSWERER=llm): an OpenAI-compatible server, or a local GGUF in-process.
+    llm_base_url: str | None = None  # e.g. http://127.0.0.1:11434/v1 (Ollama), http://127.0.0.1:8080/v1
+    llm_model: str = "local"
+    llm_api_key: str | None = Field(default=None, repr=False)
+    llm_gguf: Path | None = None  # a .gguf file run through llama.cpp; takes precedence over llm_base_url
+    llm_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    llm_max_tokens: int = Field(default=300, ge=16, le=4096)
+    llm_temperature: float = Field(default=0.1, ge=0.0, le=2.0)
+    llm_passages: int = Field(default=4, ge=1, le=10)  # passages shown to the model
+    llm_context_tokens: int = Field(default=4096, ge=512, le=32768)  # n_ctx for an in-process GGUF
+    llm_threads: int = Field(default=2, ge=1, le=64)  # CPU threads for an in-process GGUF
     max_question_chars: int = Field(default=1000, ge=50, le=20000)
 
     # State
     database_url: str = f"sqlite:///{ROOT / 'index' / 'asesor.sqlite3'}"
+    # Privacy (Ley 1581 de 2012): `asesor purge` deletes what has not changed in this many days.
+    retention_days: int = Field(default=180, ge=1, le=3650)
+
+    # Logs: one JSON object per line (with the request id) or plain text for a terminal.
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # Web
     allowed_origins: list[str] = ["http://127.0.0.1:8000", "http://localhost:8000"]
     rate_limit_per_minute: int = Field(default=120, ge=1)
+    # Set by `asesor serve --workers N`; with N > 1 (or a non-SQLite database) rate-limit counters
+    # live in the database so that every worker enforces the same budget.
+    workers: int = Field(default=1, ge=1, le=64)
+    # A client slower than this to send its whole request body gets a 408 (slow-client defence).
+    body_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
 
     # Telegram
     telegram_token: str | None = Field(default=None, repr=False)
@@ -73,6 +97,8 @@ class Settings(BaseSettings):
             raise ValueError("El webhook de Telegram requiere ASESOR_TELEGRAM_WEBHOOK_SECRET en producción")
         if self.telegram_token and not self.telegram_id_salt:
             raise ValueError("El bot de Telegram requiere ASESOR_TELEGRAM_ID_SALT en producción")
+        if self.answerer == "llm" and not (self.llm_gguf or self.llm_base_url):
+            raise ValueError("ASESOR_ANSWERER=llm requiere ASESOR_LLM_BASE_URL o ASESOR_LLM_GGUF")
         return self
 
     @property

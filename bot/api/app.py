@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from bot.observability import configure_logging, log_answer
 from bot.settings import Settings
 
 from .errors import install_error_handlers
@@ -25,10 +26,12 @@ from .middleware import (
     SecurityHeadersMiddleware,
     SpanishCORSMiddleware,
 )
-from .ratelimit import RateLimiter, SlidingWindowLimiter
+from .ratelimit import RateLimiter
+from .scaleout import WorkerHeaderMiddleware, advisor_store, make_rate_limiter, shared_state
 from .routes_ask import build_ask_router
 from .routes_diagnosis import build_diagnosis_router
 from .routes_misc import build_api_misc_router, build_site_router
+from .routes_privacy import build_privacy_router
 from .routes_telegram import build_telegram_router, telegram_enabled
 
 if TYPE_CHECKING:
@@ -47,6 +50,7 @@ _TAGS = [
     {"name": "Preguntas", "description": "Preguntas y respuestas sobre la cartilla, con citas."},
     {"name": "Autodiagnóstico", "description": "Las 13 buenas prácticas, paso a paso, y el informe."},
     {"name": "Apoyo", "description": "Pasajes citados, valoraciones y preguntas sugeridas."},
+    {"name": "Privacidad", "description": "Borrar los datos propios (Ley 1581 de 2012)."},
     {"name": "Operación", "description": "Salud y métricas del servicio."},
     {"name": "Sitio", "description": "El widget incrustable y la página de demostración."},
 ]
@@ -62,14 +66,22 @@ def create_app(settings: Settings, advisor: "Advisor | None" = None,
             from bot.advisor import Advisor  # heavy: imported only when the app starts
 
             app.state.advisor = await run_in_threadpool(Advisor.from_settings, settings)
-        if not telegram_enabled(settings):
-            yield
-            return
-        from bot.telegram.webhook import webhook_lifespan
+        observers = [app.state.metrics.observe_steps, log_answer]
+        hooks = getattr(app.state.advisor, "observers", None)
+        hooks = hooks if isinstance(hooks, list) else []  # a stand-in advisor may have none
+        hooks.extend(observers)
+        try:
+            if not telegram_enabled(settings):
+                yield
+                return
+            from bot.telegram.webhook import webhook_lifespan
 
-        async with webhook_lifespan(settings, app.state.advisor) as application:
-            app.state.telegram = application
-            yield
+            async with webhook_lifespan(settings, app.state.advisor) as application:
+                app.state.telegram = application
+                yield
+        finally:
+            for observer in observers:
+                hooks.remove(observer)
 
     app = FastAPI(
         title="Asesor de la Red Cluster Colombia",
@@ -81,32 +93,37 @@ def create_app(settings: Settings, advisor: "Advisor | None" = None,
     app.state.settings = settings
     app.state.advisor = advisor
     app.state.metrics = ApiMetrics()
-    app.state.rate_limiter = rate_limiter or SlidingWindowLimiter(settings.rate_limit_per_minute)
+    app.state.rate_limiter = rate_limiter or make_rate_limiter(settings, lambda: advisor_store(app))
 
     install_error_handlers(app)
     app.include_router(build_ask_router(settings))
     app.include_router(build_diagnosis_router())
     app.include_router(build_api_misc_router())
+    app.include_router(build_privacy_router())
     app.include_router(build_site_router())
     if telegram_enabled(settings):
         app.include_router(build_telegram_router(settings))
 
     # add_middleware prepends: the last one added runs first (outermost).
-    app.add_middleware(BodyLimitMiddleware, limit=MAX_BODY_BYTES)
+    app.add_middleware(BodyLimitMiddleware, limit=MAX_BODY_BYTES, timeout=settings.body_timeout_seconds)
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(
         SpanishCORSMiddleware,
         allow_origins=list(settings.allowed_origins),
-        allow_methods=["GET", "POST"],
+        allow_methods=["GET", "POST", "DELETE"],
         allow_headers=["Content-Type", "X-Request-ID"],
         expose_headers=["Retry-After", "X-Request-ID"],
         max_age=600,
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    if shared_state(settings):
+        app.add_middleware(WorkerHeaderMiddleware)
     return app
 
 
 def app_from_env() -> FastAPI:
     """Uvicorn factory for several workers (``bot.api.app:app_from_env``): settings from ``ASESOR_*``."""
-    return create_app(Settings())
+    settings = Settings()
+    configure_logging(settings)
+    return create_app(settings)
