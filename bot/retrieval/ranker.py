@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 
 from bot.schemas import Chunk
 from bot.text import stems
@@ -130,6 +129,7 @@ def _loss(weights: np.ndarray, examples: list[tuple[np.ndarray, np.ndarray]], pe
 
 def fit_weights(examples: list[tuple[np.ndarray, np.ndarray]], *, penalty: float) -> np.ndarray:
     """Weights maximising the relevant chunk's softmax probability; ``examples`` = (features, 0/1)."""
+    from scipy.optimize import minimize  # only calibration fits; serving processes never load scipy
     start = np.zeros(len(FEATURES))
     start[:3] = (3.0, 1.5, 2.0)  # roughly the old hand mix, so the optimiser starts somewhere sensible
     usable = [(m.astype(np.float64), r.astype(np.float64)) for m, r in examples if r.any()]
