@@ -26,7 +26,7 @@ from bot.errors import AdvisorError
 from . import texts
 from .split import Block, pack
 
-__all__ = ["addressed_text", "edit_blocks", "guarded", "send_blocks", "send_text"]
+__all__ = ["addressed_text", "edit_blocks", "guarded", "replace_with_blocks", "send_blocks", "send_text"]
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
@@ -50,17 +50,24 @@ async def send_text(bot: Bot, chat_id: int, text: str, **kwargs) -> Message:
     return await send_blocks(bot, chat_id, [Block(text)], **kwargs)
 
 
-async def edit_blocks(query: CallbackQuery, blocks: list[Block], reply_markup: InlineKeyboardMarkup | None) -> None:
-    """Replace the text of the message a button belongs to (overflow goes in new messages)."""
+async def replace_with_blocks(edit: Callable[..., Awaitable[object]], bot: Bot, chat_id: int | None,
+                              blocks: list[Block], reply_markup: InlineKeyboardMarkup | None) -> None:
+    """Put the first message of ``blocks`` in place through ``edit(text, reply_markup=…)``; any
+    overflow goes in new messages to ``chat_id``, the keyboard always on the last message."""
     first, *rest = pack(blocks)
     try:
-        await query.edit_message_text(first, reply_markup=None if rest else reply_markup)
+        await edit(first, reply_markup=None if rest else reply_markup)
     except BadRequest as error:
         if "not modified" not in str(error).lower():
             raise
-    if rest and query.message is not None:
-        await send_blocks(query.get_bot(), query.message.chat.id, [Block(part) for part in rest],
-                          reply_markup=reply_markup)
+    if rest and chat_id is not None:
+        await send_blocks(bot, chat_id, [Block(part) for part in rest], reply_markup=reply_markup)
+
+
+async def edit_blocks(query: CallbackQuery, blocks: list[Block], reply_markup: InlineKeyboardMarkup | None) -> None:
+    """Replace the text of the message a button belongs to (overflow goes in new messages)."""
+    chat_id = query.message.chat.id if query.message is not None else None
+    await replace_with_blocks(query.edit_message_text, query.get_bot(), chat_id, blocks, reply_markup)
 
 
 def addressed_text(message: Message, bot: Bot) -> str | None:

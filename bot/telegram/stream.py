@@ -18,11 +18,12 @@ from collections.abc import Callable, Iterator
 from contextlib import suppress
 
 from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 
 from bot.schemas import Answer
 
-from .split import Block, pack
+from .send import replace_with_blocks
+from .split import Block
 
 __all__ = ["EDIT_INTERVAL", "finish_draft", "stream_to_chat"]
 
@@ -79,11 +80,4 @@ async def stream_to_chat(bot: Bot, chat_id: int, pieces: Callable[[], Iterator[s
 async def finish_draft(bot: Bot, chat_id: int, draft: Message, blocks: list[Block],
                        reply_markup: InlineKeyboardMarkup | None) -> None:
     """Turn the draft into the final answer (overflow in new messages, the keyboard on the last)."""
-    first, *rest = pack(blocks)
-    try:
-        await draft.edit_text(first, reply_markup=None if rest else reply_markup)
-    except BadRequest as error:
-        if "not modified" not in str(error).lower():
-            raise
-    for number, text in enumerate(rest):
-        await bot.send_message(chat_id, text, reply_markup=reply_markup if number == len(rest) - 1 else None)
+    await replace_with_blocks(draft.edit_text, bot, chat_id, blocks, reply_markup)
