@@ -23,13 +23,25 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["free_port", "PostgresServer", "ChromaServer", "postgres_server", "pg_url", "find_pg_bin"]
+__all__ = ["free_port", "stop_process", "PostgresServer", "ChromaServer", "postgres_server", "pg_url", "find_pg_bin"]
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def stop_process(process: subprocess.Popen | None, *, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
+    """Stop a server started by a test: ``sig``, then SIGKILL if it outlives ``timeout``; reaped either way."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def find_pg_bin() -> Path | None:
@@ -99,13 +111,7 @@ class PostgresServer:
         return self.url(name)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # "fast" shutdown
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, sig=signal.SIGINT, timeout=20)  # SIGINT: postgres' "fast" shutdown
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -141,13 +147,7 @@ class ChromaServer:
         raise RuntimeError("chroma run did not start")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self.process = None
 
 

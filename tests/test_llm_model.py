@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,8 @@ import httpx
 import pytest
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python no está instalado (pip install '.[llm]', lo hace .ci/run)")
+
+from servers import free_port, stop_process  # noqa: E402
 
 from bot.advisor import Advisor  # noqa: E402
 from bot.answer.citations import check_citations  # noqa: E402
@@ -44,9 +45,7 @@ SMALL = {"llm_passages": 1, "llm_max_tokens": 32, "llm_threads": 1, "llm_timeout
 @contextmanager
 def llama_server(log: Path, *, n_ctx: int = 4096) -> Iterator[tuple[str, subprocess.Popen]]:
     """A real ``python -m llama_cpp.server`` on a free loopback port; stopped (and reaped) on exit."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(GGUF), "--host", "127.0.0.1",
@@ -68,13 +67,7 @@ def llama_server(log: Path, *, n_ctx: int = 4096) -> Iterator[tuple[str, subproc
             time.sleep(0.3)
         yield base_url, process
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process, timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ browsers are not installed here.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from servers import free_port, stop_process
 
 from bot.api.server import settings_environment
 from bot.settings import ROOT, Settings
@@ -41,17 +42,11 @@ class LiveServer:
     log: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     if not CHROMIUM.exists():
         pytest.skip("No está /usr/bin/chromium: las pruebas de navegador necesitan el chromium de Debian")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     folder = tmp_path_factory.mktemp("servidor")
     settings = Settings(index_dir=index_dir, database_url=f"sqlite:///{folder / 'asesor.sqlite3'}",
@@ -84,12 +79,7 @@ def live_server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
             time.sleep(0.25)
         yield LiveServer(url=url, settings=settings, log=log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 @pytest.fixture(scope="module")
