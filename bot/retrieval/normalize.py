@@ -143,19 +143,17 @@ class QueryNormalizer:
                 out.append(token)
             elif self.known(folded):
                 out.append(self.accented[folded])
-            elif any(stem in self.known_stems for stem in stems(folded)) or folded in self.spanish:
-                out.append(token)  # an inflection of a booklet word, or plain Spanish the booklet doesn't use
-                if folded not in self.lexicon.synonyms and not any(s in self.known_stems for s in stems(folded)):
-                    unknown.append(folded)
             else:
-                fixed = self.correct(folded)
+                # An inflection of a booklet word, or plain Spanish the booklet doesn't use, is kept as typed.
+                inflection = any(stem in self.known_stems for stem in stems(folded))
+                fixed = None if inflection or folded in self.spanish else self.correct(folded)
                 if fixed is not None and fixed not in STOPWORDS:
                     corrections[token] = self.accented[fixed]
                     out.append(self.accented[fixed])
                     folded = fixed
                 else:
                     out.append(token)
-                    if folded not in self.lexicon.synonyms and len(folded) > 1:
+                    if not inflection and folded not in self.lexicon.synonyms and len(folded) > 1:
                         unknown.append(folded)
             if folded in self.lexicon.synonyms:
                 extra.append(self.lexicon.synonyms[folded])
