@@ -56,6 +56,32 @@ def test_acronyms_and_colloquialisms_are_expanded(normalizer, typed, expansion):
     assert expansion in normalizer.normalize(typed).expanded
 
 
+@pytest.mark.parametrize(
+    ("typed", "text"),
+    [
+        ("q es la rcc", "que es la Red Cluster Colombia"),
+        ("pa q sirve la gobernansa", "para que sirve la gobernanza"),
+        ("xq toca hacer el autodiagnostico", "por qué"),
+        ("q debe tener la agenda d la gobernanza", "agenda de la gobernanza"),
+    ],
+)
+def test_texting_shorthand_is_read_as_the_word_it_stands_for(normalizer, typed, text):
+    query = normalizer.normalize(typed)
+    assert text in query.text and not {"q", "pa", "xq", "d"} & set(query.unknown)
+
+
+@pytest.mark.parametrize(
+    ("typed", "once"),
+    [
+        ("que es la red cluster colombia", "red cluster colombia"),
+        ("el ministerio de comercio apoya los clusters?", "ministerio de comercio"),
+    ],
+)
+def test_an_acronym_the_user_already_spells_out_is_not_expanded_again(normalizer, typed, once):
+    query = normalizer.normalize(typed)
+    assert query.expanded.lower().count(once) == 1 and "Industria y Turismo" not in query.text
+
+
 def test_normalisation_strips_markup_and_invisible_characters(normalizer):
     query = normalizer.normalize("<b>que</b> es\u200b la gobernanza\x1b[31m")
     assert "<b>" not in query.text and "\u200b" not in query.text and "\x1b" not in query.cleaned

@@ -44,6 +44,7 @@ class Lexicon:
     foreign_words: frozenset[str]
     off_topic_patterns: list[str]
     diagnosis_terms: frozenset[str] = frozenset()  # words that make a question about the self-diagnosis
+    abbreviations: dict[str, str] = field(default_factory=dict)  # texting shorthand: "q" → "que", "pa" → "para"
 
     @classmethod
     def load(cls, path: Path) -> "Lexicon":
@@ -55,6 +56,7 @@ class Lexicon:
             foreign_words=frozenset(fold(w) for w in data["foreign_words"]),
             off_topic_patterns=list(data.get("off_topic_patterns", [])),
             diagnosis_terms=frozenset(data.get("diagnosis_terms", [])),
+            abbreviations={fold(k): v for k, v in data.get("abbreviations", {}).items()},
         )
 
 
@@ -129,15 +131,24 @@ class QueryNormalizer:
         scored = [s for s in scored if s[0] <= limit]
         return min(scored)[2] if scored else None
 
+    def _spelled_out(self, tokens: list[str], position: int) -> bool:
+        """Whether the user already writes the expansion ("la red cluster colombia", "ministerio de comercio"):
+        expanding "red" there would repeat it and pull the embedding towards the repetition."""
+        expansion = [fold(w) for w in _TOKEN.findall(self.lexicon.acronyms[fold(tokens[position])])]
+        following = [fold(t) for t in tokens[position : position + 2]]
+        return len(expansion) > 1 and len(following) == 2 and following == expansion[:2]
+
     def normalize(self, question: str) -> NormalizedQuery:
         cleaned = clean_question(question)
         out: list[str] = []
         extra: list[str] = []
         corrections: dict[str, str] = {}
         unknown: list[str] = []
-        for token in _TOKEN.findall(cleaned):
+        shorthand = self.lexicon.abbreviations
+        tokens = [w for t in _TOKEN.findall(cleaned) for w in _TOKEN.findall(shorthand.get(fold(t), t))]
+        for position, token in enumerate(tokens):
             folded = fold(token)
-            if folded in self.lexicon.acronyms:
+            if folded in self.lexicon.acronyms and not self._spelled_out(tokens, position):
                 out.append(self.lexicon.acronyms[folded])  # "IC" means "Iniciativa Cluster": say so
             elif folded in STOPWORDS:
                 out.append(token)
