@@ -21,6 +21,7 @@ __all__ = [
     "split_sentences",
     "STOPWORDS",
     "strip_invisible",
+    "numbers",
 ]
 
 _WORD = re.compile(r"[0-9a-záéíóúüñ+]+", re.IGNORECASE)
@@ -47,6 +48,18 @@ STOPWORDS = frozenset(
     entonces oye hola gracias porfa porfavor sirve significa mejor
     """.split()
 )
+
+# Spanish ordinals up to the booklet's 13 practices, folded: "la tercera fase" is "Fase 3".
+_ORDINALS = {
+    **dict.fromkeys(("primer", "primero", "primera"), 1), **dict.fromkeys(("segundo", "segunda"), 2),
+    **dict.fromkeys(("tercer", "tercero", "tercera"), 3), **dict.fromkeys(("cuarto", "cuarta"), 4),
+    **dict.fromkeys(("quinto", "quinta"), 5), **dict.fromkeys(("sexto", "sexta"), 6),
+    **dict.fromkeys(("septimo", "septima", "setimo", "setima"), 7), **dict.fromkeys(("octavo", "octava"), 8),
+    **dict.fromkeys(("noveno", "novena"), 9), **dict.fromkeys(("decimo", "decima"), 10),
+    **dict.fromkeys(("undecimo", "undecima", "onceavo", "onceava"), 11),
+    **dict.fromkeys(("duodecimo", "duodecima", "doceavo", "doceava"), 12),
+    **dict.fromkeys(("decimotercero", "decimotercera", "treceavo", "treceava"), 13),
+}
 
 
 def strip_invisible(text: str) -> str:
@@ -80,6 +93,12 @@ def _stemmer() -> snowballstemmer.stemmer:
 def stem(word: str) -> str:
     """Snowball Spanish stem of an already folded word."""
     return _stemmer().stemWord(word)
+
+
+def numbers(text: str) -> frozenset[int]:
+    """The small numbers ``text`` names, in digits or as ordinals: "la tercera fase", "práctica 12"."""
+    return frozenset(int(w) if w.isdigit() else _ORDINALS[w] for w in words(text)
+                     if (w.isdigit() and len(w) <= 2) or w in _ORDINALS)
 
 
 def stems(text: str) -> list[str]:

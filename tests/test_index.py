@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from bot.index import build_index, index_status
 from bot.index.load import load_index
 from bot.settings import ROOT, Settings
@@ -32,6 +34,24 @@ def test_switching_embedder_or_editing_the_corpus_makes_it_stale(index_dir: Path
         handle.write("\nUna línea nueva.\n")
     status, message = index_status(Settings(index_dir=index_dir, corpus_dir=corpus))
     assert status == "stale" and "corpus_checksum" in message
+
+
+def test_every_chunk_has_its_section_path_embedded(index_dir: Path):
+    index = load_index(Settings(index_dir=index_dir))
+    assert index.heading_vectors.shape == (len(index.chunks), index.sentence_vectors.shape[1])
+    assert np.allclose(np.linalg.norm(index.heading_vectors, axis=1), 1.0, atol=1e-3)
+    same = [i for i, c in enumerate(index.chunks) if c.section == index.chunks[0].section]
+    assert len(same) > 1 and np.allclose(index.heading_vectors[same[0]], index.heading_vectors[same[1]])
+
+
+def test_a_build_of_an_older_format_is_stale(index_dir: Path, tmp_path: Path):
+    settings = Settings(index_dir=tmp_path / "index")
+    shutil.copytree(index_dir, settings.index_dir)
+    build = settings.index_dir / "builds" / (settings.index_dir / "CURRENT").read_text().strip()
+    manifest = json.loads((build / "manifest.json").read_text())
+    (build / "manifest.json").write_text(json.dumps({**manifest, "format": "1"}))
+    status, message = index_status(settings)
+    assert status == "stale" and "format" in message
 
 
 def test_missing_or_damaged_index_is_reported(tmp_path: Path):

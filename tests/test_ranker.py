@@ -7,6 +7,7 @@ import pytest
 
 from bot.evaluation.dataset import load_eval_set, relevant_mask
 from bot.retrieval.ranker import FEATURES, PENALTIES, choose_penalty, features, fit_weights, rank_metrics
+from bot.text import numbers
 
 
 def _synthetic(n_examples: int, *, informative: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -83,3 +84,30 @@ def test_learned_scores_are_probabilities(advisor):
     passages = advisor.retriever.search("que es la gobernanza", k=52).passages
     assert all(0.0 <= p.score <= 1.0 for p in passages)
     assert sum(p.score for p in passages) == pytest.approx(1.0, abs=1e-3)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("en que consiste la fase 2", {2}),
+    ("y la tercera?", {3}),
+    ("que evalua la practica numero 12", {12}),
+    ("la décima práctica", {10}),
+    ("cuantas iniciativas hubo en 2016", set()),  # a year is not a heading number
+])
+def test_numbers_are_read_from_digits_and_ordinals(text, expected):
+    assert numbers(text) == expected
+
+
+@pytest.mark.parametrize(("question", "heading"), [
+    ("que se hace en la fase 2", "Fase 2"),
+    ("explicame la practica 7 del autodiagnostico", "Práctica 7"),
+    ("cuales son las fases para diseñar una iniciativa cluster y la tercera?", "Fase 3"),
+])
+def test_a_heading_named_by_its_number_ranks_first(advisor, question, heading):
+    assert heading in advisor.retriever.search(question).passages[0].section.split(" › ")[-1]
+
+
+def test_chapter_numbers_are_not_heading_numbers(advisor):
+    table = advisor.retriever.table
+    for chunk, named in zip(advisor.index.chunks, table.heading_numbers):
+        title = chunk.section.split(" › ")[-1]
+        assert named == (numbers(title.split(":")[0]) if title.startswith(("Fase", "Práctica")) else frozenset())

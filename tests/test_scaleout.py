@@ -18,10 +18,12 @@ import time
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 from servers import ChromaServer, free_port
 
-from bot.settings import ROOT
+from bot.index.load import load_index
+from bot.settings import ROOT, Settings
 
 pytestmark = pytest.mark.slow
 
@@ -103,6 +105,11 @@ def test_two_workers_over_postgres_and_a_chroma_server(topology) -> None:
     built = _asesor(env, "index")  # builds locally, publishes to the Chroma server
     assert built.returncode == 0 and "listo" in built.stdout, built.stderr
     first_version = built.stdout.split("Índice ")[1].split()[0]
+    # A worker ranks with what the server holds: the heading vectors too, equal to the local build's.
+    local_dir = Path(env["ASESOR_INDEX_DIR"])
+    remote = load_index(Settings(index_dir=local_dir, chroma_url=chroma.url))
+    local = load_index(Settings(index_dir=local_dir))
+    assert remote.version == local.version and np.allclose(remote.heading_vectors, local.heading_vectors)
     # An un-migrated PostgreSQL: the server refuses to start and says what to run.
     refused = _asesor(env, "serve", "--workers", "2", "--port", "1")
     assert refused.returncode == 2 and "asesor db upgrade" in refused.stderr and "Traceback" not in refused.stderr

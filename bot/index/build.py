@@ -5,7 +5,7 @@ chunker version, embedder). ``index/CURRENT`` names the serving version and is r
 write → fsync → ``os.replace``, so a build killed half-way leaves the previous index serving.
 With ``ASESOR_CHROMA_URL`` the finished (and calibrated) build is also published to the Chroma
 server, whose pointer is what every worker reads (``bot.index.remote``).
-Chunk and sentence vectors are cached by content hash: a rebuild embeds only what changed.
+Chunk, heading and sentence vectors are cached by content hash: a rebuild embeds only what changed.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from bot.text import split_sentences
 __all__ = ["Manifest", "build_index", "publish_build", "index_status", "current_build", "write_atomic",
            "expected_manifest", "sentence_units"]
 
+INDEX_FORMAT = "2"  # bump when the files of a build change (2: heading_vectors.npy): older builds go stale
+
 Manifest = dict
 
 
@@ -53,6 +55,7 @@ def expected_manifest(settings: Settings) -> Manifest:
     return {
         "corpus_checksum": corpus_checksum(settings.corpus_dir),
         "chunker_version": CHUNKER_VERSION,
+        "format": INDEX_FORMAT,
         "embedder": settings.embedder_id,
         "calibration": calibration_fingerprint(settings),
     }
@@ -152,9 +155,11 @@ def build_index(settings: Settings, embedder: VectorEmbedder, *, keep: int = 2, 
     cache_dir.mkdir(exist_ok=True)
     slug = settings.embedder_id.replace("/", "_").replace(":", "_")
     chunk_texts = [c.embed_text for c in chunks]
+    headings = [c.section for c in chunks]  # the ranker's "heading_dense": the question against the table of contents
     sentences, owners = sentence_units(chunks)
-    all_vectors, fresh = _cached_vectors(cache_dir / f"vectors-{slug}.npz", chunk_texts + sentences, embedder)
-    vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) :]
+    all_vectors, fresh = _cached_vectors(cache_dir / f"vectors-{slug}.npz", chunk_texts + headings + sentences, embedder)
+    vectors, heading_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) : 2 * len(chunks)]
+    sentence_vectors = all_vectors[2 * len(chunks) :]
     embedded = len({_content_key(t) for t in chunk_texts} & fresh)  # chunks embedded anew
 
     version = time.strftime("%Y%m%dT%H%M%S") + f"-{secrets.token_hex(3)}"  # sortable and unique
@@ -177,6 +182,7 @@ def build_index(settings: Settings, embedder: VectorEmbedder, *, keep: int = 2, 
     np.save(staging / "vectors.npy", vectors)
     np.save(staging / "sentence_vectors.npy", sentence_vectors)
     np.save(staging / "sentence_owners.npy", owners)
+    np.save(staging / "heading_vectors.npy", heading_vectors)
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     final = builds / version
     os.replace(staging, final)

@@ -36,6 +36,7 @@ class LoadedIndex:
     calibration: dict
     sentence_vectors: np.ndarray  # one row per sentence, for the best-sentence score
     sentence_owners: np.ndarray  # the chunk position of each sentence
+    heading_vectors: np.ndarray | None  # one row per chunk: its embedded section path (None: a format-1 build)
 
     @property
     def version(self) -> str:
@@ -67,6 +68,8 @@ def load_index(settings: Settings, build: Path | None = None) -> LoadedIndex:
         calibration = json.loads(calibration_file.read_text(encoding="utf-8")) if calibration_file.exists() else {}
         sentence_vectors = np.load(build / "sentence_vectors.npy")
         sentence_owners = np.load(build / "sentence_owners.npy")
+        headings_file = build / "heading_vectors.npy"
+        heading_vectors = np.load(headings_file) if headings_file.exists() else None
         dense = DenseSearch(settings, path=build / "chroma", collection=manifest["collection"], ids=[c.id for c in chunks])
     except Exception as error:  # any damage to the files means the same thing to the user
         raise IndexUnavailable(f"El índice está dañado ({type(error).__name__}): ejecute «asesor index».") from error
@@ -79,6 +82,7 @@ def load_index(settings: Settings, build: Path | None = None) -> LoadedIndex:
         calibration=calibration,
         sentence_vectors=sentence_vectors,
         sentence_owners=sentence_owners,
+        heading_vectors=heading_vectors,
     )
 
 
@@ -97,4 +101,5 @@ def _load_remote(settings: Settings) -> LoadedIndex:
         calibration=parts.calibration,
         sentence_vectors=parts.sentence_vectors,
         sentence_owners=parts.sentence_owners,
+        heading_vectors=parts.heading_vectors,
     )

@@ -1,9 +1,10 @@
 """The index on a Chroma server: publish a finished build, read the serving pointer, load it back.
 
 Why this exists: with ``ASESOR_CHROMA_URL`` the workers may run on machines that never saw the
-build folder, so everything a worker needs lives on the server. A build is uploaded as two
+build folder, so everything a worker needs lives on the server. A build is uploaded as three
 collections named after its version (``booklet-<v>``: chunks, vectors, manifest and calibration
-in the collection metadata; ``booklet-<v>-sentences``: sentence vectors) and only then does the
+in the collection metadata; ``booklet-<v>-sentences``: sentence vectors; ``booklet-<v>-headings``:
+section-path vectors) and only then does the
 pointer (metadata of the ``asesor_meta`` collection) move to it, in one request. A worker that
 reads the pointer therefore always finds a complete index; a build killed half-way leaves
 orphan collections that the next publish removes.
@@ -65,6 +66,14 @@ def server_client(settings: Settings):
     return client
 
 
+_PARTS = ("-sentences", "-headings")  # the collections stored beside a version's chunk collection
+
+
+def _collections(name: str) -> list[str]:
+    """Every collection of one index version."""
+    return [name, *(f"{name}{part}" for part in _PARTS)]
+
+
 def publish(settings: Settings, build: Path, *, keep: int = 2) -> str:
     """Upload a complete local build, then point the serving pointer at it; returns its version."""
     manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
@@ -74,10 +83,11 @@ def publish(settings: Settings, build: Path, *, keep: int = 2) -> str:
     vectors = np.load(build / "vectors.npy").astype(np.float32)
     sentence_vectors = np.load(build / "sentence_vectors.npy").astype(np.float32)
     owners = np.load(build / "sentence_owners.npy")
+    heading_vectors = np.load(build / "heading_vectors.npy").astype(np.float32)
     name, version = manifest["collection"], manifest["version"]
     try:
         client = server_client(settings)
-        for stale in (name, f"{name}-sentences"):  # a half-uploaded earlier attempt of this version
+        for stale in _collections(name):  # a half-uploaded earlier attempt of this version
             if stale in {c.name for c in client.list_collections()}:
                 client.delete_collection(stale)
         collection = client.create_collection(name, metadata={
@@ -93,6 +103,8 @@ def publish(settings: Settings, build: Path, *, keep: int = 2) -> str:
             stop = min(start + _BATCH, len(owners))
             sentences.add(ids=[f"{i:07d}" for i in range(start, stop)], embeddings=sentence_vectors[start:stop],
                           metadatas=[{"owner": int(owners[i])} for i in range(start, stop)])
+        headings = client.create_collection(f"{name}-headings", metadata={"hnsw:space": "cosine"})
+        headings.add(ids=[f"{i:07d}" for i in range(len(chunks))], embeddings=heading_vectors)
         pointer = client.get_or_create_collection(POINTER)
         pointer.modify(metadata={"current": version, "collection": name, "published_at": time.time()})
         _prune(client, keep=keep, serving=name)
@@ -106,10 +118,10 @@ def publish(settings: Settings, build: Path, *, keep: int = 2) -> str:
 def _prune(client, *, keep: int, serving: str) -> None:
     """Delete all but the newest ``keep`` versions (never the serving one)."""
     names = sorted(c.name for c in client.list_collections()
-                   if c.name.startswith("booklet-") and not c.name.endswith("-sentences"))
+                   if c.name.startswith("booklet-") and not c.name.endswith(_PARTS))
     for old in names[:-keep]:
         if old != serving:
-            for name in (old, f"{old}-sentences"):
+            for name in _collections(old):
                 try:
                     client.delete_collection(name)
                 except Exception:  # already gone (another publisher pruned it)
@@ -160,9 +172,11 @@ class RemoteParts:
                  for i, d, m in zip(stored["ids"], stored["documents"], stored["metadatas"])),
                 key=lambda c: c.ordinal)
             sentences = client.get_collection(f"{pointer['collection']}-sentences").get(include=["embeddings", "metadatas"])
+            headings = client.get_collection(f"{pointer['collection']}-headings").get(include=["embeddings"])
         except Exception as error:
             raise _unavailable(settings, error) from error
         order = np.argsort(np.array(sentences["ids"]))
         self.sentence_vectors = np.asarray(sentences["embeddings"], dtype=np.float32)[order]
         self.sentence_owners = np.array([sentences["metadatas"][i]["owner"] for i in order], dtype=np.int32)
+        self.heading_vectors = np.asarray(headings["embeddings"], dtype=np.float32)[np.argsort(np.array(headings["ids"]))]
         self.client, self.collection_name = client, pointer["collection"]

@@ -31,6 +31,7 @@ def make_retriever(settings: Settings, index: LoadedIndex, embedder: VectorEmbed
         normalizer=QueryNormalizer(index.chunks, lexicon, spanish=spanish_words()),
         sentence_vectors=index.sentence_vectors,
         sentence_owners=index.sentence_owners,
+        heading_vectors=index.heading_vectors,
         diagnosis_stems=frozenset(t for term in lexicon.diagnosis_terms for t in stems(term)),
         **options,
     )

@@ -22,7 +22,7 @@ from bot.index.embedders import VectorEmbedder
 from bot.retrieval.normalize import NormalizedQuery, QueryNormalizer
 from bot.retrieval.ranker import ChunkTable, Signals, features
 from bot.schemas import Chunk, Passage
-from bot.text import stems
+from bot.text import numbers, stems
 
 __all__ = ["HybridRetriever", "Retrieval", "Mode", "DEFAULT_ALPHA"]
 
@@ -78,6 +78,7 @@ class HybridRetriever:
         normalize: bool = True,
         sentence_vectors: np.ndarray | None = None,
         sentence_owners: np.ndarray | None = None,
+        heading_vectors: np.ndarray | None = None,
         beta: float = DEFAULT_BETA,
         weights: np.ndarray | None = None,
         diagnosis_stems: frozenset[str] = frozenset(),
@@ -92,6 +93,7 @@ class HybridRetriever:
         self.use_normalization = normalize
         self.sentence_vectors = sentence_vectors
         self.sentence_owners = sentence_owners
+        self.heading_vectors = heading_vectors
         self.beta = beta if sentence_vectors is not None else 0.0
         if mode == "learned" and weights is None:
             self.mode = "mix"  # an index calibrated before the ranker existed
@@ -109,7 +111,7 @@ class HybridRetriever:
         timings["normalize"] = time.perf_counter() - started
 
         dense_scores = np.zeros(len(self.chunks), dtype=np.float32)
-        best_sentence = dense_scores
+        best_sentence = heading = dense_scores
         vector = None
         if self.mode != "bm25" and dense_text.strip():
             started = time.perf_counter()
@@ -121,6 +123,8 @@ class HybridRetriever:
                 best = np.full(len(self.chunks), -1.0, dtype=np.float32)
                 np.maximum.at(best, self.sentence_owners, self.sentence_vectors @ vector)
                 best_sentence = best
+            if self.heading_vectors is not None:
+                heading = self.heading_vectors @ vector
             timings["search"] = time.perf_counter() - started
         started = time.perf_counter()
         lexical_scores = self.bm25.scores(lexical_text)
@@ -128,7 +132,8 @@ class HybridRetriever:
         timings["bm25"] = time.perf_counter() - started
         query_stems = frozenset(stems(dense_text))
         signals = Signals(dense=dense_scores, sentence=best_sentence, bm25=lexical_scores, bm25_plain=plain_scores,
-                          query_stems=query_stems, about_diagnosis=bool(query_stems & self.diagnosis_stems))
+                          heading=heading, query_stems=query_stems, query_numbers=numbers(dense_text),
+                          about_diagnosis=bool(query_stems & self.diagnosis_stems))
         return query, signals, vector, timings
 
     def combine(self, signals: Signals) -> np.ndarray:

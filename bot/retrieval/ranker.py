@@ -4,8 +4,9 @@ Why: a single mix weight (``alpha·dense + (1-alpha)·BM25``) plateaued at MRR �
 split, and its errors had shapes a weight cannot fix: the 13 one-sentence practice chunks echo
 every topic of the booklet and win generic questions ("¿qué es el benchmarking?") unless the
 question is about the self-diagnosis; a chunk whose section title names the question's topic
-should win over one that mentions it in passing; an answer that continues in the neighbouring
-chunk should lift it. Each of those becomes one feature, and the weights are fitted on the eval
+should win over one that mentions it in passing (by words and by meaning: the question's cosine
+to the embedded section path); "la tercera fase" and "práctica 5" name a heading by its number;
+an answer that continues in the neighbouring chunk should lift it. Each of those becomes one feature, and the weights are fitted on the eval
 set's tune split (softmax over all chunks, maximising the probability of the relevant one, with
 an L2 penalty chosen by 5-fold cross-validation) when ``asesor index`` calibrates. The weights
 live in ``calibration.json`` beside the index they were fitted for; nothing is hand-set in code.
@@ -13,12 +14,14 @@ live in ``calibration.json`` beside the index they were fitted for; nothing is h
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from bot.ingest.chunk import SEPARATOR
 from bot.schemas import Chunk
-from bot.text import stems
+from bot.text import numbers, stems
 
 __all__ = ["FEATURES", "ChunkTable", "Signals", "features", "fit_weights", "choose_penalty", "rank_metrics"]
 
@@ -38,8 +41,11 @@ FEATURES = (
     "dense_gap",        # raw cosine minus the best raw cosine of the query
     "neighbour_dense",  # best dense score of the previous/next chunk of the same section
     "neighbour_bm25",   # best BM25 score of the previous/next chunk of the same section
+    "heading_dense",    # cosine of the question to the embedded section path, rescaled
+    "heading_number",   # the question names the number of the chunk's heading ("fase 2", "la tercera práctica")
 )
 PENALTIES = (0.01, 0.1, 0.3, 1.0, 3.0)
+_CHAPTER = re.compile(r"^\d+\.\s")
 
 
 def _rescale(values: np.ndarray) -> np.ndarray:
@@ -47,6 +53,11 @@ def _rescale(values: np.ndarray) -> np.ndarray:
     if high - low < 1e-9:
         return np.zeros_like(values, dtype=np.float32)
     return ((values - low) / (high - low)).astype(np.float32)
+
+
+def _heading_numbers(heading: str) -> frozenset[int]:
+    """Numbers that name a heading ("Fase 2: Identificando…", "Práctica 12"), not a chapter's "5. Gobernanza"."""
+    return numbers(_CHAPTER.sub("", heading).split(":")[0])
 
 
 @dataclass(frozen=True)
@@ -60,21 +71,23 @@ class ChunkTable:
     length: np.ndarray
     section_of: np.ndarray      # index of the chunk's top-level section
     neighbours: list[list[int]]  # previous/next chunk in reading order, same section path
+    heading_numbers: list[frozenset[int]]  # "Fase 2: …" → {2}; a chapter's own "5. …" is not counted
 
     @classmethod
     def from_chunks(cls, chunks: list[Chunk]) -> "ChunkTable":
-        tops = [c.section.split(" › ")[0] for c in chunks]
+        tops = [c.section.split(SEPARATOR)[0] for c in chunks]
         top_ids = {top: i for i, top in enumerate(dict.fromkeys(tops))}
         neighbours = [[j for j in (i - 1, i + 1) if 0 <= j < len(chunks) and chunks[j].section == c.section]
                       for i, c in enumerate(chunks)]
         return cls(
-            title_stems=[frozenset(stems(c.section.split(" › ")[-1])) for c in chunks],
+            title_stems=[frozenset(stems(c.section.split(SEPARATOR)[-1])) for c in chunks],
             path_stems=[frozenset(stems(c.section)) for c in chunks],
             practice=np.array([c.kind == "practice" for c in chunks], dtype=np.float32),
             glossary=np.array([c.kind == "glossary" for c in chunks], dtype=np.float32),
             length=np.array([np.log(max(len(c.text.split()), 1)) / 5 for c in chunks], dtype=np.float32),
             section_of=np.array([top_ids[t] for t in tops]),
             neighbours=neighbours,
+            heading_numbers=[_heading_numbers(c.section.split(SEPARATOR)[-1]) for c in chunks],
         )
 
 
@@ -86,7 +99,9 @@ class Signals:
     sentence: np.ndarray
     bm25: np.ndarray
     bm25_plain: np.ndarray
+    heading: np.ndarray  # cosine of the question to each chunk's embedded section path
     query_stems: frozenset[str]
+    query_numbers: frozenset[int]
     about_diagnosis: bool
 
 
@@ -110,6 +125,8 @@ def features(signals: Signals, table: ChunkTable) -> np.ndarray:
         table.length, best_per_section[table.section_of],
         (signals.dense - signals.dense.max()).astype(np.float32),
         _neighbour_best(dense, table), _neighbour_best(bm25, table),
+        _rescale(signals.heading),
+        np.array([bool(signals.query_numbers & n) for n in table.heading_numbers], dtype=np.float32),
     ]
     return np.stack(columns, axis=1)
 
