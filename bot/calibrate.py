@@ -25,7 +25,7 @@ from bot.settings import Settings
 
 __all__ = ["CALIBRATION_VERSION", "calibrate_index", "fit_threshold", "MemoEmbedder", "MAX_IN_SCOPE_REFUSED"]
 
-CALIBRATION_VERSION = "3"  # bump when what calibration fits changes: the index goes stale and is refitted
+CALIBRATION_VERSION = "4"  # bump when what calibration fits changes: the index goes stale and is refitted
 ALPHAS = (0.5, 0.6, 0.7, 0.8)
 WEIGHTS = (0.0, 0.02, 0.05, 0.1, 0.2)
 MAX_IN_SCOPE_REFUSED = 0.01  # refusing a real question costs more than answering a near miss with cited text
@@ -55,19 +55,27 @@ class _Scored:
     rule_ok: bool
 
 
-def fit_threshold(scored: list[_Scored], weight: float) -> tuple[float, float, float]:
-    """(threshold, oos recall, in-scope refused) maximising OOS recall under the refusal cap."""
+def fit_threshold(scored: list[_Scored], weight: float) -> tuple[float, float, float, float]:
+    """(threshold, oos recall, in-scope refused, margin) maximising OOS recall under the refusal cap.
+
+    The margin is the gap between the tune scores either side of the threshold, in standard
+    deviations of the in-scope scores: the tie-breaker between equally good fits."""
     inside = np.array([scope_score(s.retrieval, weight) for s in scored if s.item.in_scope and s.rule_ok])
     outside = [(scope_score(s.retrieval, weight), s.rule_ok) for s in scored if not s.item.in_scope]
     n_inside = sum(s.item.in_scope for s in scored)
-    best = (0.0, 0.0, 1.0)
-    for threshold in np.unique(np.concatenate([inside, [o for o, _ in outside]])):
+    values = np.unique(np.concatenate([inside, [o for o, _ in outside]]))
+    spread = float(inside.std()) or 1.0
+    best = (0.0, 0.0, 1.0, 0.0)
+    for position, threshold in enumerate(values):
         refused = (inside < threshold).sum() + (n_inside - len(inside))
         if refused / max(n_inside, 1) > MAX_IN_SCOPE_REFUSED:
             continue
         caught = sum((not ok) or value < threshold for value, ok in outside) / max(len(outside), 1)
         if caught > best[1] or (caught == best[1] and threshold < best[0]):
-            best = (float(threshold), caught, refused / max(n_inside, 1))
+            # Halfway to the next lower score: the same decisions on the tune split, but a question
+            # scoring a hair under the lowest accepted one is not refused by a boundary drawn on it.
+            below = values[position - 1] if position else threshold
+            best = (float(threshold + below) / 2, caught, refused / max(n_inside, 1), float(threshold - below) / spread)
     return best
 
 
@@ -101,7 +109,7 @@ def calibrate_index(settings: Settings, embedder: VectorEmbedder, build: Path | 
             best_alpha, best_mrr, results = alpha, mrr, scored
     ranker = fit_ranker(settings, index, embedder, items)
     fits = [(w, *fit_threshold(results, w)) for w in WEIGHTS]
-    weight, threshold, oos_recall, refused = max(fits, key=lambda f: (f[2], -f[3]))
+    weight, threshold, oos_recall, refused, _ = max(fits, key=lambda f: (f[2], -f[3], f[4]))
     calibration = {
         "alpha": best_alpha,
         "ranker": ranker,
