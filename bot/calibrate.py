@@ -25,7 +25,7 @@ from bot.settings import Settings
 
 __all__ = ["CALIBRATION_VERSION", "calibrate_index", "fit_threshold", "MemoEmbedder", "MAX_IN_SCOPE_REFUSED"]
 
-CALIBRATION_VERSION = "4"  # bump when what calibration fits changes: the index goes stale and is refitted
+CALIBRATION_VERSION = "5"  # bump when what calibration fits changes: the index goes stale and is refitted
 ALPHAS = (0.5, 0.6, 0.7, 0.8)
 WEIGHTS = (0.0, 0.02, 0.05, 0.1, 0.2)
 MAX_IN_SCOPE_REFUSED = 0.01  # refusing a real question costs more than answering a near miss with cited text
@@ -87,10 +87,10 @@ def fit_ranker(settings: Settings, index, embedder: VectorEmbedder, items: list[
     for item in (i for i in items if i.in_scope):
         _, signals, _, _ = retriever.signals(item.query)
         examples.append((features(signals, retriever.table), np.array(relevant_mask(item, texts), dtype=np.float32)))
-    penalty = choose_penalty(examples)
+    penalty, cv_mrr = choose_penalty(examples)
     weights = fit_weights(examples, penalty=penalty)
     return {"features": list(FEATURES), "weights": [round(float(w), 5) for w in weights], "penalty": penalty,
-            "tune_MRR": round(rank_metrics(weights, examples), 4)}
+            "tune_MRR": round(rank_metrics(weights, examples), 4), "tune_cv_MRR": round(cv_mrr, 4)}
 
 
 def calibrate_index(settings: Settings, embedder: VectorEmbedder, build: Path | None = None) -> dict:
