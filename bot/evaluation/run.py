@@ -15,7 +15,7 @@ from bot.answer.scope import ScopeJudge
 from bot.calibrate import MemoEmbedder
 from bot.retrieval.factory import make_retriever
 from bot.evaluation.baseline import langchain_baseline_ranks
-from bot.evaluation.dataset import EvalItem, first_relevant_rank, load_eval_set, retrieval_metrics
+from bot.evaluation.dataset import EvalItem, bootstrap_interval, first_relevant_rank, load_eval_set, retrieval_metrics
 from bot.index import build_index, make_embedder
 from bot.index.load import load_index
 from bot.retrieval import Lexicon
@@ -109,7 +109,7 @@ def _detail(settings: Settings, embedder, index, calibration: dict, items: list[
     mode = retriever.mode if retriever.mode != "mix" else f"mix α={calibration['alpha']}"
     lines = [f"Configuración por defecto: {label} {mode} + normalización; umbral de alcance "
              f"{calibration['threshold']:.4f} (peso {calibration['weight']}), ajustados en la partición de ajuste.", "",
-             *_header("total"), _line("total", retrieval_metrics(inside)), "", *_header("sección")]
+             *_header("total"), _line("total", retrieval_metrics(inside)), _interval(inside), "", *_header("sección")]
     lines += [_line(section, retrieval_metrics(ranks)) for section, ranks in sorted(per_section.items())]
     lines += ["", *_header("tipo de pregunta")]
     lines += [_line(kind, retrieval_metrics(ranks)) for kind, ranks in sorted(per_kind.items())]
@@ -119,6 +119,12 @@ def _detail(settings: Settings, embedder, index, calibration: dict, items: list[
               f"  dentro del alcance rechazadas: {refused_inside}/{len(inside)} = {refused_inside / max(len(inside), 1):.3f}",
               f"  fuera de alcance aceptadas: {accepted_out}", "", "Errores:", *misses, ""]
     return lines
+
+
+def _interval(ranks: list[int | None]) -> str:
+    mrr, recall = bootstrap_interval(ranks, "MRR"), bootstrap_interval(ranks, "R@5")
+    return (f"Intervalo del 95 % (bootstrap sobre las {len(ranks)} preguntas): MRR {mrr[0]:.3f}–{mrr[1]:.3f}, "
+            f"Recall@5 {recall[0]:.3f}–{recall[1]:.3f}.")
 
 
 def main(split: str = "test", compare: bool = True) -> None:
