@@ -7,7 +7,6 @@ Spanish, errors are one Spanish line and exit code 1 or 2, never a traceback.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -17,17 +16,17 @@ import typer
 from bot.cli_db import db_app
 from bot.errors import AdvisorError
 from bot.settings import Settings
+from bot.text import strip_terminal_controls
 
 __all__ = ["app"]
 
 app = typer.Typer(help="El asesor de la Red Cluster Colombia.", no_args_is_help=True, add_completion=False)
 app.add_typer(db_app, name="db")  # asesor db upgrade / asesor db current
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def _safe(text: str) -> str:
     """Text fit for a terminal: no escape sequences or control characters from any source."""
-    return _CONTROL.sub("", text)
+    return strip_terminal_controls(text)
 
 
 def _fail(message: str, code: int = 1) -> None:

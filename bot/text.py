@@ -22,6 +22,7 @@ __all__ = [
     "STOPWORDS",
     "strip_invisible",
     "numbers",
+    "strip_terminal_controls",
 ]
 
 _WORD = re.compile(r"[0-9a-záéíóúüñ+]+", re.IGNORECASE)
@@ -29,6 +30,10 @@ _WORD = re.compile(r"[0-9a-záéíóúüñ+]+", re.IGNORECASE)
 # (U+E0000–E007F, which render as nothing and can smuggle hidden instructions).
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad\u034f\u180e\ufe00-\ufe0f"
                         "\U000e0000-\U000e007f]")
+# Whole terminal escape sequences (OSC titles, CSI colours and cursor moves) first, then any single
+# control character but tab and newline: "\x1b[2J¿qué es…?" leaves "¿qué es…?", not "[2J¿qué es…?".
+_TERMINAL = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]"
+                       r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Cyrillic and Greek letters that look like Latin ones ("iniciаtivа" with Cyrillic "а"): the
 # booklet is Spanish, so in a question they can only be a disguise; they read as their twins.
 _HOMOGLYPHS = str.maketrans(
@@ -66,6 +71,11 @@ def strip_invisible(text: str) -> str:
     """Drop invisible and bidi control characters, normalise to NFKC (full-width and other
     compatibility forms) and read Cyrillic/Greek look-alikes as the Latin letters they imitate."""
     return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).translate(_HOMOGLYPHS)
+
+
+def strip_terminal_controls(text: str, replacement: str = "") -> str:
+    """Text that cannot drive a terminal: escape sequences and control characters replaced."""
+    return _TERMINAL.sub(replacement, text)
 
 
 def fold(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.retrieval.followup import is_followup, resolve_followup
+from bot.text import strip_terminal_controls
 
 
 @pytest.fixture
@@ -90,6 +91,15 @@ def test_normalisation_strips_markup_and_invisible_characters(normalizer):
 def test_terminal_escape_sequences_are_removed_whole(normalizer):
     typed = "\x1b]0;titulo-falso\x07\x1b[2J\x9b31m¿qué es la gobernanza?\x1b[0m"
     assert normalizer.normalize(typed).cleaned == "¿qué es la gobernanza?"
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    ("\x1b[31mrojo\x1b[0m", "rojo"),  # the CLI's old pattern left "[31m" behind
+    ("\x1b]8;;http://malo.example\x1b\\clic", "clic"),
+    ("línea\ncon\ttab\x07", "línea\ncon\ttab"),
+])
+def test_terminal_output_keeps_text_and_drops_whole_control_sequences(raw, shown):
+    assert strip_terminal_controls(raw) == shown
 
 
 @pytest.mark.parametrize("text", ["¿y la segunda?", "explícame más", "y eso quien lo financia", "y el tercero?"])

@@ -17,22 +17,18 @@ from pathlib import Path
 import yaml
 
 from bot.schemas import Chunk
-from bot.text import STOPWORDS, fold, stems, strip_invisible
+from bot.text import STOPWORDS, fold, stems, strip_invisible, strip_terminal_controls
 
 __all__ = ["Lexicon", "NormalizedQuery", "QueryNormalizer", "clean_question"]
 
 _TOKEN = re.compile(r"[0-9A-Za-zÁÉÍÓÚÜÑáéíóúüñ+]+")
 _TAG = re.compile(r"<[^>]{0,200}>")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# Whole terminal escape sequences (OSC titles, CSI colours and cursor moves), not just their ESC byte,
-# so "\x1b[2J¿qué es…?" leaves "¿qué es…?" rather than "[2J¿qué es…?".
-_ANSI = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 
 
 def clean_question(text: str) -> str:
     """Visible, single-spaced text: invisible characters, control codes and HTML tags removed."""
     text = strip_invisible(html.unescape(text))
-    text = _TAG.sub(" ", _CONTROL.sub(" ", _ANSI.sub(" ", text)))
+    text = _TAG.sub(" ", strip_terminal_controls(text, " "))
     return " ".join(text.split())
 
 
