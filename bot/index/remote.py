@@ -4,8 +4,8 @@ Why this exists: with ``ASESOR_CHROMA_URL`` the workers may run on machines that
 build folder, so everything a worker needs lives on the server. A build is uploaded as three
 collections named after its version (``booklet-<v>``: chunks, vectors, manifest and calibration
 in the collection metadata; ``booklet-<v>-sentences``: sentence vectors; ``booklet-<v>-headings``:
-section-path vectors) and only then does the
-pointer (metadata of the ``asesor_meta`` collection) move to it, in one request. A worker that
+section-path vectors) and only then does the pointer (metadata of the ``asesor_meta``
+collection) move to it, in one request. A worker that
 reads the pointer therefore always finds a complete index; a build killed half-way leaves
 orphan collections that the next publish removes.
 """
@@ -104,7 +104,9 @@ def publish(settings: Settings, build: Path, *, keep: int = 2) -> str:
             sentences.add(ids=[f"{i:07d}" for i in range(start, stop)], embeddings=sentence_vectors[start:stop],
                           metadatas=[{"owner": int(owners[i])} for i in range(start, stop)])
         headings = client.create_collection(f"{name}-headings", metadata={"hnsw:space": "cosine"})
-        headings.add(ids=[f"{i:07d}" for i in range(len(chunks))], embeddings=heading_vectors)
+        for start in range(0, len(chunks), _BATCH):
+            stop = min(start + _BATCH, len(chunks))
+            headings.add(ids=[f"{i:07d}" for i in range(start, stop)], embeddings=heading_vectors[start:stop])
         pointer = client.get_or_create_collection(POINTER)
         pointer.modify(metadata={"current": version, "collection": name, "published_at": time.time()})
         _prune(client, keep=keep, serving=name)

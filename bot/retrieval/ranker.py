@@ -4,12 +4,13 @@ Why: a single mix weight (``alpha·dense + (1-alpha)·BM25``) plateaued at MRR �
 split, and its errors had shapes a weight cannot fix: the 13 one-sentence practice chunks echo
 every topic of the booklet and win generic questions ("¿qué es el benchmarking?") unless the
 question is about the self-diagnosis; a chunk whose section title names the question's topic
-should win over one that mentions it in passing (by words and by meaning: the question's cosine
+should win over one that mentions it in passing (by words, and by meaning: the question's cosine
 to the embedded section path); "la tercera fase" and "práctica 5" name a heading by its number;
-an answer that continues in the neighbouring chunk should lift it. Each of those becomes one feature, and the weights are fitted on the eval
-set's tune split (softmax over all chunks, maximising the probability of the relevant one, with
-an L2 penalty chosen by repeated 5-fold cross-validation) when ``asesor index`` calibrates. The weights
-live in ``calibration.json`` beside the index they were fitted for; nothing is hand-set in code.
+an answer that continues in the neighbouring chunk should lift it. Each of those becomes one
+feature, and the weights are fitted on the eval set's tune split (softmax over all chunks,
+maximising the probability of the relevant one, with an L2 penalty chosen by repeated 5-fold
+cross-validation) when ``asesor index`` calibrates. The weights live in ``calibration.json``
+beside the index they were fitted for; nothing is hand-set in code.
 """
 
 from __future__ import annotations
