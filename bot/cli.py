@@ -110,6 +110,10 @@ def index(
 
 def _print_answer(answer) -> None:
     typer.echo(_safe(answer.answer))
+    _print_sources(answer)
+
+
+def _print_sources(answer) -> None:
     if answer.citations:
         typer.echo("\nFuentes:")
         for citation in answer.citations:
@@ -120,10 +124,41 @@ def _print_answer(answer) -> None:
             typer.echo(_safe(f"  • {suggestion}"))
 
 
+def _stream_answer(advisor, question: str, *, conversation_id: str | None = None) -> None:
+    """Print the model's words as it writes them, then the checked answer. When the check replaced
+    the draft (an uncited claim, a model that died), say so and print the answer that counts."""
+    streamed: list[str] = []
+    answer = None
+    for piece in advisor.ask_stream(question, conversation_id=conversation_id):
+        if isinstance(piece, str):
+            streamed.append(piece)
+            typer.echo(_safe(piece), nl=False)
+            sys.stdout.flush()
+        else:
+            answer = piece
+    if not streamed:
+        _print_answer(answer)
+    elif "".join(streamed).strip() == answer.answer.strip():
+        typer.echo()
+        _print_sources(answer)
+    else:
+        typer.echo("\n\nRespuesta final (reemplaza el borrador de arriba):")
+        _print_answer(answer)
+
+
+def _streaming(option: bool | None) -> bool:
+    """Stream to a person at a terminal; a pipe or a file gets only the final answer."""
+    return sys.stdout.isatty() if option is None else option
+
+
+_STREAM_HELP = "Mostrar el texto del modelo generativo mientras se escribe (por defecto, en una terminal)."
+
+
 @app.command()
 def ask(
     question: Annotated[Optional[str], typer.Argument(help="La pregunta; sin ella lee una por línea de stdin.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Imprimir el objeto de respuesta en JSON.")] = False,
+    stream: Annotated[Optional[bool], typer.Option("--stream/--no-stream", help=_STREAM_HELP)] = None,
 ) -> None:
     """Responde una pregunta sobre la cartilla (o una por línea desde stdin, en JSON)."""
     try:
@@ -137,6 +172,9 @@ def ask(
                 except AdvisorError as error:
                     payload = {"question": line.rstrip("\n"), "error": {"code": error.code, "message": error.message}}
                 typer.echo(json.dumps(payload, ensure_ascii=False))
+            return
+        if _streaming(stream) and not as_json:
+            _stream_answer(advisor, question)
             return
         answer = advisor.ask(question)
     except AdvisorError as error:
@@ -170,7 +208,10 @@ def chat() -> None:
         if line.strip().lower() in {"salir", "exit", "quit"}:
             break
         try:
-            _print_answer(advisor.ask(line, conversation_id=conversation))
+            if _streaming(None):
+                _stream_answer(advisor, line, conversation_id=conversation)
+            else:
+                _print_answer(advisor.ask(line, conversation_id=conversation))
         except AdvisorError as error:
             typer.echo(_safe(error.message))
     typer.echo("¡Hasta pronto!")

@@ -9,13 +9,16 @@ once per 1.5 s before turning it into the final answer with its sources and butt
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fakes import FakeTelegram, running_bot
 from fakes.openai_server import FakeOpenAI
 from fastapi.testclient import TestClient
 from test_api import parse_sse
+from test_cli import _asesor
 
 from bot.advisor import Advisor
 from bot.answer.llm import FALLBACK_NOTES
@@ -71,6 +74,30 @@ def test_a_rejected_or_broken_stream_ends_with_the_extractive_answer(mode, note,
     assert answer["answerer"] == "extractive"
     assert answer["answer"] == f"{advisor.ask(QUESTION).answer}\n\n{FALLBACK_NOTES[note]}"
     assert answer["answer"] != streamed.strip()  # the final event replaces what was streamed
+
+
+def _cli_env(server: FakeOpenAI, index_dir: Path, tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "ASESOR_INDEX_DIR": str(index_dir), "ASESOR_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+            "ASESOR_ANSWERER": "llm", "ASESOR_LLM_BASE_URL": server.base_url, "ASESOR_LLM_TIMEOUT_S": "5"}
+
+
+def test_the_cli_streams_the_model_then_prints_the_sources(server: FakeOpenAI, index_dir: Path, tmp_path: Path):
+    server.mode, server.token_delay = "echo", 0.005
+    result = _asesor(_cli_env(server, index_dir, tmp_path), "ask", "--stream", QUESTION)
+    assert result.returncode == 0, result.stderr
+    draft, sources = result.stdout.split("\nFuentes:\n")
+    assert "[1]" in draft and "Respuesta final" not in draft and sources.startswith("  [1] 1. Introducción")
+
+
+def test_the_cli_says_when_the_checked_answer_replaces_the_streamed_draft(server: FakeOpenAI, index_dir: Path,
+                                                                         tmp_path: Path, advisor):
+    server.mode, server.token_delay = "unsupported", 0.005
+    result = _asesor(_cli_env(server, index_dir, tmp_path), "ask", "--stream", QUESTION)
+    assert result.returncode == 0, result.stderr
+    draft, final = result.stdout.split("Respuesta final (reemplaza el borrador de arriba):\n")
+    assert draft.strip() and FALLBACK_NOTES["check"] in final and advisor.ask(QUESTION).answer in final
+    piped = _asesor(_cli_env(server, index_dir, tmp_path), "ask", QUESTION)  # not a terminal: the final answer only
+    assert "Respuesta final" not in piped.stdout and piped.stdout.startswith(advisor.ask(QUESTION).answer)
 
 
 def test_bad_input_is_still_a_json_error_before_any_stream(client: TestClient, server: FakeOpenAI):
