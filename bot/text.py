@@ -22,6 +22,7 @@ __all__ = [
     "STOPWORDS",
     "strip_invisible",
     "numbers",
+    "heading_numbers",
     "strip_terminal_controls",
 ]
 
@@ -54,6 +55,7 @@ STOPWORDS = frozenset(
     """.split()
 )
 
+_CHAPTER = re.compile(r"^\d+\.\s")
 # Spanish ordinals up to the booklet's 13 practices, folded: "la tercera fase" is "Fase 3".
 _ORDINALS = {
     **dict.fromkeys(("primer", "primero", "primera"), 1), **dict.fromkeys(("segundo", "segunda"), 2),
@@ -109,6 +111,11 @@ def numbers(text: str) -> frozenset[int]:
     """The small numbers ``text`` names, in digits or as ordinals: "la tercera fase", "práctica 12"."""
     return frozenset(int(w) if w.isdigit() else _ORDINALS[w] for w in words(text)
                      if (w.isdigit() and len(w) <= 2) or w in _ORDINALS)
+
+
+def heading_numbers(heading: str) -> frozenset[int]:
+    """Numbers that name a heading ("Fase 2: Identificando…", "Práctica 12"), not a chapter's "5. Gobernanza"."""
+    return numbers(_CHAPTER.sub("", heading).split(":")[0])
 
 
 def stems(text: str) -> list[str]:

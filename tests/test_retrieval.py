@@ -136,3 +136,11 @@ def test_followup_is_resolved_against_the_previous_turn(advisor):
     advisor.ask("cuales son los pilares de la gobernanza", conversation_id="c1")
     answer = advisor.ask("y el tercero?", conversation_id="c1")
     assert answer.in_scope and "Pilares" in answer.citations[0].section
+
+
+def test_a_followup_naming_one_of_the_listed_parts_answers_that_part(advisor):
+    listing = advisor.ask("cuales son las fases para diseñar una iniciativa cluster", conversation_id="c2")
+    assert listing.answer.startswith("La cartilla lo organiza así") and len(listing.citations) == 3
+    answer = advisor.ask("y la tercera?", conversation_id="c2")
+    assert not answer.answer.startswith("La cartilla lo organiza así")  # not the same outline again
+    assert {c.section.split(" › ")[-1].split(":")[0] for c in answer.citations} == {"Fase 3"}

@@ -15,7 +15,7 @@ import re
 from bot.ingest.chunk import SEPARATOR
 from bot.retrieval import Retrieval
 from bot.schemas import Citation, Passage
-from bot.text import fold, split_sentences, stem, stems
+from bot.text import fold, heading_numbers, numbers, split_sentences, stem, stems
 
 __all__ = ["compose_extractive"]
 
@@ -117,8 +117,11 @@ def _section_listing(passages: list[Passage], sections: dict[str, list[Passage]]
         if not query_stems & parent_stems:
             continue
         children = [(s.split(SEPARATOR)[1], ps[0]) for s, ps in sections.items() if s.startswith(parent + SEPARATOR)]
-        # "¿cuáles son los pilares de la gobernanza?" names one part: that part's own list answers it.
-        names_a_part = any(query_stems & (set(stems(title)) - parent_stems) for title, _ in children)
+        # "¿cuáles son los pilares de la gobernanza?" names one part: that part's own list answers it;
+        # so does "…las fases? y la tercera?", by the number of its heading.
+        named = numbers(query)
+        names_a_part = any(query_stems & (set(stems(title)) - parent_stems) or named & heading_numbers(title)
+                           for title, _ in children)
         if len(children) >= 2 and not names_a_part:
             return parent_title, children
     return None

@@ -15,14 +15,13 @@ beside the index they were fitted for; nothing is hand-set in code.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from bot.ingest.chunk import SEPARATOR
 from bot.schemas import Chunk
-from bot.text import numbers, stems
+from bot.text import heading_numbers, stems
 
 __all__ = ["FEATURES", "ChunkTable", "Signals", "features", "fit_weights", "choose_penalty", "rank_metrics"]
 
@@ -46,7 +45,6 @@ FEATURES = (
     "heading_number",   # the question names the number of the chunk's heading ("fase 2", "la tercera práctica")
 )
 PENALTIES = (0.01, 0.1, 0.3, 1.0, 3.0)
-_CHAPTER = re.compile(r"^\d+\.\s")
 
 
 def _rescale(values: np.ndarray) -> np.ndarray:
@@ -54,11 +52,6 @@ def _rescale(values: np.ndarray) -> np.ndarray:
     if high - low < 1e-9:
         return np.zeros_like(values, dtype=np.float32)
     return ((values - low) / (high - low)).astype(np.float32)
-
-
-def _heading_numbers(heading: str) -> frozenset[int]:
-    """Numbers that name a heading ("Fase 2: Identificando…", "Práctica 12"), not a chapter's "5. Gobernanza"."""
-    return numbers(_CHAPTER.sub("", heading).split(":")[0])
 
 
 @dataclass(frozen=True)
@@ -88,7 +81,7 @@ class ChunkTable:
             length=np.array([np.log(max(len(c.text.split()), 1)) / 5 for c in chunks], dtype=np.float32),
             section_of=np.array([top_ids[t] for t in tops]),
             neighbours=neighbours,
-            heading_numbers=[_heading_numbers(c.section.split(SEPARATOR)[-1]) for c in chunks],
+            heading_numbers=[heading_numbers(c.section.split(SEPARATOR)[-1]) for c in chunks],
         )
 
 
