@@ -53,6 +53,14 @@ def test_every_sentence_of_an_answer_is_the_booklets_own(advisor):
         assert sentence in sources
 
 
+@pytest.mark.parametrize("question", ["que evalua la practica 5", "que pregunta el autodiagnostico sobre financiacion"])
+def test_a_practice_is_quoted_with_its_statement_not_just_its_label(advisor, question):
+    answer = advisor.ask(question)
+    lines = [re.sub(r"\s*\[\d+\]$", "", line) for line in answer.answer.split("\n")]
+    assert lines and all(not line.endswith(":") for line in lines)  # never "Buena práctica 5 de 13 …:" alone
+    assert "La Iniciativa Cluster" in lines[0] and answer.citations[0].section.split(" › ")[-1].startswith("Práctica")
+
+
 @pytest.mark.parametrize(
     "question",
     [

@@ -75,13 +75,30 @@ def _overlap(sentence: str, query_stems: set[str]) -> float:
     return len(sentence_stems & query_stems) / len(query_stems)
 
 
+def _sentences(text: str) -> list[str]:
+    """A passage's sentences for an answer. A label that ends in ':' stays with what follows on its
+    line ("Buena práctica 5 de 13 del autodiagnóstico (Gráfica 2): La Iniciativa Cluster cuenta…"):
+    alone it says nothing. A lead-in that ends its line (before a list) is left as it is."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        pending = ""
+        for sentence in split_sentences(line):
+            sentence = f"{pending} {sentence}" if pending else sentence
+            pending = sentence if sentence.endswith(":") else ""
+            if not pending:
+                out.append(sentence)
+        if pending:
+            out.append(pending)
+    return out
+
+
 def _pick_sentences(passages: list[Passage], query: str) -> list[tuple[int, str]]:
     """(passage index, sentence) pairs in reading order: the sentences that share the question's
     topic words, from the best three passages, within the word budget."""
     query_stems = (set(stems(query)) - _GENERIC) or set(stems(query))
     candidates: list[tuple[float, int, int, str]] = []
     for p_index, passage in enumerate(passages[:3]):
-        for s_index, sentence in enumerate(split_sentences(passage.text)):
+        for s_index, sentence in enumerate(_sentences(passage.text)):
             if len(sentence.split()) < 4:
                 continue
             overlap = _overlap(sentence, query_stems)
