@@ -19,7 +19,7 @@ import yaml
 
 from bot import diagnosis as dx
 from bot import privacy
-from bot.answer.extractive import compose_extractive
+from bot.answer.extractive import answer_sentences, compose_extractive
 from bot.answer.llm import make_generative
 from bot.advisor_diagnosis import REPORT_TYPES, DiagnosisMixin, ReportFormat
 from bot.answer.scope import ScopeDecision, ScopeJudge
@@ -30,7 +30,7 @@ from bot.index.load import IndexUnavailable, LoadedIndex, load_index
 from bot.migrate import SchemaOutdated
 from bot.retrieval.factory import make_retriever
 from bot.retrieval import DEFAULT_ALPHA, Lexicon, Retrieval, clean_question
-from bot.retrieval.followup import resolve_followup
+from bot.retrieval.followup import asks_for_more, resolve_followup
 from bot.schemas import Answer, Passage
 from bot.settings import Settings
 from bot.store import Store, StoreUnavailable
@@ -159,7 +159,10 @@ class Advisor(DiagnosisMixin):
         retrieval = self._retrieve(resolved)
         decision = self.scope.decide(cleaned, retrieval)
         started = time.perf_counter()
-        answer = self._answer(question, retrieval, decision)
+        shown: frozenset[str] = frozenset()
+        if asks_for_more(cleaned):  # "explícame más", and again: what the last answers said is passed over
+            shown = shown.union(*(answer_sentences(t["answer"]) for t in turns[-3:]))
+        answer = self._answer(question, retrieval, decision, shown=shown)
         if answer.in_scope and self.generative is not None:  # out of scope: refused before any model call
             answer = yield from self.generative.stream(question, retrieval, turns, answer)
         self._observe(retrieval, answer, time.perf_counter() - started)
@@ -190,13 +193,14 @@ class Advisor(DiagnosisMixin):
         with self._cache_lock:
             self._cache.clear()
 
-    def _answer(self, question: str, retrieval: Retrieval, decision: ScopeDecision) -> Answer:
+    def _answer(self, question: str, retrieval: Retrieval, decision: ScopeDecision, *,
+                shown: frozenset[str] = frozenset()) -> Answer:
         if not decision.in_scope:
             suggestions = self.nearest_questions(retrieval.vector)
             text = f"{_REFUSALS[decision.reason]} {_KNOWS}"
             return Answer(question=question, answer=text, in_scope=False, passages=retrieval.passages,
                           suggestions=suggestions, answerer="refusal")
-        text, citations = compose_extractive(question, retrieval, self._sections)
+        text, citations = compose_extractive(question, retrieval, self._sections, shown=shown)
         return Answer(question=question, answer=text, in_scope=True, citations=citations,
                       passages=retrieval.passages,
                       suggestions=self.nearest_questions(retrieval.vector, exclude_answered=True))

@@ -138,6 +138,15 @@ def test_followup_is_resolved_against_the_previous_turn(advisor):
     assert answer.in_scope and "Pilares" in answer.citations[0].section
 
 
+def test_explain_more_goes_on_instead_of_repeating_the_answer(advisor):
+    first = advisor.ask("que es el ssme", conversation_id="c3")
+    more = advisor.ask("explicame mas", conversation_id="c3")
+    assert more.in_scope and "SSME" in more.citations[0].section
+    assert not set(first.answer.split("\n")) & set(more.answer.split("\n"))
+    again = advisor.ask("que es el ssme", conversation_id="c4")  # a fresh conversation repeats nothing away
+    assert again.answer == first.answer
+
+
 def test_a_followup_naming_one_of_the_listed_parts_answers_that_part(advisor):
     listing = advisor.ask("cuales son las fases para diseñar una iniciativa cluster", conversation_id="c2")
     assert listing.answer.startswith("La cartilla lo organiza así") and len(listing.citations) == 3

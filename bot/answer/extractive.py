@@ -17,7 +17,7 @@ from bot.retrieval import Retrieval
 from bot.schemas import Citation, Passage
 from bot.text import fold, heading_numbers, numbers, split_sentences, stem, stems
 
-__all__ = ["compose_extractive"]
+__all__ = ["compose_extractive", "answer_sentences"]
 
 _NUMBERED = re.compile(r"(\d+)\.\s")
 _LIST_ITEM = re.compile(r"^(\d+\.\s|• )")
@@ -92,14 +92,14 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
-def _pick_sentences(passages: list[Passage], query: str) -> list[tuple[int, str]]:
+def _pick_sentences(passages: list[Passage], query: str, shown: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
     """(passage index, sentence) pairs in reading order: the sentences that share the question's
-    topic words, from the best three passages, within the word budget."""
+    topic words, from the best three passages, within the word budget, leaving out ``shown`` ones."""
     query_stems = (set(stems(query)) - _GENERIC) or set(stems(query))
     candidates: list[tuple[float, int, int, str]] = []
     for p_index, passage in enumerate(passages[:3]):
         for s_index, sentence in enumerate(_sentences(passage.text)):
-            if len(sentence.split()) < 4:
+            if len(sentence.split()) < 4 or _plain(sentence) in shown:
                 continue
             overlap = _overlap(sentence, query_stems)
             if overlap == 0 and (p_index, s_index) != (0, 0):
@@ -144,10 +144,21 @@ def _section_listing(passages: list[Passage], sections: dict[str, list[Passage]]
     return None
 
 
+def _plain(sentence: str) -> str:
+    return " ".join(re.sub(r"\s*\[\d+\]$", "", sentence).removeprefix("• ").removeprefix("- ").split())
+
+
+def answer_sentences(answer: str) -> frozenset[str]:
+    """The booklet sentences an earlier answer showed (its lines without their [n] markers)."""
+    return frozenset(_plain(line) for line in answer.split("\n") if line.strip())
+
+
 def compose_extractive(
-    question: str, retrieval: Retrieval, sections: dict[str, list[Passage]] | None = None
+    question: str, retrieval: Retrieval, sections: dict[str, list[Passage]] | None = None,
+    *, shown: frozenset[str] = frozenset(),
 ) -> tuple[str, list[Citation]]:
-    """Answer text with [n] markers and the citations it uses, numbered from 1."""
+    """Answer text with [n] markers and the citations it uses, numbered from 1; sentences in
+    ``shown`` (a previous answer's, for "explícame más") are passed over when others remain."""
     passages = retrieval.passages
     if not passages:
         return "", []
@@ -192,7 +203,8 @@ def compose_extractive(
                 following, more = continued
                 lines.extend(f"{_item(item)} [{cite(following)}]" for item in more)
         else:
-            for p_index, sentence in _pick_sentences(passages, retrieval.query.expanded):
+            picked = _pick_sentences(passages, retrieval.query.expanded, shown) if shown else []
+            for p_index, sentence in picked or _pick_sentences(passages, retrieval.query.expanded):
                 lines.append(f"{sentence.lstrip('• ')} [{cite(passages[p_index])}]")
     citations = [
         Citation(n=i, section=p.section, text=p.text, score=p.score, id=p.id) for i, p in enumerate(used, start=1)

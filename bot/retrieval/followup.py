@@ -11,7 +11,7 @@ import re
 
 from bot.text import content_words, fold
 
-__all__ = ["is_followup", "resolve_followup"]
+__all__ = ["is_followup", "resolve_followup", "asks_for_more"]
 
 _FOLLOWUP_START = re.compile(
     r"^(y|e|pero|entonces|ademas|tambien|osea|o sea|ok|vale|listo|bueno|y si|y que|y como|y quien|y cual|y cuales"
@@ -32,6 +32,15 @@ def is_followup(question: str) -> bool:
     if len(content_words(folded)) > 5:
         return False
     return bool(_FOLLOWUP_START.match(folded) or _FOLLOWUP_WORDS.search(folded))
+
+
+_MORE = re.compile(r"\b(mas|detalle|detalles|amplia|ampliame|profundiza|explicame|explica|cuentame|sigue|continua)\b")
+
+
+def asks_for_more(question: str) -> bool:
+    """A follow-up asking to go on ("explícame más", "dame más detalle"): the answer should not
+    repeat what the previous one already said."""
+    return is_followup(question) and bool(_MORE.search(fold(question)))
 
 
 def resolve_followup(question: str, previous: str | None) -> str:
