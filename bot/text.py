@@ -22,6 +22,7 @@ __all__ = [
     "STOPWORDS",
     "strip_invisible",
     "numbers",
+    "ordinals",
     "heading_numbers",
     "strip_terminal_controls",
 ]
@@ -111,6 +112,11 @@ def numbers(text: str) -> frozenset[int]:
     """The small numbers ``text`` names, in digits or as ordinals: "la tercera fase", "práctica 12"."""
     return frozenset(int(w) if w.isdigit() else _ORDINALS[w] for w in words(text)
                      if (w.isdigit() and len(w) <= 2) or w in _ORDINALS)
+
+
+def ordinals(text: str) -> frozenset[int]:
+    """Only the numbers ``text`` names as ordinals ("y el segundo?"): "los 3 pilares" counts, not orders."""
+    return frozenset(_ORDINALS[w] for w in words(text) if w in _ORDINALS)
 
 
 def heading_numbers(heading: str) -> frozenset[int]:

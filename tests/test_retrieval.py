@@ -138,6 +138,15 @@ def test_followup_is_resolved_against_the_previous_turn(advisor):
     assert answer.in_scope and "Pilares" in answer.citations[0].section
 
 
+def test_a_followup_naming_a_list_item_by_its_ordinal_gets_that_item(advisor):
+    advisor.ask("cuales son los pilares de la gobernanza", conversation_id="c5")
+    second = advisor.ask("y el segundo?", conversation_id="c5")
+    assert "2. El modelo institucional regional" in second.answer and "1. La consolidación" not in second.answer
+    third = advisor.ask("y el tercero?", conversation_id="c5")  # it sits in the list's next passage
+    assert "3. Una agenda empresarial" in third.answer and "2. El modelo" not in third.answer
+    assert "1. La consolidación" in advisor.ask("cuales son los 3 pilares de la gobernanza").answer  # a count, not an order
+
+
 def test_explain_more_goes_on_instead_of_repeating_the_answer(advisor):
     first = advisor.ask("que es el ssme", conversation_id="c3")
     more = advisor.ask("explicame mas", conversation_id="c3")

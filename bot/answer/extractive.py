@@ -15,7 +15,7 @@ import re
 from bot.ingest.chunk import SEPARATOR
 from bot.retrieval import Retrieval
 from bot.schemas import Citation, Passage
-from bot.text import fold, heading_numbers, numbers, split_sentences, stem, stems
+from bot.text import fold, heading_numbers, numbers, ordinals, split_sentences, stem, stems
 
 __all__ = ["compose_extractive", "answer_sentences"]
 
@@ -60,6 +60,20 @@ def _continuation(passage: Passage, items: list[str], sections: dict[str, list[P
         more.append(f"{number} {split_sentences(body)[0]}" if len(body.split()) > 60 else line)
         expected += 1
     return (following, more) if more else None
+
+
+def _named_items(items: list[str], wanted: frozenset[int]) -> list[str]:
+    """The numbered items a question names by their ordinal ("y el segundo?"), each with its
+    sub-items; empty when the list has no such number."""
+    out: list[str] = []
+    keep = False
+    for item in items:
+        number = _NUMBERED.match(item.removeprefix("• ").strip())
+        if number:
+            keep = int(number.group(1)) in wanted
+        if keep:
+            out.append(item)
+    return out
 
 
 def _item(line: str) -> str:
@@ -196,12 +210,14 @@ def compose_extractive(
                 lines.append(f"{number}. {label} [{cite(first)}]")
         elif listing is not None:
             passage, (lead, items) = listing
+            following, more = _continuation(passage, items, sections or {}) or (None, [])
+            wanted = ordinals(question)  # "y el tercero?": only that item, wherever the list goes on
+            named, named_more = _named_items(items, wanted), _named_items(more, wanted)
+            if named or named_more:
+                items, more = named, named_more
             lines.append(f"{lead} [{cite(passage)}]")
             lines.extend(_item(item) for item in items)
-            continued = _continuation(passage, items, sections or {})
-            if continued is not None:
-                following, more = continued
-                lines.extend(f"{_item(item)} [{cite(following)}]" for item in more)
+            lines.extend(f"{_item(item)} [{cite(following)}]" for item in more)
         else:
             picked = _pick_sentences(passages, retrieval.query.expanded, shown) if shown else []
             for p_index, sentence in picked or _pick_sentences(passages, retrieval.query.expanded):
