@@ -74,6 +74,18 @@ def _collections(name: str) -> list[str]:
     return [name, *(f"{name}{part}" for part in _PARTS)]
 
 
+def _add_in_batches(collection, **columns) -> None:
+    """``collection.add`` in slices of ``_BATCH`` rows (a server caps the size of one request)."""
+    rows = len(columns["ids"])
+    for start in range(0, rows, _BATCH):
+        collection.add(**{key: values[start : start + _BATCH] for key, values in columns.items()})
+
+
+def _positions(n: int) -> list[str]:
+    """Ids for rows kept in order: zero-padded positions sort as they were written."""
+    return [f"{i:07d}" for i in range(n)]
+
+
 def publish(settings: Settings, build: Path, *, keep: int = 2) -> str:
     """Upload a complete local build, then point the serving pointer at it; returns its version."""
     manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
@@ -93,20 +105,14 @@ def publish(settings: Settings, build: Path, *, keep: int = 2) -> str:
         collection = client.create_collection(name, metadata={
             "hnsw:space": "cosine", "manifest": json.dumps(manifest, ensure_ascii=False),
             "calibration": json.dumps(calibration)})
-        for start in range(0, len(chunks), _BATCH):
-            part = chunks[start : start + _BATCH]
-            collection.add(
-                ids=[c.id for c in part], embeddings=vectors[start : start + _BATCH], documents=[c.text for c in part],
-                metadatas=[{"section": c.section, "title": c.title, "kind": c.kind, "ordinal": c.ordinal} for c in part])
+        _add_in_batches(collection, ids=[c.id for c in chunks], embeddings=vectors, documents=[c.text for c in chunks],
+                        metadatas=[{"section": c.section, "title": c.title, "kind": c.kind, "ordinal": c.ordinal}
+                                   for c in chunks])
         sentences = client.create_collection(f"{name}-sentences", metadata={"hnsw:space": "cosine"})
-        for start in range(0, len(owners), _BATCH):
-            stop = min(start + _BATCH, len(owners))
-            sentences.add(ids=[f"{i:07d}" for i in range(start, stop)], embeddings=sentence_vectors[start:stop],
-                          metadatas=[{"owner": int(owners[i])} for i in range(start, stop)])
+        _add_in_batches(sentences, ids=_positions(len(owners)), embeddings=sentence_vectors,
+                        metadatas=[{"owner": int(owner)} for owner in owners])
         headings = client.create_collection(f"{name}-headings", metadata={"hnsw:space": "cosine"})
-        for start in range(0, len(chunks), _BATCH):
-            stop = min(start + _BATCH, len(chunks))
-            headings.add(ids=[f"{i:07d}" for i in range(start, stop)], embeddings=heading_vectors[start:stop])
+        _add_in_batches(headings, ids=_positions(len(chunks)), embeddings=heading_vectors)
         pointer = client.get_or_create_collection(POINTER)
         pointer.modify(metadata={"current": version, "collection": name, "published_at": time.time()})
         _prune(client, keep=keep, serving=name)
