@@ -6,6 +6,8 @@ workers start (they refuse to start on an old schema); SQLite upgrades itself on
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -36,25 +38,33 @@ def _describe_failure(error: Exception) -> str:
             f"encendido): {type(error).__name__}.")
 
 
-@db_app.command()
-def upgrade() -> None:
-    """Aplica las migraciones pendientes (crea las tablas la primera vez)."""
+@contextmanager
+def _database() -> Iterator:
+    """An engine for ``ASESOR_DATABASE_URL``, disposed after use; a database that cannot be reached
+    ends the command with one Spanish line and exit code 1."""
     from sqlalchemy.exc import SQLAlchemyError
-
-    from bot.migrate import schema_status, upgrade as run_upgrade
 
     engine = _engine()
     try:
-        before = schema_status(engine)
-        if before.up_to_date:
-            typer.echo(before.describe())
-            return
-        after = run_upgrade(engine)
+        yield engine
     except SQLAlchemyError as error:
         typer.echo(_describe_failure(error), err=True)
         raise typer.Exit(1) from error
     finally:
         engine.dispose()
+
+
+@db_app.command()
+def upgrade() -> None:
+    """Aplica las migraciones pendientes (crea las tablas la primera vez)."""
+    from bot.migrate import schema_status, upgrade as run_upgrade
+
+    with _database() as engine:
+        before = schema_status(engine)
+        if before.up_to_date:
+            typer.echo(before.describe())
+            return
+        after = run_upgrade(engine)
     if before.legacy:
         origin = "un esquema anterior a las migraciones"
     else:
@@ -65,18 +75,10 @@ def upgrade() -> None:
 @db_app.command()
 def current() -> None:
     """Muestra la revisión de la base de datos; código de salida 1 si le faltan migraciones."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     from bot.migrate import schema_status
 
-    engine = _engine()
-    try:
+    with _database() as engine:
         status = schema_status(engine)
-    except SQLAlchemyError as error:
-        typer.echo(_describe_failure(error), err=True)
-        raise typer.Exit(1) from error
-    finally:
-        engine.dispose()
     typer.echo(status.describe())
     if not status.up_to_date:
         typer.echo("Ejecute «asesor db upgrade».")
