@@ -22,7 +22,8 @@ import numpy as np
 import pytest
 from servers import ChromaServer, free_port
 
-from bot.index.load import load_index
+from bot.index.load import load_index, serving_version
+from bot.index.remote import close_server_clients
 from bot.settings import ROOT, Settings
 
 pytestmark = pytest.mark.slow
@@ -110,6 +111,12 @@ def test_two_workers_over_postgres_and_a_chroma_server(topology) -> None:
     remote = load_index(Settings(index_dir=local_dir, chroma_url=chroma.url))
     local = load_index(Settings(index_dir=local_dir))
     assert remote.version == local.version and np.allclose(remote.heading_vectors, local.heading_vectors)
+    # A worker checks the pointer every few seconds for days: each check reuses one connection.
+    remote_settings = Settings(index_dir=local_dir, chroma_url=chroma.url)
+    descriptors = len(os.listdir("/proc/self/fd"))
+    assert all(serving_version(remote_settings) == remote.version for _ in range(25))
+    assert len(os.listdir("/proc/self/fd")) <= descriptors
+    close_server_clients()
     # An un-migrated PostgreSQL: the server refuses to start and says what to run.
     refused = _asesor(env, "serve", "--workers", "2", "--port", "1")
     assert refused.returncode == 2 and "asesor db upgrade" in refused.stderr and "Traceback" not in refused.stderr

@@ -8,7 +8,6 @@ as collections named after its version, and searches go to the server (``HttpCli
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlparse
 
 import numpy as np
 
@@ -21,20 +20,17 @@ COLLECTION_PREFIX = "booklet"
 
 
 def client_for(settings: Settings, path: Path):
-    """A Chroma client: HTTP when a server URL is configured, else persistent on ``path``."""
+    """A Chroma client: the process's shared HTTP one when a server URL is configured, else
+    persistent on ``path``."""
+    if settings.chroma_url:
+        from bot.index.remote import server_client
+
+        return server_client(settings)
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
-        return chromadb.HttpClient(
-            host=url.hostname or "127.0.0.1",
-            port=url.port or 8000,
-            ssl=url.scheme == "https",
-            settings=chroma_settings,
-        )
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False,
+                                                                             allow_reset=False))
 
 
 def collection_name(version: str) -> str:

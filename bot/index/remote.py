@@ -13,6 +13,7 @@ orphan collections that the next publish removes.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -23,12 +24,14 @@ from bot.errors import Unavailable
 from bot.schemas import Chunk
 from bot.settings import Settings
 
-__all__ = ["ChromaUnavailable", "server_client", "publish", "serving_version", "serving_manifest",
-           "RemoteParts"]
+__all__ = ["ChromaUnavailable", "server_client", "close_server_clients", "publish", "serving_version",
+           "serving_manifest", "RemoteParts"]
 
 POINTER = "asesor_meta"
 _BATCH = 500
 _TIMEOUT_S = 10.0
+_clients: dict[str, object] = {}
+_clients_lock = threading.Lock()
 
 
 class ChromaUnavailable(Unavailable):
@@ -46,7 +49,39 @@ def _unavailable(settings: Settings, error: Exception) -> ChromaUnavailable:
 
 
 def server_client(settings: Settings):
-    """An ``HttpClient`` for ``ASESOR_CHROMA_URL`` with a request timeout (Chroma's default is none)."""
+    """The process's ``HttpClient`` for ``ASESOR_CHROMA_URL``, with a request timeout.
+
+    One per URL, shared by every thread: chromadb gives each new ``HttpClient`` a system and a
+    connection pool of its own that live until ``close()``, so a client made per pointer check
+    leaked two file descriptors every ``ASESOR_INDEX_CHECK_SECONDS`` in each worker.
+    """
+    key = settings.chroma_url or ""
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = _clients[key] = _new_client(settings)
+    return client
+
+
+def close_server_clients() -> None:
+    """Close the shared clients (at shutdown, and in tests that start and stop servers)."""
+    with _clients_lock:
+        clients = list(_clients.values())
+        _clients.clear()
+    for client in clients:
+        # chromadb's close() releases its systems but leaves the HTTP connections of the client and
+        # of its internal admin client open: close those too.
+        sessions = [getattr(getattr(owner, "_server", None), "_session", None)
+                    for owner in (client, getattr(client, "_admin_client", None))]
+        for close in [getattr(session, "close", None) for session in sessions] + [client.close]:
+            try:
+                if close is not None:
+                    close()
+            except Exception:  # best effort: the server may already be gone
+                pass
+
+
+def _new_client(settings: Settings):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
