@@ -18,8 +18,8 @@ from bot.evaluation.dataset import EvalItem, first_relevant_rank, load_eval_set,
 from bot.index.build import current_build, write_atomic
 from bot.index.embedders import VectorEmbedder
 from bot.index.load import load_index
-from bot.retrieval import Lexicon, Retrieval
-from bot.retrieval.factory import make_retriever
+from bot.retrieval import Lexicon, QueryNormalizer, Retrieval
+from bot.retrieval.factory import make_normalizer, make_retriever
 from bot.retrieval.ranker import FEATURES, choose_penalty, features, fit_weights, rank_metrics
 from bot.settings import Settings
 
@@ -79,9 +79,11 @@ def fit_threshold(scored: list[_Scored], weight: float) -> tuple[float, float, f
     return best
 
 
-def fit_ranker(settings: Settings, index, embedder: VectorEmbedder, items: list[EvalItem]) -> dict:
+def fit_ranker(settings: Settings, index, embedder: VectorEmbedder, items: list[EvalItem], *,
+               normalizer: QueryNormalizer | None = None) -> dict:
     """Learned-ranker weights for this index, fitted on the in-scope tune questions."""
-    retriever = make_retriever(settings, index, embedder, mode="learned", weights=np.zeros(len(FEATURES)))
+    retriever = make_retriever(settings, index, embedder, normalizer=normalizer, mode="learned",
+                               weights=np.zeros(len(FEATURES)))
     texts = [c.text for c in index.chunks]
     examples = []
     for item in (i for i in items if i.in_scope):
@@ -99,15 +101,16 @@ def calibrate_index(settings: Settings, embedder: VectorEmbedder, build: Path | 
     embedder = MemoEmbedder(embedder)
     items = load_eval_set(settings.corpus_dir / "eval" / "questions.yaml", split="tune")
     judge = ScopeJudge(Lexicon.load(settings.corpus_dir / "lexicon.yaml"))
+    normalizer = make_normalizer(settings, index)
     best_alpha, best_mrr = ALPHAS[0], -1.0
     results: list[_Scored] = []
     for alpha in ALPHAS:
-        retriever = make_retriever(settings, index, embedder, alpha=alpha)
+        retriever = make_retriever(settings, index, embedder, normalizer=normalizer, alpha=alpha)
         scored = [_Scored(i, retriever.search(i.query), judge.rule(i.q) == "ok") for i in items]
         mrr = retrieval_metrics([first_relevant_rank(s.item, s.retrieval.passages) for s in scored if s.item.in_scope])["MRR"]
         if mrr > best_mrr + 1e-9:
             best_alpha, best_mrr, results = alpha, mrr, scored
-    ranker = fit_ranker(settings, index, embedder, items)
+    ranker = fit_ranker(settings, index, embedder, items, normalizer=normalizer)
     fits = [(w, *fit_threshold(results, w)) for w in WEIGHTS]
     weight, threshold, oos_recall, refused, _ = max(fits, key=lambda f: (f[2], -f[3], f[4]))
     calibration = {

@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from bot.answer.scope import ScopeJudge
 from bot.calibrate import MemoEmbedder
-from bot.retrieval.factory import make_retriever
+from bot.retrieval.factory import make_normalizer, make_retriever
 from bot.evaluation.baseline import langchain_baseline_ranks
 from bot.evaluation.dataset import EvalItem, bootstrap_interval, first_relevant_rank, load_eval_set, retrieval_metrics
 from bot.index import build_index, make_embedder
@@ -61,6 +61,7 @@ def evaluate(settings: Settings, *, split: str = "test", compare: bool = True) -
         for name in names:
             local, embedder, index, calibration = _prepare(settings, name, workdir)
             label = "e5" if name == "e5" else "MiniLM"
+            normalizer = make_normalizer(local, index)
             configs = [("dense", {"mode": "dense"}), ("BM25", {"mode": "bm25"}),
                        ("RRF", {"mode": "rrf"}), ("mix", {"mode": "mix", "alpha": calibration["alpha"]}),
                        ("aprendido", {"mode": "learned"})]
@@ -68,7 +69,8 @@ def evaluate(settings: Settings, *, split: str = "test", compare: bool = True) -
                 for normalize in (False, True):
                     if config_name == "BM25" and name != names[0]:
                         continue
-                    retriever = make_retriever(local, index, embedder, normalize=normalize, **options)
+                    retriever = make_retriever(local, index, embedder, normalizer=normalizer,
+                                               normalize=normalize, **options)
                     ranks = [first_relevant_rank(i, retriever.search(i.query).passages) for i in inside]
                     who = "BM25" if config_name == "BM25" else f"{label} {config_name}"
                     rows.append(_line(f"{who}{' + normalización' if normalize else ''}", retrieval_metrics(ranks)))
