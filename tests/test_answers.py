@@ -135,3 +135,13 @@ def test_sentences_that_do_not_touch_the_question_are_left_out(advisor):
     answer = advisor.ask("como se financia una iniciativa")
     assert "financiación" in answer.answer
     assert "capital humano" not in answer.answer
+
+
+def test_a_long_message_is_answered_about_its_question_not_its_introduction(advisor):
+    # "equipo gestor" and "secretaría técnica" in the introduction used to pull in the sentence on
+    # training managers ("capital humano") ahead of the one on financing.
+    answer = advisor.ask("Hola, soy gestora de una iniciativa de turismo en el Huila. Tenemos reuniones con hoteles, "
+                         "agencias y la alcaldía, pero nos falta plata para el equipo gestor y la secretaría técnica. "
+                         "¿Cómo se puede financiar una iniciativa cluster?")
+    assert answer.in_scope and answer.answer.startswith("Definir estrategias de financiación")
+    assert "capital humano" not in answer.answer

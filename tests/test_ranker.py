@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from bot.evaluation.dataset import load_eval_set, relevant_mask
+from bot.retrieval.focus import focus_of
 from bot.retrieval.ranker import FEATURES, PENALTIES, choose_penalty, features, fit_weights, rank_metrics
 from bot.text import numbers
 
@@ -113,3 +114,26 @@ def test_chapter_numbers_are_not_heading_numbers(advisor):
     for chunk, named in zip(advisor.index.chunks, table.heading_numbers):
         title = chunk.section.split(" › ")[-1]
         assert named == (numbers(title.split(":")[0]) if title.startswith(("Fase", "Práctica")) else frozenset())
+
+
+@pytest.mark.parametrize(("message", "focus"), [
+    ("que es la gobernanza", None),  # short: its own focus
+    ("Trabajo en la cámara de comercio de Bucaramanga desde hace diez años y me interesa mucho entender "
+     "cómo se organiza la gobernanza de una iniciativa cluster", None),  # one long sentence
+    ("Buenas tardes, le escribo desde Bucaramanga. Llevamos dos años con los empresarios del calzado en "
+     "mesas de trabajo. ¿Qué pilares debe tener la gobernanza? Gracias.", "¿Qué pilares debe tener la gobernanza?"),
+    ("Soy gestora de una iniciativa de café en el Huila y la junta me pidió un informe. Necesito saber "
+     "quién financia estas iniciativas en Colombia", "Necesito saber quién financia estas iniciativas en Colombia"),
+])
+def test_the_focus_of_a_long_message_is_the_sentence_that_asks(message, focus):
+    assert focus_of(message) == focus
+
+
+def test_a_long_message_is_ranked_by_its_question_too(advisor):
+    message = ("Buenas tardes, le escribo desde Bucaramanga. Trabajo en la cámara de comercio y llevamos dos años "
+               "acompañando a los empresarios del calzado en mesas de trabajo, con el apoyo de iNNpulsa y de la "
+               "gobernación, y ahora la junta directiva quiere organizarse mejor. ¿Cuáles son los pilares de la "
+               "gobernanza de una iniciativa?")
+    _, signals, _, _ = advisor.retriever.signals(message)
+    assert signals.focus is not None and advisor.retriever.signals("que es la gobernanza")[1].focus is None
+    assert advisor.retriever.search(message).passages[0].section.endswith("Pilares de la gobernanza")

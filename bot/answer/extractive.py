@@ -176,7 +176,8 @@ def compose_extractive(
     passages = retrieval.passages
     if not passages:
         return "", []
-    folded = fold(retrieval.query.expanded)
+    asked = retrieval.asked.expanded  # a long message's own question, without its introduction
+    folded = fold(asked)
     top = passages[0]
     used: list[Passage] = []
 
@@ -197,7 +198,7 @@ def compose_extractive(
             lines.extend(_item(item) for item in block[1])
     else:
         wants_list = bool(_LIST_QUESTION.search(folded))
-        outline = _section_listing(passages, sections or {}, retrieval.query.expanded) if wants_list else None
+        outline = _section_listing(passages, sections or {}, asked) if wants_list else None
         listing = next(
             ((p, b) for p in passages[:2] if (b := _list_block(p.text)) is not None),
             None,
@@ -219,8 +220,8 @@ def compose_extractive(
             lines.extend(_item(item) for item in items)
             lines.extend(f"{_item(item)} [{cite(following)}]" for item in more)
         else:
-            picked = _pick_sentences(passages, retrieval.query.expanded, shown) if shown else []
-            for p_index, sentence in picked or _pick_sentences(passages, retrieval.query.expanded):
+            picked = _pick_sentences(passages, asked, shown) if shown else []
+            for p_index, sentence in picked or _pick_sentences(passages, asked):
                 lines.append(f"{sentence.lstrip('• ')} [{cite(passages[p_index])}]")
     citations = [
         Citation(n=i, section=p.section, text=p.text, score=p.score, id=p.id) for i, p in enumerate(used, start=1)

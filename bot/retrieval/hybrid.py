@@ -19,6 +19,7 @@ import numpy as np
 
 from bot.index.bm25 import BM25
 from bot.index.embedders import VectorEmbedder
+from bot.retrieval.focus import focus_of
 from bot.retrieval.normalize import NormalizedQuery, QueryNormalizer
 from bot.retrieval.ranker import ChunkTable, Signals, features
 from bot.schemas import Chunk, Passage
@@ -47,6 +48,12 @@ class Retrieval:
     known_fraction: float
     timings: dict[str, float] = field(default_factory=dict)
     vector: np.ndarray | None = None  # the query embedding, reused to rank suggestions
+    focus: NormalizedQuery | None = None  # the sentence that asks, in a long message (bot.retrieval.focus)
+
+    @property
+    def asked(self) -> NormalizedQuery:
+        """What the answer should be about: the focus of a long message, else the whole question."""
+        return self.focus or self.query
 
 
 def _rescale(values: np.ndarray) -> np.ndarray:
@@ -102,13 +109,24 @@ class HybridRetriever:
         self.table = ChunkTable.from_chunks(chunks) if self.mode == "learned" else None
 
     def signals(self, question: str) -> tuple[NormalizedQuery, Signals, np.ndarray | None, dict[str, float]]:
-        """Every raw score of every chunk for ``question`` (and the query vector, and timings)."""
+        """Every raw score of every chunk for ``question`` (and the query vector, and timings); for a
+        long message the learned ranker also gets the scores of its focus (``bot.retrieval.focus``)."""
         timings: dict[str, float] = {}
+        query, signals, vector = self._score(question, timings)
+        focus = focus_of(query.cleaned) if self.mode == "learned" else None
+        if focus:
+            signals.focus = self._score(focus, timings)[1]
+        return query, signals, vector, timings
+
+    def _score(self, question: str, timings: dict[str, float]) -> tuple[NormalizedQuery, Signals, np.ndarray | None]:
+        def lap(step: str, started: float) -> None:
+            timings[step] = timings.get(step, 0.0) + time.perf_counter() - started
+
         started = time.perf_counter()
         query = self.normalizer.normalize(question)
         dense_text = query.text if self.use_normalization else query.cleaned
         lexical_text = query.expanded if self.use_normalization else query.cleaned
-        timings["normalize"] = time.perf_counter() - started
+        lap("normalize", started)
 
         dense_scores = np.zeros(len(self.chunks), dtype=np.float32)
         best_sentence = heading = dense_scores
@@ -116,7 +134,7 @@ class HybridRetriever:
         if self.mode != "bm25" and dense_text.strip():
             started = time.perf_counter()
             vector = self.embedder.query_vector(dense_text)
-            timings["embed"] = time.perf_counter() - started
+            lap("embed", started)
             started = time.perf_counter()
             dense_scores = self.dense.scores(vector)
             if self.sentence_vectors is not None:
@@ -125,16 +143,16 @@ class HybridRetriever:
                 best_sentence = best
             if self.heading_vectors is not None:
                 heading = self.heading_vectors @ vector
-            timings["search"] = time.perf_counter() - started
+            lap("search", started)
         started = time.perf_counter()
         lexical_scores = self.bm25.scores(lexical_text)
         plain_scores = self.bm25.scores(query.cleaned) if self.mode == "learned" else lexical_scores
-        timings["bm25"] = time.perf_counter() - started
+        lap("bm25", started)
         query_stems = frozenset(stems(dense_text))
         signals = Signals(dense=dense_scores, sentence=best_sentence, bm25=lexical_scores, bm25_plain=plain_scores,
                           heading=heading, query_stems=query_stems, query_numbers=numbers(dense_text),
                           about_diagnosis=bool(query_stems & self.diagnosis_stems))
-        return query, signals, vector, timings
+        return query, signals, vector
 
     def combine(self, signals: Signals) -> np.ndarray:
         """One score per chunk, by the configured mode."""
@@ -179,4 +197,5 @@ class HybridRetriever:
             known_fraction=self.bm25.known_fraction(query.expanded),
             timings=timings,
             vector=vector,
+            focus=self.normalizer.normalize(focus) if (focus := focus_of(query.cleaned)) else None,
         )

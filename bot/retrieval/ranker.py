@@ -6,10 +6,11 @@ every topic of the booklet and win generic questions ("¿qué es el benchmarking
 question is about the self-diagnosis; a chunk whose section title names the question's topic
 should win over one that mentions it in passing (by words, and by meaning: the question's cosine
 to the embedded section path); "la tercera fase" and "práctica 5" name a heading by its number;
-an answer that continues in the neighbouring chunk should lift it. Each of those becomes one
-feature, and the weights are fitted on the eval set's tune split (softmax over all chunks,
-maximising the probability of the relevant one, with an L2 penalty chosen by repeated 5-fold
-cross-validation) when ``asesor index`` calibrates. The weights live in ``calibration.json``
+an answer that continues in the neighbouring chunk should lift it; a long message should also be
+scored by the sentence that asks (``bot.retrieval.focus``). Each of those becomes one feature,
+and the weights are fitted on the eval set's tune split (softmax over all chunks, maximising the
+probability of the relevant one, with an L2 penalty chosen by repeated 5-fold cross-validation)
+when ``asesor index`` calibrates. The weights live in ``calibration.json``
 beside the index they were fitted for; nothing is hand-set in code.
 """
 
@@ -43,6 +44,9 @@ FEATURES = (
     "neighbour_bm25",   # best BM25 score of the previous/next chunk of the same section
     "heading_dense",    # cosine of the question to the embedded section path, rescaled
     "heading_number",   # the question names the number of the chunk's heading ("fase 2", "la tercera práctica")
+    "focus_dense",      # dense, sentence and BM25 again for the focus of a long message (bot.retrieval.focus);
+    "focus_sentence",   # for other questions they repeat the first three, so the weights of these three
+    "focus_bm25",       # only tell the ranker how far to trust the focus over the whole message
 )
 PENALTIES = (0.01, 0.1, 0.3, 1.0, 3.0)
 
@@ -97,6 +101,7 @@ class Signals:
     query_stems: frozenset[str]
     query_numbers: frozenset[int]
     about_diagnosis: bool
+    focus: "Signals | None" = None  # the same scores for the focus of a long message
 
 
 def _neighbour_best(values: np.ndarray, table: ChunkTable) -> np.ndarray:
@@ -122,6 +127,11 @@ def features(signals: Signals, table: ChunkTable) -> np.ndarray:
         _rescale(signals.heading),
         np.array([bool(signals.query_numbers & n) for n in table.heading_numbers], dtype=np.float32),
     ]
+    if signals.focus is None:
+        columns += [dense, sentence, bm25]
+    else:
+        focus = signals.focus
+        columns += [_rescale(focus.dense), _rescale(focus.sentence), _rescale(focus.bm25)]
     return np.stack(columns, axis=1)
 
 
