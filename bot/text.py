@@ -23,6 +23,7 @@ __all__ = [
     "strip_invisible",
     "numbers",
     "ordinals",
+    "renumber",
     "heading_numbers",
     "strip_terminal_controls",
 ]
@@ -117,6 +118,13 @@ def numbers(text: str) -> frozenset[int]:
 def ordinals(text: str) -> frozenset[int]:
     """Only the numbers ``text`` names as ordinals ("y el segundo?"): "los 3 pilares" counts, not orders."""
     return frozenset(_ORDINALS[w] for w in words(text) if w in _ORDINALS)
+
+
+def renumber(text: str, old: int, new: int) -> str:
+    """``text`` as folded words, with every word naming ``old`` (digits or ordinal) replaced by ``new``:
+    "en qué consiste la segunda fase" → "en que consiste la 3 fase"."""
+    return " ".join(str(new) if (w.isdigit() and int(w) == old) or _ORDINALS.get(w) == old else w
+                    for w in words(text))
 
 
 def heading_numbers(heading: str) -> frozenset[int]:

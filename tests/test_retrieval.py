@@ -162,3 +162,21 @@ def test_a_followup_naming_one_of_the_listed_parts_answers_that_part(advisor):
     answer = advisor.ask("y la tercera?", conversation_id="c2")
     assert not answer.answer.startswith("La cartilla lo organiza así")  # not the same outline again
     assert {c.section.split(" › ")[-1].split(":")[0] for c in answer.citations} == {"Fase 3"}
+
+
+@pytest.mark.parametrize(("question", "previous", "resolved"), [
+    ("y despues de esa que sigue", "en que consiste la fase 2", "en que consiste la fase 3 y despues de esa que sigue"),
+    ("¿y la siguiente?", "que dice la práctica 9", "que dice la practica 10 ¿y la siguiente?"),
+    ("¿y la anterior?", "háblame de la tercera fase", "hablame de la 2 fase ¿y la anterior?"),
+    ("¿y la anterior?", "que es la fase 1", "que es la fase 1 ¿y la anterior?"),  # nothing before the first
+    ("¿y la siguiente?", "cuales son las fases", "cuales son las fases ¿y la siguiente?"),  # no number to step
+])
+def test_next_and_previous_followups_step_the_heading_number(question, previous, resolved):
+    assert resolve_followup(question, previous) == resolved
+
+
+def test_a_conversation_walks_the_phases_with_la_siguiente(advisor):
+    advisor.ask("en que consiste la fase 1", conversation_id="c6")
+    for phase in ("Fase 2", "Fase 3"):
+        answer = advisor.ask("¿y la siguiente?", conversation_id="c6")
+        assert answer.in_scope and answer.citations[0].section.split(" › ")[-1].startswith(phase)
