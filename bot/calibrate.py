@@ -25,7 +25,7 @@ from bot.settings import Settings
 
 __all__ = ["CALIBRATION_VERSION", "calibrate_index", "fit_threshold", "MemoEmbedder", "MAX_IN_SCOPE_REFUSED"]
 
-CALIBRATION_VERSION = "7"  # bump when what calibration fits changes: the index goes stale and is refitted
+CALIBRATION_VERSION = "8"  # bump when what calibration fits changes: the index goes stale and is refitted
 ALPHAS = (0.5, 0.6, 0.7, 0.8)
 WEIGHTS = (0.0, 0.02, 0.05, 0.1, 0.2)
 MAX_IN_SCOPE_REFUSED = 0.01  # refusing a real question costs more than answering a near miss with cited text

@@ -19,7 +19,7 @@ import numpy as np
 
 from bot.index.bm25 import BM25
 from bot.index.embedders import VectorEmbedder
-from bot.retrieval.focus import focus_of
+from bot.retrieval.focus import TAIL_WORDS, focus_of
 from bot.retrieval.normalize import NormalizedQuery, QueryNormalizer
 from bot.retrieval.ranker import ChunkTable, Signals, features
 from bot.schemas import Chunk, Passage
@@ -109,31 +109,42 @@ class HybridRetriever:
         self.table = ChunkTable.from_chunks(chunks) if self.mode == "learned" else None
 
     def signals(self, question: str) -> tuple[NormalizedQuery, Signals, np.ndarray | None, dict[str, float]]:
-        """Every raw score of every chunk for ``question`` (and the query vector, and timings); for a
-        long message the learned ranker also gets the scores of its focus (``bot.retrieval.focus``)."""
+        """Every raw score of every chunk for ``question`` (and the query vector, and timings).
+
+        A long message (``bot.retrieval.focus``) is embedded by its last ``TAIL_WORDS`` words, where
+        the question is, and its focus is scored apart for the learned ranker. Embedding all of it
+        cost 60 ms and did not rank better (tune CV MRR 0.883 whole, 0.885 last 30 words)."""
         timings: dict[str, float] = {}
-        query, signals, vector = self._score(question, timings)
+        query = self._normalize(question, timings)
         focus = focus_of(query.cleaned) if self.mode == "learned" else None
+        embedded = self._normalize(" ".join(query.cleaned.split()[-TAIL_WORDS:]), timings) if focus else query
+        signals, vector = self._scores(query, embedded, timings)
         if focus:
-            signals.focus = self._score(focus, timings)[1]
+            focus_query = self._normalize(focus, timings)
+            signals.focus = self._scores(focus_query, focus_query, timings)[0]
         return query, signals, vector, timings
 
-    def _score(self, question: str, timings: dict[str, float]) -> tuple[NormalizedQuery, Signals, np.ndarray | None]:
+    def _normalize(self, text: str, timings: dict[str, float]) -> NormalizedQuery:
+        started = time.perf_counter()
+        query = self.normalizer.normalize(text)
+        timings["normalize"] = timings.get("normalize", 0.0) + time.perf_counter() - started
+        return query
+
+    def _scores(self, query: NormalizedQuery, embedded: NormalizedQuery,
+                timings: dict[str, float]) -> tuple[Signals, np.ndarray | None]:
+        """Lexical scores of ``query``, dense scores of ``embedded`` (the same query, or its tail)."""
         def lap(step: str, started: float) -> None:
             timings[step] = timings.get(step, 0.0) + time.perf_counter() - started
 
-        started = time.perf_counter()
-        query = self.normalizer.normalize(question)
         dense_text = query.text if self.use_normalization else query.cleaned
         lexical_text = query.expanded if self.use_normalization else query.cleaned
-        lap("normalize", started)
-
+        embed_text = embedded.text if self.use_normalization else embedded.cleaned
         dense_scores = np.zeros(len(self.chunks), dtype=np.float32)
         best_sentence = heading = dense_scores
         vector = None
-        if self.mode != "bm25" and dense_text.strip():
+        if self.mode != "bm25" and embed_text.strip():
             started = time.perf_counter()
-            vector = self.embedder.query_vector(dense_text)
+            vector = self.embedder.query_vector(embed_text)
             lap("embed", started)
             started = time.perf_counter()
             dense_scores = self.dense.scores(vector)
@@ -152,7 +163,7 @@ class HybridRetriever:
         signals = Signals(dense=dense_scores, sentence=best_sentence, bm25=lexical_scores, bm25_plain=plain_scores,
                           heading=heading, query_stems=query_stems, query_numbers=numbers(dense_text),
                           about_diagnosis=bool(query_stems & self.diagnosis_stems))
-        return query, signals, vector
+        return signals, vector
 
     def combine(self, signals: Signals) -> np.ndarray:
         """One score per chunk, by the configured mode."""
