@@ -35,7 +35,7 @@ def make_retriever(settings: Settings, index: LoadedIndex, embedder: VectorEmbed
         dense=index.dense,
         bm25=index.bm25,
         embedder=embedder,
-        normalizer=normalizer or QueryNormalizer(index.chunks, lexicon, spanish=spanish_words()),
+        normalizer=normalizer or make_normalizer(settings, index),
         sentence_vectors=index.sentence_vectors,
         sentence_owners=index.sentence_owners,
         heading_vectors=index.heading_vectors,
