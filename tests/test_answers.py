@@ -145,3 +145,16 @@ def test_a_long_message_is_answered_about_its_question_not_its_introduction(advi
                          "¿Cómo se puede financiar una iniciativa cluster?")
     assert answer.in_scope and answer.answer.startswith("Definir estrategias de financiación")
     assert "capital humano" not in answer.answer
+
+
+@pytest.mark.parametrize("question", [
+    "que es la red cluster colombia",
+    "que combinan las mejores practicas del modelo institucional regional",
+])
+def test_a_lead_in_comes_with_what_it_introduces(advisor, question):
+    # «…combinan tres elementos clave:» used to end the answer, or be followed by an unrelated sentence.
+    lines = advisor.ask(question).answer.split("\n")
+    for number, line in enumerate(lines):
+        if line.rsplit(" [", 1)[0].endswith(":"):
+            assert number + 1 < len(lines) and lines[number + 1].startswith(("- ", "1. ")), lines
+    assert len(lines) == len(set(lines))  # and nothing is shown twice

@@ -76,6 +76,16 @@ def _named_items(items: list[str], wanted: frozenset[int]) -> list[str]:
     return out
 
 
+def _items_after(text: str, lead: str, *, limit: int = 3) -> list[str]:
+    """The lines that follow ``lead`` (a sentence that ends its line with ':') in a passage, so an
+    answer never stops at «…las siguientes actividades:» with nothing after it."""
+    lines = text.split("\n")
+    start = next((i for i, line in enumerate(lines) if line.rstrip().endswith(lead.rstrip())), None)
+    if start is None:
+        return []
+    return [line for line in lines[start + 1:] if line.strip()][:limit]
+
+
 def _item(line: str) -> str:
     """A list line as the answer shows it: numbered items keep their number, others get '- '."""
     line = line.removeprefix("• ").strip()
@@ -106,12 +116,25 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
+def _other_headings(passages: list[Passage], query: str) -> set[int]:
+    """Indexes of the top passages under another numbered heading than the one the question names
+    («¿y la fase 2?» is not answered with Fase 1's sentences); none when no top passage has it."""
+    wanted = numbers(query)
+    named = [heading_numbers(p.section.split(SEPARATOR)[-1]) for p in passages[:3]]
+    if not wanted or not any(n & wanted for n in named):
+        return set()
+    return {i for i, n in enumerate(named) if n and not n & wanted}
+
+
 def _pick_sentences(passages: list[Passage], query: str, shown: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
     """(passage index, sentence) pairs in reading order: the sentences that share the question's
     topic words, from the best three passages, within the word budget, leaving out ``shown`` ones."""
     query_stems = (set(stems(query)) - _GENERIC) or set(stems(query))
     candidates: list[tuple[float, int, int, str]] = []
+    elsewhere = _other_headings(passages, query)
     for p_index, passage in enumerate(passages[:3]):
+        if p_index in elsewhere:
+            continue
         for s_index, sentence in enumerate(_sentences(passage.text)):
             if len(sentence.split()) < 4 or _plain(sentence) in shown:
                 continue
@@ -220,9 +243,16 @@ def compose_extractive(
             lines.extend(_item(item) for item in items)
             lines.extend(f"{_item(item)} [{cite(following)}]" for item in more)
         else:
-            picked = _pick_sentences(passages, asked, shown) if shown else []
-            for p_index, sentence in picked or _pick_sentences(passages, asked):
+            picked = (_pick_sentences(passages, asked, shown) if shown else []) or _pick_sentences(passages, asked)
+            listed: set[str] = set()
+            for p_index, sentence in picked:
+                if any(_plain(sentence) in item for item in listed):
+                    continue  # already shown within an item of the list its lead-in introduced
                 lines.append(f"{sentence.lstrip('• ')} [{cite(passages[p_index])}]")
+                if sentence.endswith(":"):  # a lead-in: what it introduces comes with it, in order
+                    items = _items_after(passages[p_index].text, sentence)
+                    lines.extend(_item(item) for item in items)
+                    listed.update(_plain(item) for item in items)
     citations = [
         Citation(n=i, section=p.section, text=p.text, score=p.score, id=p.id) for i, p in enumerate(used, start=1)
     ]
