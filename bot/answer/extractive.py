@@ -24,6 +24,7 @@ _LIST_ITEM = re.compile(r"^(\d+\.\s|• )")
 _LIST_QUESTION = re.compile(r"\b(cuales|cuantas|cuantos|que (son|tipos|pasos|fases|areas|pilares|fuerzas|objetivos)|lista|enumera|pasos|fases|pilares|areas|fuerzas|objetivos|entidades|elementos|actividades)\b")
 _DEFINITION = re.compile(r"\b(que es|que son|que significa|defin|concepto|significado)")
 MAX_WORDS = 150
+_LEAD_MAX_LINES, _LEAD_MAX_WORDS = 5, 90  # a lead-in's list is quoted whole or not at all
 _GENERIC = {stem(w) for w in ("iniciativa", "iniciativas", "cluster", "clusters")}
 
 
@@ -76,14 +77,18 @@ def _named_items(items: list[str], wanted: frozenset[int]) -> list[str]:
     return out
 
 
-def _items_after(text: str, lead: str, *, limit: int = 3) -> list[str]:
-    """The lines that follow ``lead`` (a sentence that ends its line with ':') in a passage, so an
-    answer never stops at «…las siguientes actividades:» with nothing after it."""
+def _items_after(text: str, lead: str) -> list[str] | None:
+    """The lines that follow ``lead`` (a sentence that ends its line with ':') to the end of the
+    passage: what it introduces, quoted with it so an answer never stops at «…las siguientes
+    actividades:». None when that is too long to quote whole (the lead-in is then left out)."""
     lines = text.split("\n")
     start = next((i for i, line in enumerate(lines) if line.rstrip().endswith(lead.rstrip())), None)
     if start is None:
         return []
-    return [line for line in lines[start + 1:] if line.strip()][:limit]
+    items = [line for line in lines[start + 1:] if line.strip()]
+    if len(items) > _LEAD_MAX_LINES or sum(len(item.split()) for item in items) > _LEAD_MAX_WORDS:
+        return None
+    return items
 
 
 def _item(line: str) -> str:
@@ -138,6 +143,8 @@ def _pick_sentences(passages: list[Passage], query: str, shown: frozenset[str] =
         for s_index, sentence in enumerate(_sentences(passage.text)):
             if len(sentence.split()) < 4 or _plain(sentence) in shown:
                 continue
+            if sentence.endswith(":") and _items_after(passage.text, sentence) is None:
+                continue  # a lead-in whose list is too long to quote with it
             overlap = _overlap(sentence, query_stems)
             if overlap == 0 and (p_index, s_index) != (0, 0):
                 continue  # off-topic sentence: only the top passage's opening may stand without overlap
@@ -250,7 +257,7 @@ def compose_extractive(
                     continue  # already shown within an item of the list its lead-in introduced
                 lines.append(f"{sentence.lstrip('• ')} [{cite(passages[p_index])}]")
                 if sentence.endswith(":"):  # a lead-in: what it introduces comes with it, in order
-                    items = _items_after(passages[p_index].text, sentence)
+                    items = _items_after(passages[p_index].text, sentence) or []
                     lines.extend(_item(item) for item in items)
                     listed.update(_plain(item) for item in items)
     citations = [
