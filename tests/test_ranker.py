@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from bot.evaluation.dataset import load_eval_set, relevant_mask
+from bot.retrieval import clean_question
 from bot.retrieval.focus import focus_of
 from bot.retrieval.ranker import FEATURES, PENALTIES, choose_penalty, features, fit_weights, rank_metrics
 from bot.text import numbers
@@ -136,4 +137,15 @@ def test_a_long_message_is_ranked_by_its_question_too(advisor):
                "gobernanza de una iniciativa?")
     _, signals, _, _ = advisor.retriever.signals(message)
     assert signals.focus is not None and advisor.retriever.signals("que es la gobernanza")[1].focus is None
+    assert advisor.retriever.search(message).passages[0].section.endswith("Pilares de la gobernanza")
+
+
+def test_a_message_typed_in_lines_is_split_into_sentences(advisor):
+    # Phone users end sentences with line breaks, not full stops: the question is still found.
+    assert clean_question("Buenas tardes\nSoy de Pasto \r\nquien financia?") == "Buenas tardes. Soy de Pasto. quien financia?"
+    assert clean_question("Hola.\n\nsoy yo,\nde Pasto") == "Hola. soy yo, de Pasto"
+    message = ("Buenas tardes\nle escribo de la camara de comercio de Bucaramanga\nllevamos dos años acompañando a los "
+               "empresarios del calzado en mesas de trabajo con la gobernacion\ncuales son los pilares de la gobernanza")
+    _, signals, _, _ = advisor.retriever.signals(message)
+    assert signals.focus is not None
     assert advisor.retriever.search(message).passages[0].section.endswith("Pilares de la gobernanza")

@@ -25,11 +25,16 @@ _TOKEN = re.compile(r"[0-9A-Za-zÁÉÍÓÚÜÑáéíóúüñ+]+")
 _TAG = re.compile(r"<[^>]{0,200}>")
 
 
+_LINE_END = re.compile(r"(?<![.?!:;,¿¡\s])[ \t]*\n\s*")
+
+
 def clean_question(text: str) -> str:
-    """Visible, single-spaced text: invisible characters, control codes and HTML tags removed."""
+    """Visible, single-spaced text: invisible characters, control codes and HTML tags removed. On a
+    phone a line break often ends a sentence («Buenas tardes⏎soy de Pasto⏎quién financia…»): it
+    becomes a full stop, so a long message's question can still be found (``bot.retrieval.focus``)."""
     text = strip_invisible(html.unescape(text))
-    text = _TAG.sub(" ", strip_terminal_controls(text, " "))
-    return " ".join(text.split())
+    text = _TAG.sub(" ", strip_terminal_controls(text, " ")).strip()
+    return " ".join(_LINE_END.sub(". ", text).split())
 
 
 @dataclass(frozen=True)
