@@ -16,10 +16,11 @@ from bot.text import stems
 __all__ = ["make_normalizer", "make_retriever"]
 
 
-def make_normalizer(settings: Settings, index: LoadedIndex) -> QueryNormalizer:
+def make_normalizer(settings: Settings, index: LoadedIndex, lexicon: Lexicon | None = None) -> QueryNormalizer:
     """The query normaliser for this index's vocabulary (0.2–0.6 s to build: callers that make many
     retrievers over one index, like calibration and ``make eval``, build it once and pass it in)."""
-    return QueryNormalizer(index.chunks, Lexicon.load(settings.corpus_dir / "lexicon.yaml"), spanish=spanish_words())
+    lexicon = lexicon or Lexicon.load(settings.corpus_dir / "lexicon.yaml")
+    return QueryNormalizer(index.chunks, lexicon, spanish=spanish_words())
 
 
 def make_retriever(settings: Settings, index: LoadedIndex, embedder: VectorEmbedder, *,
@@ -35,7 +36,7 @@ def make_retriever(settings: Settings, index: LoadedIndex, embedder: VectorEmbed
         dense=index.dense,
         bm25=index.bm25,
         embedder=embedder,
-        normalizer=normalizer or make_normalizer(settings, index),
+        normalizer=normalizer or make_normalizer(settings, index, lexicon),
         sentence_vectors=index.sentence_vectors,
         sentence_owners=index.sentence_owners,
         heading_vectors=index.heading_vectors,

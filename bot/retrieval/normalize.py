@@ -23,8 +23,6 @@ __all__ = ["Lexicon", "NormalizedQuery", "QueryNormalizer", "clean_question"]
 
 _TOKEN = re.compile(r"[0-9A-Za-zÁÉÍÓÚÜÑáéíóúüñ+]+")
 _TAG = re.compile(r"<[^>]{0,200}>")
-
-
 _LINE_END = re.compile(r"(?<![.?!:;,¿¡\s])[ \t]*\n\s*")
 
 
@@ -69,6 +67,7 @@ class NormalizedQuery:
     expanded: str  # text plus acronym and synonym expansions: what BM25 scores
     corrections: dict[str, str] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)  # content words found nowhere in the booklet
+    focus: "NormalizedQuery | None" = None  # the sentence that asks, in a long message (bot.retrieval.focus)
 
 
 def _deletes(word: str) -> set[str]:
