@@ -199,7 +199,7 @@ class Advisor(DiagnosisMixin):
             suggestions = self.nearest_questions(retrieval.vector)
             text = f"{_REFUSALS[decision.reason]} {_KNOWS}"
             return Answer(question=question, answer=text, in_scope=False, passages=retrieval.passages,
-                          suggestions=suggestions, answerer="refusal")
+                          suggestions=suggestions, answerer="refusal", kind="refusal")
         text, citations = compose_extractive(question, retrieval, self._sections, shown=shown)
         return Answer(question=question, answer=text, in_scope=True, citations=citations,
                       passages=retrieval.passages,

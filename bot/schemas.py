@@ -58,3 +58,9 @@ class Answer(BaseModel):
     suggestions: list[str] = []
     answerer: Literal["extractive", "llm", "refusal"] = "extractive"
     conversation_id: str | None = None
+    # What kind of turn this was, so every channel renders it properly: a cited answer, a partial
+    # answer (the booklet covers the topic but not what was asked), a refusal, small talk
+    # (greetings, thanks, questions about the advisor) or an offer to start the self-diagnosis.
+    kind: Literal["answer", "partial", "refusal", "smalltalk", "diagnosis_offer"] = "answer"
+    # The answer was shortened: «Explícame más» (a «Ver más» control) gives the rest.
+    more: bool = False
