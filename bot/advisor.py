@@ -1,8 +1,11 @@
-"""The ``Advisor`` façade: the only thing channels talk to.
+"""The answer service: questions in, cited answers out, for every channel alike.
 
-Built once per process by ``Advisor.from_settings``: it loads the index, the embedder and the
-self-diagnosis instrument, and opens the store. Every method is synchronous and CPU-bound;
-async channels call it through a worker thread. Nothing here knows about HTTP or Telegram.
+Built by the composition root (``bot.compose.build_services``), which loads the index, the
+embedder, the suggestions and the generative model and injects them; this class builds nothing
+from files itself. Every method is synchronous and CPU-bound; async channels call it through a
+worker thread. Nothing here knows about HTTP or Telegram. A running advisor follows newly
+published index versions (the injected ``IndexWatcher``), so everything derived from the index is
+swapped in one step.
 """
 
 from __future__ import annotations
@@ -10,32 +13,34 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import yaml
 
-from bot import diagnosis as dx
-from bot import privacy
 from bot.answer.extractive import answer_sentences, compose_extractive
-from bot.answer.llm import make_generative
-from bot.advisor_diagnosis import REPORT_TYPES, DiagnosisMixin, ReportFormat
+from bot.answer.llm import GenerativeAnswerer
 from bot.answer.scope import ScopeDecision, ScopeJudge
-from bot.errors import InvalidInput, NotFound, Unavailable
-from bot.index.embedders import VectorEmbedder, make_embedder
+from bot.answer.stream import AnswerStream
+from bot.errors import InvalidInput, NotFound
+from bot.ids import new_id
+from bot.index.embedders import VectorEmbedder
 from bot.index.live import IndexWatcher
-from bot.index.load import IndexUnavailable, LoadedIndex, load_index
-from bot.migrate import SchemaOutdated
-from bot.retrieval.factory import make_retriever
+from bot.index.load import LoadedIndex
 from bot.retrieval import DEFAULT_ALPHA, Lexicon, Retrieval, clean_question
+from bot.retrieval.factory import make_retriever
 from bot.retrieval.followup import asks_for_more, resolve_followup
 from bot.schemas import Answer, Passage
+from bot.services.guard import guard_store
+from bot.services.hooks import AnswerHooks
 from bot.settings import Settings
-from bot.store import Store, StoreUnavailable
+from bot.store import Store
 
-__all__ = ["Advisor", "ReportFormat", "REPORT_TYPES"]
+__all__ = ["Advisor", "Suggestions", "load_suggestions"]
+
 _REFUSALS = {
     "empty": "No recibí ninguna pregunta. Escríbame lo que quiera saber sobre las iniciativas cluster.",
     "injection": "Solo puedo responder preguntas sobre la cartilla «ABC de las iniciativas cluster en Colombia»; "
@@ -53,14 +58,23 @@ _KNOWS = (
 )
 
 
-@dataclass
-class _Suggestions:
+
+@dataclass(frozen=True)
+class Suggestions:
+    """The suggested questions (embedded once, for "nearest questions") and the conversation starters."""
+
     questions: list[str]
     starters: list[str]
     vectors: np.ndarray
 
 
-class Advisor(DiagnosisMixin):
+def load_suggestions(path: Path, embedder: VectorEmbedder) -> Suggestions:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return Suggestions(questions=data["questions"], starters=data["starters"],
+                       vectors=embedder.document_vectors(data["questions"]))
+
+
+class Advisor:
     def __init__(
         self,
         *,
@@ -68,71 +82,56 @@ class Advisor(DiagnosisMixin):
         index: LoadedIndex,
         embedder: VectorEmbedder,
         store: Store,
-        instrument: dx.Instrument,
+        lexicon: Lexicon,
+        suggestions: Suggestions,
+        watcher: IndexWatcher | None = None,
+        generative: GenerativeAnswerer | None = None,
+        hooks: AnswerHooks | None = None,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
-        self.settings = settings
-        self.embedder = embedder
-        self.store = store
-        self.instrument = instrument
-        self._lexicon = Lexicon.load(settings.corpus_dir / "lexicon.yaml")
-        data = yaml.safe_load((settings.corpus_dir / "suggestions.yaml").read_text(encoding="utf-8"))
-        self._suggestions = _Suggestions(
-            questions=data["questions"], starters=data["starters"], vectors=embedder.document_vectors(data["questions"])
-        )
+        self._settings = settings
+        self._embedder = embedder
+        self._store = store
+        self._lexicon = lexicon
+        self._suggestions = suggestions
         self._cache_lock = threading.Lock()
         self._use_index(index)
-        self._watcher = IndexWatcher(settings, index.version)  # a newly published version replaces it
-        self.generative = make_generative(settings)  # None unless ASESOR_ANSWERER=llm
-        # Called with (per-step seconds, answer) after each answer: metrics hook in here.
-        self.observers: list = []
+        self._watcher = watcher  # a newly published version replaces the index
+        self._generative = generative  # None unless ASESOR_ANSWERER=llm
+        self._hooks = hooks or AnswerHooks()  # told (per-step seconds, answer) after each answer
+        self._clock = clock
+
+    @property
+    def streams_drafts(self) -> bool:
+        """Whether answers arrive as a draft written piece by piece (the generative answerer)."""
+        return self._generative is not None
 
     def _use_index(self, index: LoadedIndex) -> None:
         """Serve ``index``: everything derived from it is rebuilt, then swapped in."""
-        alpha = self.settings.dense_weight if self.settings.dense_weight is not None else index.calibration.get("alpha")
+        alpha = self._settings.dense_weight if self._settings.dense_weight is not None else index.calibration.get("alpha")
         retriever = make_retriever(
-            self.settings, index, self.embedder, mode=self.settings.retrieval_mode, alpha=alpha or DEFAULT_ALPHA
+            self._settings, index, self._embedder, mode=self._settings.retrieval_mode, alpha=alpha or DEFAULT_ALPHA
         )
         sections: dict[str, list[Passage]] = {}
         for chunk in index.chunks:  # reading order: the first passage of each section opens it
             sections.setdefault(chunk.section, []).append(
                 Passage(id=chunk.id, section=chunk.section, text=chunk.text, score=1.0, kind=chunk.kind))
         with self._cache_lock:
-            self.index, self.retriever, self.scope = index, retriever, ScopeJudge(self._lexicon, index.calibration)
+            self._index, self._retriever, self._scope = index, retriever, ScopeJudge(self._lexicon, index.calibration)
             self._passages, self._sections = {c.id: c for c in index.chunks}, sections
             self._cache: OrderedDict[str, Retrieval] = OrderedDict()
 
     def _refresh_index(self) -> None:
         """Switch to a newly published index version (checked at most every few seconds)."""
-        index = self._watcher.poll()
+        index = self._watcher.poll() if self._watcher is not None else None
         if index is not None:
             self._use_index(index)
 
-    @classmethod
-    def from_settings(cls, settings: Settings | None = None, *, embedder: VectorEmbedder | None = None) -> "Advisor":
-        settings = settings or Settings()
-        try:
-            index = load_index(settings)
-        except IndexUnavailable as error:
-            raise Unavailable(str(error), code="indice_no_disponible") from error
-        try:
-            store = Store(settings.database_url)
-        except StoreUnavailable as error:
-            raise Unavailable("No se pudo abrir la base de datos del asesor.", code="almacen_no_disponible") from error
-        except SchemaOutdated as error:
-            raise Unavailable(str(error), code="esquema_desactualizado") from error
-        return cls(
-            settings=settings,
-            index=index,
-            embedder=embedder or make_embedder(settings),
-            store=store,
-            instrument=dx.load_instrument(settings.corpus_dir / "diagnosis.yaml"),
-        )
-
     # Questions -------------------------------------------------------------------------------
     def check_question(self, question: str) -> str:
-        if len(question) > self.settings.max_question_chars:
+        if len(question) > self._settings.max_question_chars:
             raise InvalidInput(
-                f"La pregunta es demasiado larga: el máximo es {self.settings.max_question_chars} caracteres.",
+                f"La pregunta es demasiado larga: el máximo es {self._settings.max_question_chars} caracteres.",
                 code="pregunta_muy_larga",
             )
         cleaned = clean_question(question)
@@ -140,48 +139,57 @@ class Advisor(DiagnosisMixin):
             raise InvalidInput("La pregunta está vacía. Escriba qué quiere saber.", code="pregunta_vacia")
         return cleaned
 
-    def ask(self, question: str, *, conversation_id: str | None = None) -> Answer:
+    def ask(self, question: str, *, conversation_id: str | None = None, converse: bool = False) -> Answer:
         """Answer one question (a follow-up when the conversation has a previous turn)."""
-        *_, answer = self.ask_stream(question, conversation_id=conversation_id)
-        return answer
+        return self.stream(question, conversation_id=conversation_id, converse=converse).answer
 
-    def ask_stream(self, question: str, *, conversation_id: str | None = None) -> Iterator[str | Answer]:
-        """The generative answer's text pieces as the model writes them (none when the extractive
-        answerer answers), then the final, checked ``Answer``, always last and authoritative.
-        Bad input raises at the first ``next()``, before anything is yielded."""
+    def stream(self, question: str, *, conversation_id: str | None = None, converse: bool = False) -> AnswerStream:
+        """The answer as it is written (see ``AnswerStream``). Bad input raises here, before any
+        text; retrieval and the extractive answer are done here too, only the model is lazy.
+        With ``converse`` and no ``conversation_id`` a new conversation is started (its id is on
+        the answer); with an id the turn is remembered for follow-up questions."""
         cleaned = self.check_question(question)
+        if converse and not conversation_id:
+            conversation_id = new_id()
         self._refresh_index()
         turns: list[dict] = []
         if conversation_id:
-            turns = self._guard(lambda: self.store.conversation(conversation_id=conversation_id))
+            turns = guard_store(lambda: self._store.conversation(conversation_id=conversation_id))
         previous = turns[-1]["resolved"] if turns else None
         resolved = resolve_followup(cleaned, previous)
         retrieval = self._retrieve(resolved)
-        decision = self.scope.decide(cleaned, retrieval)
-        started = time.perf_counter()
+        decision = self._scope.decide(cleaned, retrieval)
+        started = self._clock()
         shown: frozenset[str] = frozenset()
         if asks_for_more(cleaned):  # "explícame más", and again: what the last answers said is passed over
             shown = shown.union(*(answer_sentences(t["answer"]) for t in turns[-3:]))
-        answer = self._answer(question, retrieval, decision, shown=shown)
-        if answer.in_scope and self.generative is not None:  # out of scope: refused before any model call
-            answer = yield from self.generative.stream(question, retrieval, turns, answer)
-        self._observe(retrieval, answer, time.perf_counter() - started)
-        if conversation_id:
-            turn = {"question": cleaned, "resolved": resolved if answer.in_scope else previous or "", "answer": answer.answer}
-            self._guard(lambda: self.store.append_turn(conversation_id=conversation_id, turn=turn))
-            answer.conversation_id = conversation_id
-        yield answer
+        first = self._answer(question, retrieval, decision, shown=shown)
+        generative = self._generative if first.in_scope else None  # out of scope: refused before any model call
+
+        def pieces() -> Generator[str, None, Answer]:
+            answer = first
+            if generative is not None:
+                answer = yield from generative.stream(question, retrieval, turns, first)
+            self._hooks({**retrieval.timings, "answer": self._clock() - started}, answer)
+            if conversation_id:
+                turn = {"question": cleaned, "resolved": resolved if answer.in_scope else previous or "",
+                        "answer": answer.answer}
+                guard_store(lambda: self._store.append_turn(conversation_id=conversation_id, turn=turn))
+                answer.conversation_id = conversation_id
+            return answer
+
+        return AnswerStream(pieces())
 
     def _retrieve(self, resolved: str) -> Retrieval:
-        """Retrieval for a resolved question; the index never changes under a running advisor,
-        so the same text (a popular question) is served from a small LRU cache."""
+        """Retrieval for a resolved question; the same text (a popular question) is served from a
+        small LRU cache, which belongs to one index version (a new version starts an empty one)."""
         with self._cache_lock:  # one index version's retriever and cache, even if a new one arrives
-            cache, retriever = self._cache, self.retriever
+            cache, retriever = self._cache, self._retriever
             cached = cache.get(resolved)
             if cached is not None:
                 cache.move_to_end(resolved)
                 return replace(cached, timings={"cache": 0.0})
-        retrieval = retriever.search(resolved, k=self.settings.top_k)
+        retrieval = retriever.search(resolved, k=self._settings.top_k)
         with self._cache_lock:
             cache[resolved] = retrieval
             if len(cache) > _CACHE_SIZE:
@@ -225,7 +233,7 @@ class Advisor(DiagnosisMixin):
     def sections(self) -> list[str]:
         """The booklet's top-level sections, in order, for '/fuentes'."""
         seen: list[str] = []
-        for chunk in self.index.chunks:
+        for chunk in self._index.chunks:
             top = chunk.section.split(" › ")[0]
             if top not in seen:
                 seen.append(top)
@@ -233,38 +241,11 @@ class Advisor(DiagnosisMixin):
 
     def feedback(self, *, rating: Literal["up", "down"], question: str, answer: str,
                  conversation_id: str | None = None, comment: str | None = None) -> int:
-        return self._guard(lambda: self.store.add_feedback(
+        return guard_store(lambda: self._store.add_feedback(
             conversation_id=conversation_id, question=question, answer=answer, rating=rating, comment=comment))
 
-    # Channel bindings and health --------------------------------------------------------------
-    def user_state(self, key: str) -> dict:
-        return self._guard(lambda: self.store.binding(key=key))
-
-    def set_user_state(self, key: str, data: dict) -> None:
-        self._guard(lambda: self.store.set_binding(key=key, data=data))
-
-    # Privacy (Ley 1581 de 2012): thin delegations to bot.privacy -------------------------------
-    def delete_conversation(self, conversation_id: str) -> None:
-        if not self._guard(lambda: self.store.delete_conversation(conversation_id=conversation_id)):
-            raise NotFound("No existe una conversación con ese identificador.", code="conversacion_no_encontrada")
-
-    def delete_diagnosis(self, diagnosis_id: str) -> None:
-        if not self._guard(lambda: self.store.delete_diagnosis(diagnosis_id=diagnosis_id)):
-            raise NotFound("No existe un autodiagnóstico con ese identificador.", code="diagnostico_no_encontrado")
-
-    def forget_user_state(self, keys: list[str], *, conversation_id: str | None = None) -> int:
-        return self._guard(lambda: privacy.forget_bindings(self.store, keys, conversation_id=conversation_id))
-
-    def _observe(self, retrieval: Retrieval, answer: Answer, answer_seconds: float) -> None:
-        steps = {**retrieval.timings, "answer": answer_seconds}
-        for observer in self.observers:
-            observer(steps, answer)
-
-    def health(self) -> dict:
+    def index_info(self) -> dict:
+        """Which index is serving (after looking for a newly published one), for health checks."""
         self._refresh_index()
-        return {
-            "status": "ok" if self.store.ping() else "degraded",
-            "index_version": self.index.version,
-            "embedder": self.index.manifest["embedder"],
-            "chunks": len(self.index.chunks),
-        }
+        index = self._index
+        return {"index_version": index.version, "embedder": index.manifest["embedder"], "chunks": len(index.chunks)}

@@ -1,4 +1,4 @@
-"""``asesor``: the command line, a thin layer over ``Advisor`` and the index builder.
+"""``asesor``: the command line, a thin layer over the services (``bot.compose``).
 
 Every command builds what it needs from ``Settings`` (the environment); user-facing output is
 Spanish, errors are one Spanish line and exit code 1 or 2, never a traceback.
@@ -34,50 +34,24 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _ensure_index(settings: Settings, *, verify: bool = False) -> None:
-    """Build the index when it is missing or stale (first use, or after a corpus change); with
-    ``verify``, also when its files do not open (damaged on disk), saying so in Spanish."""
-    from bot.index import index_status
-
-    if index_status(settings)[0] != "fresh":
-        typer.echo("Construyendo el índice (solo la primera vez)…", err=True)
-        _build(settings)
-        return
-    if verify and not settings.chroma_url:
-        from bot.index.load import IndexUnavailable, load_index
-
-        try:
-            load_index(settings)
-        except IndexUnavailable as error:
-            typer.echo(_safe(f"{error} Lo reconstruyo ahora…"), err=True)
-            _build(settings)
+def _say(message: str) -> None:
+    typer.echo(_safe(message), err=True)
 
 
-def _advisor(settings: Settings):
-    from bot.advisor import Advisor
+def _services(settings: Settings):
+    """Every service (``bot.compose``), building the index first when it is missing or damaged."""
+    from bot.compose import build_services
+    from bot.services.indexing import build_and_publish, ensure_index
 
-    _ensure_index(settings)
+    ensure_index(settings, _say)
     try:
-        return Advisor.from_settings(settings)
+        return build_services(settings)
     except AdvisorError as error:
         if error.code != "indice_no_disponible" or settings.chroma_url:
             raise
-        typer.echo(_safe(f"{error.message} Lo reconstruyo ahora…"), err=True)
-        _build(settings)
-        return Advisor.from_settings(settings)
-
-
-def _build(settings: Settings) -> dict:
-    from bot.calibrate import calibrate_index
-    from bot.index import build_index, make_embedder
-    from bot.index.build import publish_build
-
-    embedder = make_embedder(settings)
-    manifest = build_index(settings, embedder, publish=False)
-    build = settings.index_dir / "builds" / manifest["version"]
-    manifest["calibration"] = calibrate_index(settings, embedder, build)
-    publish_build(settings, build)  # only a complete, calibrated build ever serves
-    return manifest
+        _say(f"{error.message} Lo reconstruyo ahora…")
+        build_and_publish(settings)
+        return build_services(settings)
 
 
 @app.command()
@@ -86,7 +60,7 @@ def index(
     check: Annotated[bool, typer.Option("--check", help="Solo informar si está al día.")] = False,
 ) -> None:
     """Construye (o verifica) el índice de la cartilla."""
-    from bot.index import index_status
+    from bot.services.indexing import build_and_publish, index_status
 
     settings = Settings()
     try:
@@ -97,7 +71,7 @@ def index(
         if status == "fresh" and not force:
             typer.echo(f"{message} (use --force para reconstruirlo)")
             return
-        manifest = _build(settings)
+        manifest = build_and_publish(settings)
     except AdvisorError as error:
         _fail(error.message)
         return
@@ -124,26 +98,23 @@ def _print_sources(answer) -> None:
             typer.echo(_safe(f"  • {suggestion}"))
 
 
-def _stream_answer(advisor, question: str, *, conversation_id: str | None = None) -> None:
+def _stream_answer(answers, question: str, *, conversation_id: str | None = None, converse: bool = False):
     """Print the model's words as it writes them, then the checked answer. When the check replaced
     the draft (an uncited claim, a model that died), say so and print the answer that counts."""
-    streamed: list[str] = []
-    answer = None
-    for piece in advisor.ask_stream(question, conversation_id=conversation_id):
-        if isinstance(piece, str):
-            streamed.append(piece)
-            typer.echo(_safe(piece), nl=False)
-            sys.stdout.flush()
-        else:
-            answer = piece
-    if not streamed:
+    stream = answers.stream(question, conversation_id=conversation_id, converse=converse)
+    for piece in stream:
+        typer.echo(_safe(piece), nl=False)
+        sys.stdout.flush()
+    answer = stream.answer
+    if not stream.streamed:
         _print_answer(answer)
-    elif "".join(streamed).strip() == answer.answer.strip():
+    elif not stream.replaced_draft:
         typer.echo()
         _print_sources(answer)
     else:
         typer.echo("\n\nRespuesta final (reemplaza el borrador de arriba):")
         _print_answer(answer)
+    return answer
 
 
 def _streaming(option: bool | None) -> bool:
@@ -162,21 +133,21 @@ def ask(
 ) -> None:
     """Responde una pregunta sobre la cartilla (o una por línea desde stdin, en JSON)."""
     try:
-        advisor = _advisor(Settings())
+        answers = _services(Settings()).answers
         if question is None:
             for line in sys.stdin:
                 if not line.strip():
                     continue
                 try:
-                    payload = advisor.ask(line.rstrip("\n")).model_dump(exclude={"answerer", "conversation_id"})
+                    payload = answers.ask(line.rstrip("\n")).model_dump(exclude={"answerer", "conversation_id"})
                 except AdvisorError as error:
                     payload = {"question": line.rstrip("\n"), "error": {"code": error.code, "message": error.message}}
                 typer.echo(json.dumps(payload, ensure_ascii=False))
             return
         if _streaming(stream) and not as_json:
-            _stream_answer(advisor, question)
+            _stream_answer(answers, question)
             return
-        answer = advisor.ask(question)
+        answer = answers.ask(question)
     except AdvisorError as error:
         _fail(error.message)
         return
@@ -189,16 +160,14 @@ def ask(
 @app.command()
 def chat() -> None:
     """Conversación interactiva: una pregunta por línea; «salir» para terminar."""
-    import secrets
-
     try:
-        advisor = _advisor(Settings())
+        answers = _services(Settings()).answers
     except AdvisorError as error:
         _fail(error.message)
         return
-    conversation = secrets.token_urlsafe(12)
+    conversation: str | None = None  # started by the first answer
     typer.echo("Hola, soy el asesor de la Red Cluster Colombia. Pregúnteme sobre la cartilla («salir» para terminar).")
-    for suggestion in advisor.starters():
+    for suggestion in answers.starters():
         typer.echo(f"  • {suggestion}")
     while True:
         try:
@@ -209,9 +178,11 @@ def chat() -> None:
             break
         try:
             if _streaming(None):
-                _stream_answer(advisor, line, conversation_id=conversation)
+                answer = _stream_answer(answers, line, conversation_id=conversation, converse=True)
             else:
-                _print_answer(advisor.ask(line, conversation_id=conversation))
+                answer = answers.ask(line, conversation_id=conversation, converse=True)
+                _print_answer(answer)
+            conversation = answer.conversation_id
         except AdvisorError as error:
             typer.echo(_safe(error.message))
     typer.echo("¡Hasta pronto!")
@@ -226,7 +197,7 @@ def diagnose(
     from bot.cli_diagnose import run_diagnosis
 
     try:
-        run_diagnosis(_advisor(Settings()), resume=resume, out=out)
+        run_diagnosis(_services(Settings()).diagnoses, resume=resume, out=out)
     except AdvisorError as error:
         _fail(error.message)
 
@@ -241,11 +212,12 @@ def serve(
     from bot.api.server import serve as run_server
 
     from bot.cli_db import check_database
+    from bot.services.indexing import ensure_index
 
     settings = Settings(workers=workers)
     try:
         check_database(settings)  # an old schema stops here, not in every worker
-        _ensure_index(settings, verify=True)  # the server's own start-up loads the advisor once
+        ensure_index(settings, _say, verify=True)  # the server's own start-up builds the services once
     except AdvisorError as error:
         _fail(error.message, 2)
     typer.echo(f"Asesor disponible en http://{host}:{port}/  (Ctrl+C para detener)")
@@ -255,13 +227,19 @@ def serve(
 @app.command()
 def telegram() -> None:
     """Inicia el bot de Telegram (long polling, o webhook si ASESOR_TELEGRAM_WEBHOOK_URL está definido)."""
-    from bot.telegram import start
-
     settings = Settings()
     if not settings.telegram_token:
         _fail("Falta ASESOR_TELEGRAM_TOKEN: cree un bot con @BotFather y defina la variable.", 2)
     try:
-        start(settings, _advisor(settings))
+        services = _services(settings)
+        if settings.telegram_webhook_url:  # the HTTP app is the one webhook server (behind a TLS proxy)
+            from bot.api.server import serve as run_server
+
+            run_server(settings, host="127.0.0.1", port=8081, services=services)
+        else:
+            from bot.telegram import run_polling
+
+            run_polling(settings, services)
     except AdvisorError as error:
         _fail(error.message)
 

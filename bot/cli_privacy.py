@@ -11,9 +11,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from bot.privacy import purge as purge_store
+from bot.errors import AdvisorError
 from bot.settings import Settings
-from bot.store import Store, StoreUnavailable
 
 __all__ = ["purge"]
 
@@ -27,9 +26,12 @@ def purge(
     if not 1 <= retention <= 3650:
         typer.echo("--days debe ser un número de días entre 1 y 3650.", err=True)
         raise typer.Exit(2)
+    from bot.compose import build_personal_data  # opens only the store
+
     try:
-        report = purge_store(Store(settings.database_url), retention)
-    except StoreUnavailable:
-        typer.echo("No se pudo abrir la base de datos del asesor; no se borró nada. Intente de nuevo.", err=True)
+        report = build_personal_data(settings).purge(retention_days=retention)
+    except AdvisorError as error:
+        detail = error.message if error.code == "esquema_desactualizado" else "Intente de nuevo."
+        typer.echo(f"No se pudo abrir la base de datos del asesor; no se borró nada. {detail}", err=True)
         raise typer.Exit(1) from None
     typer.echo(report.spanish())

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from bot.logsafe import install_redaction
 from bot.settings import Settings
 
 __all__ = [
@@ -90,7 +91,7 @@ _answers_log = logging.getLogger("bot.answers")
 
 
 def log_answer(steps: dict[str, float], answer: Any) -> None:
-    """An ``Advisor.observers`` hook: one line per answer with its step timings in milliseconds.
+    """An answer hook (``Services.hooks``): one line per answer with its step timings in milliseconds.
     It never logs the question or the answer text (they may hold personal data)."""
     _answers_log.info(
         "respuesta", extra={"answerer": getattr(answer, "answerer", None),
@@ -115,8 +116,6 @@ def secret_values(settings: Settings) -> list[str]:
 
 def configure_logging(settings: Settings, *, stream: Any = None) -> None:
     """Send every logger (uvicorn's, httpx's, ours) to one handler on stderr, JSON or text."""
-    from bot.telegram.logsafe import install_redaction  # no heavy work: a record factory
-
     install_redaction(*secret_values(settings))
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(_RequestIdFilter())

@@ -53,7 +53,7 @@ def forget_bindings(store: Store, keys: list[str], *, conversation_id: str | Non
         diagnosis_id = store.binding(key=key).get("diagnosis_id")
         if isinstance(diagnosis_id, str) and store.delete_diagnosis(diagnosis_id=diagnosis_id):
             removed += 1
-    removed += store.delete_bindings(keys=keys)
+    removed += store.delete_bindings(keys=keys, with_items=True)  # and the items under each key
     if conversation_id:
         removed += store.delete_conversation(conversation_id=conversation_id)
     return removed

@@ -48,7 +48,7 @@ class Citation(BaseModel):
 
 
 class Answer(BaseModel):
-    """The answer object of DESIGN.md."""
+    """The answer object every channel receives (the HTTP API returns it as JSON)."""
 
     question: str
     answer: str

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Boolean, Float, Integer, String, Text, create_engine, delete, event, select, update
+from sqlalchemy import Boolean, Float, Integer, String, Text, create_engine, delete, event, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -221,6 +221,18 @@ class Store:
         row = self._run(lambda s: s.get(BindingRow, key))
         return json.loads(row.data) if row else {}
 
+    def add_binding_item(self, *, prefix: str, key: str, data: dict, keep: int) -> None:
+        """Insert ``prefix + key`` and drop all but the newest ``keep`` rows under ``prefix``, in one
+        transaction: each item is its own row, so concurrent adds never overwrite each other."""
+        def work(session: Session) -> None:
+            session.merge(BindingRow(key=prefix + key, data=json.dumps(data), updated_at=time.time()))
+            session.flush()
+            under = BindingRow.key.startswith(prefix, autoescape=True)
+            newest = select(BindingRow.key).where(under).order_by(BindingRow.updated_at.desc()).limit(keep)
+            session.execute(delete(BindingRow).where(under, BindingRow.key.not_in(newest)))
+
+        self._run(work)
+
     # Rate-limit counters shared by every worker ----------------------------------------------
     def count_hit(self, *, key: str, window_start: int) -> int:
         """Count one request of ``key`` in the window and return the window's total (one atomic upsert)."""
@@ -261,8 +273,12 @@ class Store:
 
         return self._run(work)
 
-    def delete_bindings(self, *, keys: list[str]) -> int:
-        return self._run(lambda s: s.execute(delete(BindingRow).where(BindingRow.key.in_(keys))).rowcount)
+    def delete_bindings(self, *, keys: list[str], with_items: bool = False) -> int:
+        """Delete bindings by key; ``with_items`` also deletes the items added under ``key + ':'``."""
+        condition = BindingRow.key.in_(keys)
+        if with_items:
+            condition = or_(condition, *(BindingRow.key.startswith(f"{k}:", autoescape=True) for k in keys))
+        return self._run(lambda s: s.execute(delete(BindingRow).where(condition)).rowcount)
 
     def purge_before(self, *, cutoff: float) -> dict[str, int]:
         """Delete every row last changed before ``cutoff`` (epoch seconds); counts per table."""

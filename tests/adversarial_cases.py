@@ -21,8 +21,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from bot.advisor import Advisor
+from bot.compose import Services
 from bot.api.routes_misc import STATIC_DIR
 from bot.settings import Settings
+from bot.store import Store
 
 __all__ = ["ANSWERERS", "CASES", "INJECTED", "Case", "Harness"]
 
@@ -46,6 +48,7 @@ class Harness:
     injected: Advisor  # an advisor over a corpus with an injected passage
     env: dict[str, str]
     tmp: Path
+    services: Services
 
     def ask(self, question: str, **extra: object) -> httpx.Response:
         return self.client.post("/api/ask", json={"question": question, **extra})
@@ -162,7 +165,9 @@ def _unguessable_conversation(h: Harness) -> str:
     assert any("objetivos" in c["section"].lower() for c in owner["citations"])
     assert h.client.delete(f"/api/conversations/{secrets.token_urlsafe(16)}").status_code == 404
     assert stranger["conversation_id"] == guess != mine
-    theirs, ours = (h.advisor.store.conversation(conversation_id=c) for c in (guess, mine))
+    store = Store(h.settings.database_url)
+    theirs, ours = (store.conversation(conversation_id=c) for c in (guess, mine))
+    store.close()
     assert len(theirs) == 1 and "iniciativa" not in theirs[0]["resolved"].lower(), theirs  # no borrowed context
     assert len(ours) == 2, "the guess wrote nothing into the owner's conversation"
     return "otro id no ve el turno anterior; borrar un id adivinado → 404"

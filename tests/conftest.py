@@ -14,8 +14,13 @@ from fakes import FakeTelegram
 from servers import pg_url, postgres_server  # noqa: F401  (throw-away PostgreSQL fixtures)
 
 from bot.advisor import Advisor
+from bot.compose import Services, build_services
 from bot.index import build_index, make_embedder
+from bot.index.load import LoadedIndex, load_index
+from bot.retrieval import DEFAULT_ALPHA
+from bot.retrieval.factory import make_retriever
 from bot.settings import ROOT, Settings
+from bot.store import Store
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -48,8 +53,38 @@ def settings(index_dir: Path, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def advisor(settings: Settings, shared_embedder) -> Advisor:
-    return Advisor.from_settings(settings, embedder=shared_embedder)
+def services(settings: Settings, shared_embedder) -> Services:
+    """Every service, built by the composition root over the session's index and this test's database."""
+    built = build_services(settings, embedder=shared_embedder)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def advisor(services: Services) -> Advisor:
+    """The answer service."""
+    return services.answers
+
+
+@pytest.fixture
+def store(settings: Settings) -> Store:
+    """A second connection to this test's database, to look at what the services wrote."""
+    opened = Store(settings.database_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="session")
+def loaded_index(index_dir: Path) -> LoadedIndex:
+    return load_index(Settings(index_dir=index_dir))
+
+
+@pytest.fixture(scope="session")
+def retriever(index_dir: Path, loaded_index: LoadedIndex, shared_embedder):
+    """The retriever the answer service uses (same settings, calibrated weight)."""
+    settings = Settings(index_dir=index_dir)
+    alpha = loaded_index.calibration.get("alpha") or DEFAULT_ALPHA
+    return make_retriever(settings, loaded_index, shared_embedder, mode=settings.retrieval_mode, alpha=alpha)
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,7 @@ from fastapi.testclient import TestClient
 from realserver import AsesorServer
 
 from bot.advisor import Advisor
+from bot.compose import build_services
 from bot.api import create_app
 from bot.index import build_index
 from bot.settings import ROOT, Settings
@@ -48,7 +49,7 @@ def injected_advisor(index_dir: Path, tmp_path_factory: pytest.TempPathFactory, 
     manifest = build_index(settings, shared_embedder)
     source = index_dir / "builds" / (index_dir / "CURRENT").read_text().strip() / "calibration.json"
     shutil.copy(source, root / "index" / "builds" / manifest["version"] / "calibration.json")
-    return Advisor.from_settings(settings, embedder=shared_embedder)
+    return build_services(settings, embedder=shared_embedder).answers
 
 
 def _answerer_settings(answerer: str, index_dir: Path, db: Path) -> Settings:
@@ -67,14 +68,14 @@ def harness(request: pytest.FixtureRequest, index_dir: Path, tmp_path_factory: p
     tmp = tmp_path_factory.mktemp(f"adversarial-{request.param}")
     settings = _answerer_settings(request.param, index_dir, tmp / "db.sqlite3")
     try:
-        advisor = Advisor.from_settings(settings, embedder=shared_embedder)
+        services = build_services(settings, embedder=shared_embedder)
     except Exception as error:  # the generative answerer is configured but cannot start here
         pytest.skip(f"no se pudo crear el asesor «{request.param}»: {error}")
     env = {"ASESOR_INDEX_DIR": str(index_dir), "ASESOR_DATABASE_URL": settings.database_url,
            "ASESOR_ANSWERER": settings.answerer, "ASESOR_BODY_TIMEOUT_SECONDS": "2",
            "ASESOR_RATE_LIMIT_PER_MINUTE": "1000000"}
-    with TestClient(create_app(settings, advisor)) as client:
-        yield Harness(request.param, settings, advisor, client, injected_advisor, env, tmp)
+    with TestClient(create_app(settings, services)) as client:
+        yield Harness(request.param, settings, services.answers, client, injected_advisor, env, tmp, services)
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The HTTP API end to end over a real index and a real SQLite store (FastAPI TestClient).
 
 Why: the widget, Telegram's webhook and integrators depend on these routes and shapes
-(DESIGN.md "Interfaces"); bad input and limits are covered in ``test_api_errors.py``.
+(docs/architecture.md); bad input and limits are covered in ``test_api_errors.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.advisor import Advisor
+from bot.compose import Services
 from bot.api import create_app
 from bot.api.app import app_from_env
 from bot.api.routes_ask import word_chunks
@@ -23,8 +23,8 @@ WHAT_IS = "1. Introducción › ¿Qué es una Iniciativa Cluster?"
 
 
 @pytest.fixture
-def client(settings: Settings, advisor: Advisor) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, advisor)) as test_client:
+def client(settings: Settings, services: Services) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, services)) as test_client:
         yield test_client
 
 
@@ -50,7 +50,7 @@ def test_ask_answers_with_citations_and_a_new_conversation(client: TestClient) -
     assert 1 <= len(body["passages"]) <= 10
 
 
-def test_follow_up_uses_the_conversation(client: TestClient, advisor: Advisor) -> None:
+def test_follow_up_uses_the_conversation(client: TestClient, store) -> None:
     first = client.post("/api/ask", json={"question": "¿Qué es una iniciativa cluster?"}).json()
     conversation = first["conversation_id"]
     second = client.post("/api/ask", json={"question": "¿y cuáles son sus objetivos?", "conversation_id": conversation})
@@ -58,7 +58,7 @@ def test_follow_up_uses_the_conversation(client: TestClient, advisor: Advisor) -
     body = second.json()
     assert body["conversation_id"] == conversation
     assert any("objetivos" in c["section"].lower() for c in body["citations"])
-    assert len(advisor.store.conversation(conversation_id=conversation)) == 2
+    assert len(store.conversation(conversation_id=conversation)) == 2
 
 
 def test_stream_sends_tokens_then_the_answer_then_done(client: TestClient) -> None:
@@ -147,14 +147,14 @@ def test_skip_and_restart(client: TestClient) -> None:
     assert restarted["id"] == state["id"] and restarted["answered"] == 0 and restarted["question"]["index"] == 1
 
 
-def test_feedback_is_stored(client: TestClient, advisor: Advisor) -> None:
+def test_feedback_is_stored(client: TestClient, store) -> None:
     response = client.post("/api/feedback", json={
         "rating": "down", "question": "¿Qué es el SSME?", "answer": "El SSME es…",
         "conversation_id": "conversacion-de-prueba", "comment": "Faltó un ejemplo.",
     })
     assert response.status_code == 201
     assert response.json()["message"].startswith("¡Gracias")
-    rows = advisor.store.feedback()
+    rows = store.feedback()
     assert rows[-1]["rating"] == "down" and rows[-1]["comment"] == "Faltó un ejemplo."
     assert rows[-1]["conversation_id"] == "conversacion-de-prueba"
 
@@ -200,12 +200,12 @@ def test_openapi_documents_limits_errors_and_spanish(client: TestClient, setting
     assert report["parameters"][1]["schema"]["$ref"].endswith("ReportFormat")
 
 
-def test_lifespan_builds_the_advisor_from_settings(settings: Settings) -> None:
+def test_lifespan_builds_the_services_from_settings(settings: Settings) -> None:
     app = create_app(settings)
-    assert app.state.advisor is None
+    assert app.state.services is None
     with TestClient(app) as test_client:
         assert test_client.get("/health").status_code == 200
-        assert app.state.advisor is not None
+        assert app.state.services is not None
 
 
 def test_app_from_env_and_settings_round_trip(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -217,4 +217,4 @@ def test_app_from_env_and_settings_round_trip(settings: Settings, monkeypatch: p
             monkeypatch.setenv(key, value)
     app = app_from_env()
     assert app.state.settings == custom
-    assert app.state.advisor is None  # nothing heavy until the app starts
+    assert app.state.services is None  # nothing heavy until the app starts

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.advisor import Advisor
+from bot.compose import Services
 from bot.api import create_app
 from bot.api.ratelimit import SlidingWindowLimiter
 from bot.errors import Unavailable
@@ -25,8 +25,8 @@ ENGLISH = ("Input should", "Field required", "JSON decode", "Not Found", "Method
 
 
 @pytest.fixture
-def client(settings: Settings, advisor: Advisor) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, advisor)) as test_client:
+def client(settings: Settings, services: Services) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, services)) as test_client:
         yield test_client
 
 
@@ -128,9 +128,9 @@ def test_feedback_validation(client: TestClient) -> None:
     assert_spanish_error(client.post("/api/feedback", json={"rating": "up"}), 422)
 
 
-def test_rate_limit_answers_429_with_retry_after(settings: Settings, advisor: Advisor) -> None:
+def test_rate_limit_answers_429_with_retry_after(settings: Settings, services) -> None:
     limited = settings.model_copy(update={"rate_limit_per_minute": 3})
-    with TestClient(create_app(limited, advisor)) as client:
+    with TestClient(create_app(limited, services)) as client:
         for _ in range(3):
             assert client.get("/api/suggestions").status_code == 200
         response = client.get("/api/suggestions")
@@ -179,12 +179,17 @@ def test_security_headers_everywhere(client: TestClient) -> None:
 
 
 class _Broken:
-    """An advisor whose every call fails: unexpectedly, or because the store is down."""
+    """Services whose every call fails: unexpectedly, or because the store is down."""
 
     def __init__(self, error: Exception) -> None:
         self.error = error
 
     def __getattr__(self, name: str) -> Any:
+        if name in {"answers", "diagnoses", "personal_data", "chat_state", "operations"}:
+            return self
+        if name == "hooks":
+            raise AttributeError(name)
+
         def fail(*_args: Any, **_kwargs: Any) -> Any:
             raise self.error
 

@@ -22,12 +22,12 @@ hypothesis = pytest.importorskip("hypothesis")
 
 
 @pytest.mark.parametrize("mode", ["positive", "negative"])
-def test_api_honours_its_openapi_contract(settings: Settings, advisor: Advisor, mode: str) -> None:
+def test_api_honours_its_openapi_contract(settings: Settings, mode: str, services) -> None:
     from schemathesis.generation.modes import GenerationMode
     from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
     generous = settings.model_copy(update={"rate_limit_per_minute": 1_000_000})
-    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(generous, advisor))
+    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(generous, services))
     failures: list[str] = []
     for result in schema.get_all_operations():
         operation = result.ok()

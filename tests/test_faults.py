@@ -28,7 +28,7 @@ from fastapi.testclient import TestClient
 from realserver import AsesorServer
 from sqlalchemy import event
 
-from bot.advisor import Advisor
+from bot.compose import Services, build_services
 from bot.api import create_app
 from bot.index import index_status
 from bot.settings import Settings
@@ -122,10 +122,10 @@ connection.execute("ROLLBACK")
 """
 
 
-def test_locked_store_is_a_spanish_503_and_the_retried_answer_is_kept(settings: Settings, advisor: Advisor,
-                                                                        tmp_path: Path) -> None:
+def test_locked_store_is_a_spanish_503_and_the_retried_answer_is_kept(settings: Settings, tmp_path: Path,
+                                                                        services: Services) -> None:
     db = settings.database_url.removeprefix("sqlite:///")
-    with TestClient(create_app(settings, advisor)) as client:
+    with TestClient(create_app(settings, services)) as client:
         diagnosis_id = client.post("/api/diagnosis").json()["id"]
         for value in (2, 1):
             _answer(client, diagnosis_id, value)
@@ -149,8 +149,9 @@ def test_locked_store_is_a_spanish_503_and_the_retried_answer_is_kept(settings: 
         assert state["answered"] == 3 and state["question"]["index"] == 4
 
 
-def test_full_disk_is_a_spanish_503_and_nothing_half_written(settings: Settings, advisor: Advisor) -> None:
-    engine = advisor.store.engine
+def test_full_disk_is_a_spanish_503_and_nothing_half_written(settings: Settings, shared_embedder, store) -> None:
+    services = build_services(settings, embedder=shared_embedder, store=store)  # its engine gets the fault
+    engine = store.engine
     with engine.connect() as connection:
         pages = connection.exec_driver_sql("PRAGMA page_count").scalar()
 
@@ -158,7 +159,7 @@ def test_full_disk_is_a_spanish_503_and_nothing_half_written(settings: Settings,
         dbapi_connection.execute(f"PRAGMA max_page_count={pages}")
 
     body = {"rating": "down", "question": "¿Qué es un cluster?", "answer": "…", "comment": "x" * 1000}
-    with TestClient(create_app(settings, advisor)) as client:
+    with TestClient(create_app(settings, services)) as client:
         event.listen(engine, "connect", full)
         engine.dispose()
         try:
@@ -171,24 +172,24 @@ def test_full_disk_is_a_spanish_503_and_nothing_half_written(settings: Settings,
             assert statuses[-1] == 503, statuses
             error = response.json()["error"]
             assert error["code"] == "almacen_no_disponible" and SPANISH_503 in error["message"]
-            stored_before = len(advisor.store.feedback())
+            stored_before = len(store.feedback())
             assert stored_before == statuses.count(201)
         finally:
             event.remove(engine, "connect", full)
             engine.dispose()
         retried = client.post("/api/feedback", json=body)  # space is back: the retry is stored once
         assert retried.status_code == 201
-        assert len(advisor.store.feedback()) == stored_before + 1
+        assert len(store.feedback()) == stored_before + 1
 
 
 @pytest.mark.asyncio
 async def test_telegram_429_then_502_then_timeout_delivers_the_answer_exactly_once(
-        fake: FakeTelegram, bot_settings: Settings, advisor: Advisor) -> None:
+        fake: FakeTelegram, bot_settings: Settings, services: Services) -> None:
     fake.fail_next("sendMessage", "429", retry_after=1)
     fake.fail_next("sendMessage", "502")
     fake.fail_next("sendMessage", "timeout", delay=1.5)  # processed by Telegram, but the reply is late
     network = NetworkPolicy(backoff=0.05, max_backoff=0.2, read_timeout=0.5)
-    async with running_bot(bot_settings, advisor, network=network):
+    async with running_bot(bot_settings, services, network=network):
         fake.send_text(4242, "¿Qué es una iniciativa cluster?")
         await fake.wait_for(lambda: fake.bot_messages(4242), what="the answer")
         await fake.wait_idle(quiet=1.5)
@@ -199,10 +200,10 @@ async def test_telegram_429_then_502_then_timeout_delivers_the_answer_exactly_on
     assert "Fuente [1]" in delivered[0]["text"]
 
 
-def test_sqlite_is_in_wal_mode_so_readers_survive_a_writer(settings: Settings, advisor: Advisor) -> None:
+def test_sqlite_is_in_wal_mode_so_readers_survive_a_writer(settings: Settings, services) -> None:
     """The precondition of the lock test: WAL lets status reads go on while a writer holds the lock."""
-    advisor.diagnosis_start()
+    services.diagnoses.start()
     db = settings.database_url.removeprefix("sqlite:///")
     with sqlite3.connect(db) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert json.loads(json.dumps(advisor.health()))["status"] == "ok"
+    assert json.loads(json.dumps(services.operations.health()))["status"] == "ok"

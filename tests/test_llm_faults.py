@@ -15,6 +15,7 @@ import pytest
 from fakes.openai_server import FakeOpenAI
 
 from bot.advisor import Advisor
+from bot.compose import build_services
 from bot.answer.citations import check_citations
 from bot.answer.llm import FALLBACK_NOTES, make_generative
 from bot.errors import Unavailable
@@ -45,7 +46,7 @@ def llm_settings(module_settings: Settings, server: FakeOpenAI) -> Settings:
 
 @pytest.fixture(scope="module")
 def built_llm_advisor(llm_settings: Settings, shared_embedder) -> Advisor:
-    return Advisor.from_settings(llm_settings, embedder=shared_embedder)
+    return build_services(llm_settings, embedder=shared_embedder).answers
 
 
 @pytest.fixture
@@ -57,13 +58,15 @@ def llm_advisor(built_llm_advisor: Advisor, server: FakeOpenAI) -> Advisor:
 @pytest.fixture(scope="module")
 def advisor(module_settings: Settings, shared_embedder) -> Advisor:
     """The extractive advisor over the same index, to compare fallbacks with."""
-    return Advisor.from_settings(module_settings, embedder=shared_embedder)
+    return build_services(module_settings, embedder=shared_embedder).answers
 
 
 def drain(advisor: Advisor, question: str, **kwargs) -> tuple[list[str], Answer]:
-    *pieces, answer = advisor.ask_stream(question, **kwargs)
-    assert all(isinstance(p, str) for p in pieces) and isinstance(answer, Answer)
-    return pieces, answer
+    stream = advisor.stream(question, **kwargs)
+    pieces = list(stream)
+    assert all(isinstance(p, str) for p in pieces) and isinstance(stream.answer, Answer)
+    assert stream.replaced_draft == (bool(pieces) and stream.answer.answer != "".join(pieces).strip())
+    return pieces, stream.answer
 
 
 def test_a_good_answer_streams_and_is_checked(llm_advisor, llm_settings, server):
@@ -104,7 +107,7 @@ def test_a_server_that_is_not_there_falls_back_at_once(module_settings, shared_e
         port = probe.getsockname()[1]
     down = module_settings.model_copy(update={"answerer": "llm", "llm_base_url": f"http://127.0.0.1:{port}/v1",
                                        "llm_timeout_s": TIMEOUT})
-    down_advisor = Advisor.from_settings(down, embedder=shared_embedder)
+    down_advisor = build_services(down, embedder=shared_embedder).answers
     down_advisor.ask(QUESTION)  # warm the retrieval cache: the clock below times the model call
     started = time.monotonic()
     answer = down_advisor.ask(QUESTION)

@@ -26,6 +26,7 @@ pytest.importorskip("llama_cpp", reason="llama-cpp-python no está instalado (pi
 from servers import free_port, stop_process  # noqa: E402
 
 from bot.advisor import Advisor  # noqa: E402
+from bot.compose import build_services  # noqa: E402
 from bot.answer.citations import check_citations  # noqa: E402
 from bot.answer.llm import FALLBACK_NOTES  # noqa: E402
 from bot.answer.llm_models import LlamaCppChat, smollm2_gguf  # noqa: E402
@@ -77,8 +78,8 @@ def llama_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def drain(advisor: Advisor, question: str) -> tuple[list[str], Answer]:
-    *pieces, answer = advisor.ask_stream(question)
-    return pieces, answer
+    stream = advisor.stream(question)
+    return list(stream), stream.answer
 
 
 def assert_checked_or_fallback(answer: Answer, extractive: Answer, settings: Settings) -> None:
@@ -105,7 +106,7 @@ def test_the_in_process_model_streams_through_langchain():
 
 def test_the_advisor_answers_with_the_in_process_gguf(settings, shared_embedder, advisor):
     llm = settings.model_copy(update={"answerer": "llm", "llm_gguf": GGUF, **SMALL})
-    generative = Advisor.from_settings(llm, embedder=shared_embedder)
+    generative = build_services(llm, embedder=shared_embedder).answers
     pieces, answer = drain(generative, QUESTION)
     assert pieces, "the model streamed no token"
     assert_checked_or_fallback(answer, advisor.ask(QUESTION), llm)
@@ -116,7 +117,7 @@ def test_the_advisor_answers_with_the_in_process_gguf(settings, shared_embedder,
 def test_the_advisor_answers_through_llama_cpp_server(settings, shared_embedder, advisor, llama_base_url):
     llm = settings.model_copy(update={"answerer": "llm", "llm_base_url": llama_base_url, "llm_model": "smollm2",
                                       **SMALL})
-    generative = Advisor.from_settings(llm, embedder=shared_embedder)
+    generative = build_services(llm, embedder=shared_embedder).answers
     pieces, answer = drain(generative, QUESTION)
     assert pieces, "the server streamed no token"
     assert len(pieces) <= llm.llm_max_tokens + 2  # ChatOpenAI's extra_body carries max_tokens
@@ -127,14 +128,14 @@ def test_killing_the_server_mid_stream_still_answers(settings, shared_embedder, 
     with llama_server(tmp_path / "server.log") as (base_url, process):
         llm = settings.model_copy(update={"answerer": "llm", "llm_base_url": base_url, **SMALL,
                                           "llm_max_tokens": 1500, "llm_temperature": 1.5})
-        generative = Advisor.from_settings(llm, embedder=shared_embedder)
-        stream = generative.ask_stream("explique con detalle todas las fases, pasos y actividades para "
-                                       "diseñar una iniciativa cluster")
-        first = next(stream)
+        generative = build_services(llm, embedder=shared_embedder).answers
+        stream = generative.stream("explique con detalle todas las fases, pasos y actividades para "
+                                   "diseñar una iniciativa cluster")
+        first = stream.next_piece()
         assert isinstance(first, str), "the server should have streamed a token first"
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-        *rest, answer = stream
-    assert isinstance(answer, Answer) and all(isinstance(p, str) for p in rest)
+        rest, answer = list(stream), stream.answer
+    assert isinstance(answer, Answer) and all(isinstance(p, str) for p in rest) and stream.replaced_draft
     assert answer.answerer == "extractive"
     assert answer.answer.endswith(FALLBACK_NOTES["fault"])

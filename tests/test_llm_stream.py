@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from test_api import parse_sse
 from test_cli import _asesor
 
-from bot.advisor import Advisor
+from bot.compose import build_services
 from bot.answer.llm import FALLBACK_NOTES
 from bot.api import create_app
 from bot.settings import Settings
@@ -44,7 +44,7 @@ def llm(settings: Settings, server: FakeOpenAI) -> Settings:
 def client(settings: Settings, server: FakeOpenAI, shared_embedder) -> Iterator[TestClient]:
     server.mode, server.token_delay, server.requests[:] = "echo", 0.005, []
     llm_settings = llm(settings, server)
-    with TestClient(create_app(llm_settings, Advisor.from_settings(llm_settings, embedder=shared_embedder))) as test:
+    with TestClient(create_app(llm_settings, build_services(llm_settings, embedder=shared_embedder))) as test:
         yield test
 
 
@@ -110,8 +110,8 @@ async def test_telegram_edits_a_draft_at_most_every_1_5_s_then_shows_the_checked
         fake: FakeTelegram, bot_settings: Settings, server: FakeOpenAI, shared_embedder):
     server.mode, server.token_delay = "echo", 0.08  # a long sentence, written over several seconds
     llm_settings = llm(bot_settings, server)
-    advisor = Advisor.from_settings(llm_settings, embedder=shared_embedder)
-    async with running_bot(llm_settings, advisor):
+    services = build_services(llm_settings, embedder=shared_embedder)
+    async with running_bot(llm_settings, services):
         fake.send_text(CHAT, "¿Qué es una iniciativa cluster?")
         await fake.wait_for(lambda: any("Fuente" in m.get("text", "") for m in fake.bot_messages(CHAT)),
                             timeout=60, what="the final answer")

@@ -44,9 +44,8 @@ def _lines(stream: io.StringIO) -> list[dict]:
     return [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
 
 
-def test_every_line_of_a_request_carries_its_request_id(settings: Settings, advisor: Advisor,
-                                                        log_stream: io.StringIO) -> None:
-    with TestClient(create_app(settings, advisor)) as client:
+def test_every_line_of_a_request_carries_its_request_id(settings: Settings, log_stream: io.StringIO, services) -> None:
+    with TestClient(create_app(settings, services)) as client:
         response = client.post("/api/ask", json={"question": "¿Qué es la gobernanza?"},
                                headers={"X-Request-ID": "prueba-123"})
         assert response.headers["x-request-id"] == "prueba-123"
@@ -98,8 +97,8 @@ def _samples(text: str) -> dict[tuple[str, tuple], float]:
     return out
 
 
-def test_metrics_cover_routes_steps_refusals_feedback_and_diagnoses(settings: Settings, advisor: Advisor) -> None:
-    with TestClient(create_app(settings, advisor)) as client:
+def test_metrics_cover_routes_steps_refusals_feedback_and_diagnoses(settings: Settings, services) -> None:
+    with TestClient(create_app(settings, services)) as client:
         client.post("/api/ask", json={"question": "¿Qué es una iniciativa cluster?"})
         client.post("/api/ask", json={"question": "¿Quién ganó el mundial de fútbol?"})  # refused
         client.post("/api/feedback", json={"rating": "down", "question": "q", "answer": "a"})
@@ -122,9 +121,9 @@ def test_metrics_cover_routes_steps_refusals_feedback_and_diagnoses(settings: Se
     assert samples[("asesor_diagnoses_completed_total", ())] == 1
 
 
-def test_a_cached_retrieval_is_timed_as_cache_not_as_a_fresh_search(advisor: Advisor) -> None:
+def test_a_cached_retrieval_is_timed_as_cache_not_as_a_fresh_search(advisor: Advisor, services) -> None:
     seen: list[dict[str, float]] = []
-    advisor.observers.append(lambda steps, _answer: seen.append(steps))
+    services.hooks.add(lambda steps, _answer: seen.append(steps))
     advisor.ask("¿Qué son las fases?")
     advisor.ask("¿Qué son las fases?")
     assert {"normalize", "embed", "search", "answer"} <= set(seen[0]) and "cache" not in seen[0]

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from bot.advisor import Advisor
+from bot.compose import Services
 from bot.api import create_app
 from bot.api.routes_misc import STATIC_DIR
 from bot.privacy import DAY, purge
@@ -36,8 +37,8 @@ def _count(store: Store, table: str) -> int:
         return connection.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
 
 
-def test_widget_routes_delete_a_conversation_and_a_diagnosis(settings: Settings, advisor: Advisor) -> None:
-    with TestClient(create_app(settings, advisor)) as client:
+def test_widget_routes_delete_a_conversation_and_a_diagnosis(settings: Settings, services, store) -> None:
+    with TestClient(create_app(settings, services)) as client:
         mine = client.post("/api/ask", json={"question": "¿Qué es una iniciativa cluster?"}).json()["conversation_id"]
         theirs = client.post("/api/ask", json={"question": "¿Qué es la gobernanza?"}).json()["conversation_id"]
         for conversation in (mine, theirs):
@@ -47,10 +48,10 @@ def test_widget_routes_delete_a_conversation_and_a_diagnosis(settings: Settings,
 
         assert client.delete(f"/api/conversations/{mine}").status_code == 204
         assert client.delete(f"/api/diagnosis/{my_dx}").status_code == 204
-        assert advisor.store.conversation(conversation_id=mine) == []
-        assert [f["conversation_id"] for f in advisor.store.feedback()] == [theirs]
+        assert store.conversation(conversation_id=mine) == []
+        assert [f["conversation_id"] for f in store.feedback()] == [theirs]
         assert client.get(f"/api/diagnosis/{my_dx}").status_code == 404
-        assert advisor.store.conversation(conversation_id=theirs), "someone else's data stays"
+        assert store.conversation(conversation_id=theirs), "someone else's data stays"
         assert client.get(f"/api/diagnosis/{their_dx}").status_code == 200
 
         again = client.delete(f"/api/conversations/{mine}")
@@ -62,8 +63,8 @@ def test_widget_routes_delete_a_conversation_and_a_diagnosis(settings: Settings,
         assert 'asesor_data_deletions_total{kind="diagnosis"} 1.0' in metrics
 
 
-def test_cors_lets_the_portal_delete(settings: Settings, advisor: Advisor) -> None:
-    with TestClient(create_app(settings, advisor)) as client:
+def test_cors_lets_the_portal_delete(settings: Settings, services) -> None:
+    with TestClient(create_app(settings, services)) as client:
         preflight = client.options("/api/diagnosis/x", headers={
             "Origin": settings.allowed_origins[0], "Access-Control-Request-Method": "DELETE"})
         assert preflight.status_code == 200 and "DELETE" in preflight.headers["access-control-allow-methods"]
@@ -74,16 +75,16 @@ def _age(store: Store, table: str, column: str, days: float) -> None:
         connection.execute(text(f"UPDATE {table} SET {column} = :t"), {"t": time.time() - days * DAY})
 
 
-def test_purge_deletes_only_what_is_past_retention(settings: Settings, advisor: Advisor) -> None:
-    store = advisor.store
-    old_dx, new_dx = advisor.diagnosis_start().id, None
+def test_purge_deletes_only_what_is_past_retention(settings: Settings, advisor: Advisor, services: Services,
+                                                   store: Store) -> None:
+    old_dx, new_dx = services.diagnoses.start().id, None
     advisor.ask("¿Qué es un cluster?", conversation_id="viejo-conversacion")
     advisor.feedback(rating="down", question="q", answer="a", conversation_id="viejo-conversacion")
-    advisor.set_user_state("tg:user:viejo", {"diagnosis_id": old_dx, "active": True})
+    services.chat_state.bind_diagnosis("tg:user:viejo", old_dx, active=True)
     for table, column in (("diagnoses", "updated_at"), ("conversations", "updated_at"),
                           ("feedback", "created_at"), ("bindings", "updated_at")):
         _age(store, table, column, 40)
-    new_dx = advisor.diagnosis_start().id
+    new_dx = services.diagnoses.start().id
     advisor.ask("¿Qué es la gobernanza?", conversation_id="nueva-conversacion")
 
     env = {**os.environ, "ASESOR_DATABASE_URL": settings.database_url, "ASESOR_RETENTION_DAYS": "30"}
@@ -118,10 +119,9 @@ def test_widget_says_what_is_stored_and_offers_deletion() -> None:
 
 @pytest.mark.asyncio
 async def test_telegram_borrar_asks_first_then_deletes_only_the_callers_data(
-        fake: FakeTelegram, bot_settings: Settings, advisor: Advisor) -> None:
+        fake: FakeTelegram, bot_settings: Settings, services: Services, store: Store) -> None:
     keys = Keys(bot_settings.telegram_id_salt or DEFAULT_SALT)
-    store = advisor.store
-    async with running_bot(bot_settings, advisor):
+    async with running_bot(bot_settings, services):
         fake.send_text(CHAT, "/start")
         await fake.wait_for(lambda: fake.bot_messages(CHAT), what="welcome")
         assert "/borrar" in fake.bot_messages(CHAT)[-1]["text"]
@@ -163,7 +163,7 @@ async def test_telegram_borrar_asks_first_then_deletes_only_the_callers_data(
     assert str(CHAT) not in raw and str(other) not in raw, "Telegram ids are stored only as keyed hashes"
 
 
-def test_store_rows_for_deleted_data_are_really_gone(advisor: Advisor, tmp_path: Path) -> None:
-    state = advisor.diagnosis_start()
-    advisor.delete_diagnosis(state.id)
-    assert _count(advisor.store, "diagnoses") == 0
+def test_store_rows_for_deleted_data_are_really_gone(tmp_path: Path, services: Services, store: Store) -> None:
+    state = services.diagnoses.start()
+    services.personal_data.delete_diagnosis(state.id)
+    assert _count(store, "diagnoses") == 0

@@ -46,24 +46,23 @@ def test_examples_without_a_relevant_chunk_are_ignored_when_fitting():
     assert np.isfinite(fit_weights(examples, penalty=0.3)).all()
 
 
-def test_features_cover_every_chunk_and_are_finite(advisor):
-    retriever = advisor.retriever
+def test_features_cover_every_chunk_and_are_finite(retriever, loaded_index):
     _, signals, _, _ = retriever.signals("como se financia una iniciativa cluster")
     matrix = features(signals, retriever.table)
-    assert matrix.shape == (len(advisor.index.chunks), len(FEATURES))
+    assert matrix.shape == (len(loaded_index.chunks), len(FEATURES))
     assert np.isfinite(matrix).all()
 
 
-def test_index_calibration_carries_weights_fitted_on_the_tune_split(advisor):
-    ranker = advisor.index.calibration["ranker"]
+def test_index_calibration_carries_weights_fitted_on_the_tune_split(retriever, loaded_index):
+    ranker = loaded_index.calibration["ranker"]
     assert ranker["features"] == list(FEATURES) and len(ranker["weights"]) == len(FEATURES)
     assert ranker["penalty"] in PENALTIES and ranker["tune_MRR"] > 0.8
     assert 0.8 < ranker["tune_cv_MRR"] <= ranker["tune_MRR"] + 0.02  # held out: not better than in-sample
-    assert advisor.retriever.mode == "learned"
+    assert retriever.mode == "learned"
 
 
-def test_every_eval_question_has_its_evidence_in_the_index(settings, advisor):
-    texts = [c.text for c in advisor.index.chunks]
+def test_every_eval_question_has_its_evidence_in_the_index(settings, loaded_index):
+    texts = [c.text for c in loaded_index.chunks]
     items = load_eval_set(settings.corpus_dir / "eval" / "questions.yaml", split="all")
     missing = [i.id for i in items if i.in_scope and not any(relevant_mask(i, texts))]
     assert missing == []
@@ -74,18 +73,18 @@ def test_every_eval_question_has_its_evidence_in_the_index(settings, advisor):
     "que papel juega la academia y el gobierno en una iniciativa cluster",
     "que es el autodiagnostico",
 ])
-def test_generic_questions_are_answered_by_the_explanation_not_by_a_practice(advisor, question):
+def test_generic_questions_are_answered_by_the_explanation_not_by_a_practice(question, retriever):
     # The mix ranked a one-sentence practice first for each of these (tune split).
-    assert advisor.retriever.search(question).passages[0].kind == "text"
+    assert retriever.search(question).passages[0].kind == "text"
 
 
-def test_questions_about_the_self_diagnosis_still_reach_the_practices(advisor):
-    top = advisor.retriever.search("que pregunta el autodiagnostico sobre el benchmarking").passages[:3]
+def test_questions_about_the_self_diagnosis_still_reach_the_practices(retriever):
+    top = retriever.search("que pregunta el autodiagnostico sobre el benchmarking").passages[:3]
     assert any(p.section.endswith("Práctica 4") for p in top)
 
 
-def test_learned_scores_are_probabilities(advisor):
-    passages = advisor.retriever.search("que es la gobernanza", k=52).passages
+def test_learned_scores_are_probabilities(retriever):
+    passages = retriever.search("que es la gobernanza", k=52).passages
     assert all(0.0 <= p.score <= 1.0 for p in passages)
     assert sum(p.score for p in passages) == pytest.approx(1.0, abs=1e-3)
 
@@ -106,13 +105,13 @@ def test_numbers_are_read_from_digits_and_ordinals(text, expected):
     ("explicame la practica 7 del autodiagnostico", "Práctica 7"),
     ("cuales son las fases para diseñar una iniciativa cluster y la tercera?", "Fase 3"),
 ])
-def test_a_heading_named_by_its_number_ranks_first(advisor, question, heading):
-    assert heading in advisor.retriever.search(question).passages[0].section.split(" › ")[-1]
+def test_a_heading_named_by_its_number_ranks_first(question, heading, retriever):
+    assert heading in retriever.search(question).passages[0].section.split(" › ")[-1]
 
 
-def test_chapter_numbers_are_not_heading_numbers(advisor):
-    table = advisor.retriever.table
-    for chunk, named in zip(advisor.index.chunks, table.heading_numbers):
+def test_chapter_numbers_are_not_heading_numbers(retriever, loaded_index):
+    table = retriever.table
+    for chunk, named in zip(loaded_index.chunks, table.heading_numbers):
         title = chunk.section.split(" › ")[-1]
         assert named == (numbers(title.split(":")[0]) if title.startswith(("Fase", "Práctica")) else frozenset())
 
@@ -130,22 +129,22 @@ def test_the_focus_of_a_long_message_is_the_sentence_that_asks(message, focus):
     assert focus_of(message) == focus
 
 
-def test_a_long_message_is_ranked_by_its_question_too(advisor):
+def test_a_long_message_is_ranked_by_its_question_too(retriever):
     message = ("Buenas tardes, le escribo desde Bucaramanga. Trabajo en la cámara de comercio y llevamos dos años "
                "acompañando a los empresarios del calzado en mesas de trabajo, con el apoyo de iNNpulsa y de la "
                "gobernación, y ahora la junta directiva quiere organizarse mejor. ¿Cuáles son los pilares de la "
                "gobernanza de una iniciativa?")
-    _, signals, _, _ = advisor.retriever.signals(message)
-    assert signals.focus is not None and advisor.retriever.signals("que es la gobernanza")[1].focus is None
-    assert advisor.retriever.search(message).passages[0].section.endswith("Pilares de la gobernanza")
+    _, signals, _, _ = retriever.signals(message)
+    assert signals.focus is not None and retriever.signals("que es la gobernanza")[1].focus is None
+    assert retriever.search(message).passages[0].section.endswith("Pilares de la gobernanza")
 
 
-def test_a_message_typed_in_lines_is_split_into_sentences(advisor):
+def test_a_message_typed_in_lines_is_split_into_sentences(retriever):
     # Phone users end sentences with line breaks, not full stops: the question is still found.
     assert clean_question("Buenas tardes\nSoy de Pasto \r\nquien financia?") == "Buenas tardes. Soy de Pasto. quien financia?"
     assert clean_question("Hola.\n\nsoy yo,\nde Pasto") == "Hola. soy yo, de Pasto"
     message = ("Buenas tardes\nle escribo de la camara de comercio de Bucaramanga\nllevamos dos años acompañando a los "
                "empresarios del calzado en mesas de trabajo con la gobernacion\ncuales son los pilares de la gobernanza")
-    _, signals, _, _ = advisor.retriever.signals(message)
+    _, signals, _, _ = retriever.signals(message)
     assert signals.focus is not None
-    assert advisor.retriever.search(message).passages[0].section.endswith("Pilares de la gobernanza")
+    assert retriever.search(message).passages[0].section.endswith("Pilares de la gobernanza")

@@ -9,8 +9,8 @@ from bot.text import strip_terminal_controls
 
 
 @pytest.fixture
-def normalizer(advisor):
-    return advisor.retriever.normalizer
+def normalizer(retriever):
+    return retriever.normalizer
 
 
 @pytest.mark.parametrize(
@@ -127,8 +127,8 @@ def test_standalone_questions_are_not_followups(text):
          "hay que hacer primero para conocer el sector a nivel mundial y el cluster", "Fase 1"),
     ],
 )
-def test_informal_questions_find_the_right_section_in_the_top_3(advisor, question, section):
-    passages = advisor.retriever.search(question).passages[:3]
+def test_informal_questions_find_the_right_section_in_the_top_3(question, section, retriever):
+    passages = retriever.search(question).passages[:3]
     assert any(section in p.section for p in passages), [p.section for p in passages]
 
 

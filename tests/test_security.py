@@ -25,8 +25,8 @@ from bot.api.middleware import DATA_CSP, PAGE_CSP, REPORT_CSP
 from bot.settings import Settings
 
 
-def test_every_response_carries_its_csp_and_hardening_headers(settings: Settings, advisor: Advisor) -> None:
-    with TestClient(create_app(settings, advisor)) as client:
+def test_every_response_carries_its_csp_and_hardening_headers(settings: Settings, services) -> None:
+    with TestClient(create_app(settings, services)) as client:
         diagnosis_id = client.post("/api/diagnosis").json()["id"]
         for _ in range(13):
             client.post(f"/api/diagnosis/{diagnosis_id}/answer", json={"answer": 1})
@@ -48,9 +48,9 @@ def test_every_response_carries_its_csp_and_hardening_headers(settings: Settings
     assert "frame-ancestors 'none'" in PAGE_CSP and "script" not in REPORT_CSP
 
 
-def test_cors_only_for_allowed_origins(settings: Settings, advisor: Advisor) -> None:
+def test_cors_only_for_allowed_origins(settings: Settings, services) -> None:
     portal = "https://portal.redclustercolombia.gov.co"
-    with TestClient(create_app(settings.model_copy(update={"allowed_origins": [portal]}), advisor)) as client:
+    with TestClient(create_app(settings.model_copy(update={"allowed_origins": [portal]}), services)) as client:
         allowed = client.get("/api/suggestions", headers={"Origin": portal})
         assert allowed.headers["access-control-allow-origin"] == portal
         assert "access-control-allow-credentials" not in allowed.headers, "no cookies: nothing to send"

@@ -16,6 +16,7 @@ from bot.api.scaleout import StoreWindowLimiter, make_rate_limiter, shared_state
 from bot.api.ratelimit import SlidingWindowLimiter
 from bot.index.build import current_build, write_atomic
 from bot.index.live import IndexWatcher
+from bot.services.operations import Operations
 from bot.settings import Settings
 from bot.store import Store, StoreUnavailable
 
@@ -32,7 +33,8 @@ def test_two_workers_share_one_budget(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
     first, second = Store(url), Store(url)
     clock = Clock(6_000_010.0)
-    workers = [StoreWindowLimiter(3, lambda s=s: s, clock=clock) for s in (first, second)]
+    counters = [Operations(s, dict) for s in (first, second)]
+    workers = [StoreWindowLimiter(3, lambda c=c: c, clock=clock) for c in counters]
     decisions = [workers[i % 2].hit("203.0.113.9") for i in range(4)]
     assert [d.allowed for d in decisions] == [True, True, True, False]
     assert decisions[3].retry_after == 50  # the window started at 6_000_000 and lasts 60 s
@@ -48,7 +50,7 @@ def test_the_limit_lets_requests_through_when_the_database_is_down() -> None:
         def count_hit(self, **_):
             raise StoreUnavailable("OperationalError")
 
-    decision = StoreWindowLimiter(3, lambda: DownStore()).hit("203.0.113.9")
+    decision = StoreWindowLimiter(3, lambda: Operations(DownStore(), dict)).hit("203.0.113.9")  # type: ignore[arg-type]
     assert decision.allowed
 
 

@@ -13,7 +13,7 @@ import copy
 import pytest
 from fakes import BOT_USER, FakeTelegram, running_bot
 
-from bot.advisor import Advisor
+from bot.compose import build_services
 from bot.telegram import texts
 
 pytestmark = pytest.mark.asyncio
@@ -53,8 +53,8 @@ def transcript(fake: FakeTelegram) -> str:
     return "\n".join(lines)
 
 
-async def test_a_whole_diagnosis_in_a_chat(fake, bot_settings, advisor):
-    async with running_bot(bot_settings, advisor):
+async def test_a_whole_diagnosis_in_a_chat(fake, bot_settings, services):
+    async with running_bot(bot_settings, services):
         fake.send_text(CHAT, "/diagnostico")
         q1 = await question(fake, 1)
         assert fake.bot_messages(CHAT)[0]["text"] == texts.DIAGNOSIS_INTRO
@@ -78,7 +78,7 @@ async def test_a_whole_diagnosis_in_a_chat(fake, bot_settings, advisor):
 
         tap(fake, first_q1, FULL)  # a stale tap only explains itself and records nothing
         await fake.wait_for(lambda: texts.STALE_BUTTON in [c.params.get("text") for c in fake.delivered("answerCallbackQuery")])
-        assert advisor.diagnosis_state(first_q1["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[3]).answered == 1
+        assert services.diagnoses.state(first_q1["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[3]).answered == 1
 
         fake.send_text(CHAT, "parcial")  # typed answer
         q3 = await question(fake, 3)
@@ -122,8 +122,8 @@ async def test_a_whole_diagnosis_in_a_chat(fake, bot_settings, advisor):
     print("\n--- transcript ---\n" + transcript(fake))
 
 
-async def test_restart_mid_diagnosis_continues_at_the_same_question(fake, bot_settings, advisor, shared_embedder):
-    async with running_bot(bot_settings, advisor):
+async def test_restart_mid_diagnosis_continues_at_the_same_question(fake, bot_settings, shared_embedder, services):
+    async with running_bot(bot_settings, services):
         fake.send_text(CHAT, "/diagnostico")
         current = await question(fake, 1)
         for n in range(1, 5):
@@ -131,7 +131,7 @@ async def test_restart_mid_diagnosis_continues_at_the_same_question(fake, bot_se
             tap(fake, current, PARTIAL)
         q5 = await question(fake, 5)
 
-    restarted = Advisor.from_settings(bot_settings, embedder=shared_embedder)  # as a new process would
+    restarted = build_services(bot_settings, embedder=shared_embedder)  # as a new process would
     async with running_bot(bot_settings, restarted):
         tap(fake, q5, FULL)  # a button sent before the restart still works
         q6 = await question(fake, 6)
@@ -139,19 +139,19 @@ async def test_restart_mid_diagnosis_continues_at_the_same_question(fake, bot_se
         resumed = await question(fake, 6, newer_than=q6)
         assert resumed["text"].startswith(texts.DIAGNOSIS_RESUME)
         diagnosis_id = fake.buttons(resumed)[NO].split(":")[3]
-        assert restarted.diagnosis_state(diagnosis_id).answered == 5
+        assert restarted.diagnoses.state(diagnosis_id).answered == 5
 
         fake.send_text(CHAT, "/reiniciar")
         again = await question(fake, 1)
         assert again["text"].startswith(texts.RESTARTED)
         assert fake.buttons(again)[NO].split(":")[3] == diagnosis_id
-        assert restarted.diagnosis_state(diagnosis_id).answered == 0
+        assert restarted.diagnoses.state(diagnosis_id).answered == 0
 
 
-async def test_in_a_group_each_person_has_their_own_diagnosis(fake, bot_settings, advisor):
+async def test_in_a_group_each_person_has_their_own_diagnosis(fake, bot_settings, services):
     ana = {"id": 2001, "is_bot": False, "first_name": "Ana"}
     luis = {"id": 2002, "is_bot": False, "first_name": "Luis"}
-    async with running_bot(bot_settings, advisor):
+    async with running_bot(bot_settings, services):
         fake.send_text(GROUP, f"/diagnostico@{BOT_USER['username']}", user=ana, chat_type="group")
         q1 = await question(fake, 1, GROUP)
         tap(fake, q1, FULL, user=luis)
@@ -162,8 +162,8 @@ async def test_in_a_group_each_person_has_their_own_diagnosis(fake, bot_settings
         await question(fake, 3, GROUP)
 
 
-async def test_a_double_tap_answers_only_once(fake, bot_settings, advisor):
-    async with running_bot(bot_settings, advisor):
+async def test_a_double_tap_answers_only_once(fake, bot_settings, services):
+    async with running_bot(bot_settings, services):
         fake.send_text(CHAT, "/diagnostico")
         q1 = copy.deepcopy(await question(fake, 1))
         fake.press(q1, fake.buttons(q1)[FULL])
@@ -171,7 +171,7 @@ async def test_a_double_tap_answers_only_once(fake, bot_settings, advisor):
         await question(fake, 2)
         await fake.wait_idle()
         diagnosis_id = fake.buttons(q1)[FULL].split(":")[3]
-        state = advisor.diagnosis_state(diagnosis_id)
+        state = services.diagnoses.state(diagnosis_id)
         assert state.answered == 1 and state.question.index == 2
         assert len(fake.delivered("editMessageText")) == 1 and len(fake.sent_texts(CHAT)) == 3
         assert texts.STALE_BUTTON in [c.params.get("text") for c in fake.delivered("answerCallbackQuery")]

@@ -7,6 +7,7 @@ The advisor is the real one (real index, real SQLite store) from ``tests/conftes
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import sqlite3
@@ -29,8 +30,8 @@ async def reply_after(fake: FakeTelegram, chat_id: int, count_before: int, *, n:
     return fake.bot_messages(chat_id)[count_before:]
 
 
-async def test_start_welcomes_with_starter_buttons_and_registers_commands(fake, bot_settings, advisor):
-    async with running_bot(bot_settings, advisor):
+async def test_start_welcomes_with_starter_buttons_and_registers_commands(fake, bot_settings, advisor, services):
+    async with running_bot(bot_settings, services):
         fake.send_text(CHAT, "/start")
         [welcome] = await reply_after(fake, CHAT, 0)
         assert "¡Hola!" in welcome["text"] and "Ley 1581 de 2012" in welcome["text"]
@@ -47,8 +48,8 @@ async def test_start_welcomes_with_starter_buttons_and_registers_commands(fake, 
         assert fake.delivered("answerCallbackQuery")
 
 
-async def test_question_with_citations_sources_and_feedback(fake, bot_settings, advisor):
-    async with running_bot(bot_settings, advisor):
+async def test_question_with_citations_sources_and_feedback(fake, bot_settings, advisor, services, store):
+    async with running_bot(bot_settings, services):
         fake.send_text(CHAT, "¿Qué es una iniciativa cluster?")
         [answer] = await reply_after(fake, CHAT, 0)
         call = fake.delivered("sendMessage")[-1]
@@ -70,7 +71,7 @@ async def test_question_with_citations_sources_and_feedback(fake, bot_settings, 
         assert texts.FEEDBACK_UP in thanks
         assert "👍" not in fake.buttons(fake.messages[(CHAT, answer["message_id"])])
         assert "Ver fuente [1]" in fake.buttons(fake.messages[(CHAT, answer["message_id"])])
-        [stored] = advisor.store.feedback()
+        [stored] = store.feedback()
         assert stored["rating"] == "up" and stored["question"] == "¿Qué es una iniciativa cluster?"
         assert stored["conversation_id"].startswith("tg:")
 
@@ -80,8 +81,8 @@ async def test_question_with_citations_sources_and_feedback(fake, bot_settings, 
     assert str(CHAT) not in dump and "1001" not in dump, "raw Telegram ids must never reach the store"
 
 
-async def test_out_of_scope_question_offers_suggestions(fake, bot_settings, advisor):
-    async with running_bot(bot_settings, advisor):
+async def test_out_of_scope_question_offers_suggestions(fake, bot_settings, services):
+    async with running_bot(bot_settings, services):
         fake.send_text(CHAT, "¿Cuál es la capital de Francia?")
         [refusal] = await reply_after(fake, CHAT, 0)
         assert texts.SUGGESTIONS_TITLE in refusal["text"]
@@ -93,13 +94,18 @@ async def test_out_of_scope_question_offers_suggestions(fake, bot_settings, advi
 
 
 class _Proxy:
-    """The real advisor with ``ask`` (or anything else) replaced for one test."""
+    """The real answer service with ``ask`` (or anything else) replaced for one test."""
 
     def __init__(self, advisor, **overrides):
         self._advisor, self._overrides = advisor, overrides
 
     def __getattr__(self, name):
         return self._overrides.get(name) or getattr(self._advisor, name)
+
+
+def _with_answers(services, **overrides):
+    """The real services, their answer service replaced by a ``_Proxy``."""
+    return dataclasses.replace(services, answers=_Proxy(services.answers, **overrides))
 
 
 def _booklet_text(settings: Settings, chars: int) -> str:
@@ -111,14 +117,14 @@ def _booklet_text(settings: Settings, chars: int) -> str:
     return "\n\n".join(out)
 
 
-async def test_long_answer_is_split_into_valid_messages(fake, bot_settings, advisor):
+async def test_long_answer_is_split_into_valid_messages(fake, bot_settings, services, loaded_index):
     long_text = _booklet_text(bot_settings, 6000) + "\n\nA & B < C > D: «Fase 2» & <b>no es HTML</b>."
-    citation = Citation(n=1, section="4. Fases › Fase 2", text="…", score=1.0, id=advisor.index.chunks[0].id)
+    citation = Citation(n=1, section="4. Fases › Fase 2", text="…", score=1.0, id=loaded_index.chunks[0].id)
 
     def ask(question, *, conversation_id=None):
         return Answer(question=question, answer=long_text, in_scope=True, citations=[citation])
 
-    async with running_bot(bot_settings, _Proxy(advisor, ask=ask)):
+    async with running_bot(bot_settings, _with_answers(services, ask=ask)):
         fake.send_text(CHAT, "¿Qué hace una iniciativa cluster en cada fase?")
         await fake.wait_for(lambda: any("Fuente [1]" in t for t in fake.sent_texts(CHAT)), what="the last part")
         calls = [c for c in fake.delivered("sendMessage") if c.params["chat_id"] == CHAT]
@@ -129,14 +135,14 @@ async def test_long_answer_is_split_into_valid_messages(fake, bot_settings, advi
         assert shown.startswith(long_text) and "&lt;b&gt;no es HTML&lt;/b&gt;" in calls[-1].params["text"]
 
 
-async def test_html_in_questions_and_answers_is_escaped(fake, bot_settings, advisor):
+async def test_html_in_questions_and_answers_is_escaped(fake, bot_settings, services):
     injected = '<b>hola</b> & <a href="https://malo.example">clic</a> <script>alert(1)</script>'
 
     def ask(question, *, conversation_id=None):
         citation = Citation(n=1, section="<i>Sección</i> & más", text=question, score=1.0, id="")
         return Answer(question=question, answer=f"Usted preguntó: {question}", in_scope=True, citations=[citation])
 
-    async with running_bot(bot_settings, _Proxy(advisor, ask=ask)):
+    async with running_bot(bot_settings, _with_answers(services, ask=ask)):
         fake.send_text(CHAT, injected)
         [answer] = await reply_after(fake, CHAT, 0)
         sent = fake.delivered("sendMessage")[-1].params["text"]
@@ -146,8 +152,8 @@ async def test_html_in_questions_and_answers_is_escaped(fake, bot_settings, advi
         assert "Ver fuente [1]" not in fake.buttons(answer), "no passage id, no source button"
 
 
-async def test_stickers_and_edits_get_a_friendly_note(fake, bot_settings, advisor):
-    async with running_bot(bot_settings, advisor):
+async def test_stickers_and_edits_get_a_friendly_note(fake, bot_settings, services):
+    async with running_bot(bot_settings, services):
         fake.send_sticker(CHAT)
         [note] = await reply_after(fake, CHAT, 0)
         assert note["text"] == texts.ONLY_TEXT
@@ -158,8 +164,8 @@ async def test_stickers_and_edits_get_a_friendly_note(fake, bot_settings, adviso
         assert len(fake.bot_messages(CHAT)) == 2
 
 
-async def test_group_messages_need_a_mention_or_a_reply(fake, bot_settings, advisor):
-    async with running_bot(bot_settings, advisor):
+async def test_group_messages_need_a_mention_or_a_reply(fake, bot_settings, services):
+    async with running_bot(bot_settings, services):
         fake.send_text(GROUP, "¿Qué es un cluster?", chat_type="supergroup")
         fake.send_sticker(GROUP, chat_type="supergroup")
         await fake.wait_idle()
@@ -177,9 +183,9 @@ async def test_group_messages_need_a_mention_or_a_reply(fake, bot_settings, advi
         assert "Fuente" in follow_up["text"]
 
 
-async def test_flood_limit_429_is_retried_and_delivered_once(fake, bot_settings, advisor):
+async def test_flood_limit_429_is_retried_and_delivered_once(fake, bot_settings, services):
     fake.fail_next("sendMessage", "429", retry_after=1)
-    async with running_bot(bot_settings, advisor):
+    async with running_bot(bot_settings, services):
         fake.send_text(CHAT, "/ayuda")
         await reply_after(fake, CHAT, 0)
         attempts = fake.attempts("sendMessage")
@@ -189,21 +195,21 @@ async def test_flood_limit_429_is_retried_and_delivered_once(fake, bot_settings,
         assert len(fake.delivered("sendMessage")) == 1
 
 
-async def test_server_errors_are_retried_with_backoff(fake, bot_settings, advisor):
+async def test_server_errors_are_retried_with_backoff(fake, bot_settings, services):
     fake.fail_next("getUpdates", "502")
     fake.fail_next("sendMessage", "500")
     fake.fail_next("sendMessage", "502")
-    async with running_bot(bot_settings, advisor):
+    async with running_bot(bot_settings, services):
         fake.send_text(CHAT, "/fuentes")
         [sources] = await reply_after(fake, CHAT, 0)
         assert "1. Introducción" in sources["text"]
         assert [c.status for c in fake.attempts("sendMessage")] == [500, 502, 200]
 
 
-async def test_timeout_is_not_resent_and_the_bot_keeps_running(fake, bot_settings, advisor):
+async def test_timeout_is_not_resent_and_the_bot_keeps_running(fake, bot_settings, services):
     fake.fail_next("sendMessage", "timeout", delay=1.5)
     network = NetworkPolicy(backoff=0.05, read_timeout=0.5)
-    async with running_bot(bot_settings, advisor, network=network):
+    async with running_bot(bot_settings, services, network=network):
         fake.send_text(CHAT, "/ayuda")
         await reply_after(fake, CHAT, 0)
         await fake.wait_idle(quiet=1.0)
@@ -213,11 +219,11 @@ async def test_timeout_is_not_resent_and_the_bot_keeps_running(fake, bot_setting
         assert "1. Introducción" in sources["text"]
 
 
-async def test_advisor_errors_become_spanish_replies(fake, bot_settings, advisor):
+async def test_advisor_errors_become_spanish_replies(fake, bot_settings, services):
     def broken():
         raise RuntimeError("disk on fire")
 
-    async with running_bot(bot_settings, _Proxy(advisor, sections=broken)):
+    async with running_bot(bot_settings, _with_answers(services, sections=broken)):
         fake.send_text(CHAT, "¿" + "cluster " * 200 + "?")
         [too_long] = await reply_after(fake, CHAT, 0)
         assert too_long["text"].startswith("La pregunta es demasiado larga")
@@ -229,11 +235,11 @@ async def test_advisor_errors_become_spanish_replies(fake, bot_settings, advisor
         assert help_message["text"].startswith(texts.HELP_TITLE)
 
 
-async def test_the_token_never_reaches_the_logs(fake, bot_settings, advisor, caplog):
+async def test_the_token_never_reaches_the_logs(fake, bot_settings, caplog, services):
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="httpx")  # configure_logging (run by other tests) quiets httpx
     fake.fail_next("sendMessage", "500")
-    async with running_bot(bot_settings, advisor):
+    async with running_bot(bot_settings, services):
         fake.send_text(CHAT, "/ayuda")
         await reply_after(fake, CHAT, 0)
         logging.getLogger("bot.test").error("leak attempt %s", f"{fake.base_url}{fake.token}/getMe")
@@ -241,19 +247,21 @@ async def test_the_token_never_reaches_the_logs(fake, bot_settings, advisor, cap
     assert fake.token not in caplog.text and "[REDACTED]" in caplog.text
 
 
-async def test_webhook_checks_the_secret_and_answers(fake, bot_settings, advisor):
+async def test_webhook_checks_the_secret_and_answers(fake, bot_settings, services):
     import httpx
 
-    from bot.telegram.webhook import SECRET_HEADER, WebhookForbidden, process_webhook_update, webhook_app, webhook_lifespan
+    from bot.api import create_app
+    from bot.telegram.webhook import SECRET_HEADER, WebhookForbidden, process_webhook_update
 
     settings = bot_settings.model_copy(update={"telegram_webhook_url": "https://asesor.example/telegram/webhook",
                                                "telegram_webhook_secret": "s3cret-token-value"})
     update = {"update_id": 1, "message": fake.user_message(CHAT, text="/ayuda")}
-    async with webhook_lifespan(settings, advisor) as application:
+    app = create_app(settings, services)  # the one webhook server: the HTTP app
+    async with app.router.lifespan_context(app):
+        application = app.state.telegram
         assert fake.webhook == {"url": settings.telegram_webhook_url, "secret_token": "s3cret-token-value"}
         with pytest.raises(WebhookForbidden):
             await process_webhook_update(application, update, "wrong")
-        app = webhook_app(lambda: application, "/telegram/webhook")
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             denied = await client.post("/telegram/webhook", json=update)
             garbage = await client.post("/telegram/webhook", content=b"{no json", headers={SECRET_HEADER: "s3cret-token-value"})

@@ -23,7 +23,7 @@ from bot.settings import ROOT, Settings
 from bot.telegram import texts
 from bot.telegram.answers import looks_like_question
 from bot.telegram.app import _maybe_delivered, build_application
-from bot.telegram.logsafe import REDACTED, RedactSecrets, install_redaction
+from bot.logsafe import REDACTED, RedactSecrets, install_redaction
 from bot.telegram.render import DxAction, answer_blocks, answer_keyboard, parse_dx, percent, without_feedback
 from bot.telegram.split import MESSAGE_LIMIT, Block, blocks_from_text, pack, tg_len
 from bot.telegram.state import Keys
@@ -184,12 +184,12 @@ def test_network_errors_are_classified_by_whether_telegram_may_have_delivered():
 
 def test_building_without_a_token_is_a_clear_spanish_error():
     with pytest.raises(Unavailable, match="ASESOR_TELEGRAM_TOKEN"):
-        build_application(Settings(telegram_token=None), advisor=object())  # type: ignore[arg-type]
+        build_application(Settings(telegram_token=None), services=object())  # type: ignore[arg-type]
 
 
 async def test_the_webhook_refuses_without_a_secret_in_production():
     settings = Settings(environment="production", telegram_token="123456:webhook-test-token", telegram_id_salt="s")
-    application = build_application(settings, advisor=object())  # type: ignore[arg-type]
+    application = build_application(settings, services=object())  # type: ignore[arg-type]
     with pytest.raises(WebhookForbidden) as refused:
         await process_webhook_update(application, {"update_id": 1}, None)
     assert refused.value.status == 403 and refused.value.message == texts.WEBHOOK_FORBIDDEN

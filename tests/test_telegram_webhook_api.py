@@ -10,11 +10,11 @@ from bot.telegram.webhook import SECRET_HEADER
 CHAT = 4242
 
 
-async def test_the_api_app_registers_and_serves_the_webhook(fake, bot_settings, advisor):
+async def test_the_api_app_registers_and_serves_the_webhook(fake, bot_settings, services):
     settings = bot_settings.model_copy(update={
         "telegram_webhook_url": "https://asesor.example/telegram/webhook", "telegram_webhook_secret": "s3cret-value",
     })
-    app = create_app(settings, advisor)
+    app = create_app(settings, services)
     update = {"update_id": 7, "message": fake.user_message(CHAT, text="/ayuda")}
     async with app.router.lifespan_context(app):
         assert fake.webhook == {"url": settings.telegram_webhook_url, "secret_token": "s3cret-value"}
@@ -27,6 +27,6 @@ async def test_the_api_app_registers_and_serves_the_webhook(fake, bot_settings, 
         assert fake.bot_messages(CHAT)[0]["text"].startswith(texts.HELP_TITLE)
 
 
-def test_without_webhook_settings_there_is_no_route(settings, advisor):
-    app = create_app(settings, advisor)
+def test_without_webhook_settings_there_is_no_route(settings, services):
+    app = create_app(settings, services)
     assert not any(getattr(r, "path", "") == "/telegram/webhook" for r in app.routes)

@@ -1,8 +1,8 @@
 """HTTP channel of the advisor: a FastAPI service plus an embeddable chat widget.
 
 Why this exists: the Red Cluster Colombia portal (or any site) embeds the advisor with one script
-tag; the widget talks to this API, which only calls the ``Advisor`` façade. Importing this
-package is cheap: the Advisor is built when the app starts.
+tag; the widget talks to this API, which only calls the services (``bot.compose.Services``).
+Importing this package is cheap: the services are built when the app starts.
 """
 
 from __future__ import annotations

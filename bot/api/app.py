@@ -1,8 +1,9 @@
-"""The FastAPI application factory: ``create_app(settings, advisor=None)``.
+"""The FastAPI application factory: ``create_app(settings, services=None)``.
 
 Why this exists: the CLI (``asesor serve``), uvicorn workers and the tests all build the same app
-from a ``Settings``. Nothing heavy happens at import: the Advisor (index, embedder, store) is
-built once in the lifespan, in a worker thread, unless a ready one is passed in (tests).
+from a ``Settings``. Nothing heavy happens at import: the services (index, embedder, store) are
+built once in the lifespan by ``bot.compose.build_services``, in a worker thread, unless ready
+ones are passed in (tests). A new router plugs in with one ``app.include_router`` line below.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from .middleware import (
     SpanishCORSMiddleware,
 )
 from .ratelimit import RateLimiter
-from .scaleout import WorkerHeaderMiddleware, advisor_store, make_rate_limiter, shared_state
+from .scaleout import WorkerHeaderMiddleware, app_operations, make_rate_limiter, shared_state
 from .routes_ask import build_ask_router
 from .routes_diagnosis import build_diagnosis_router
 from .routes_misc import build_api_misc_router, build_site_router
@@ -35,7 +36,7 @@ from .routes_privacy import build_privacy_router
 from .routes_telegram import build_telegram_router, telegram_enabled
 
 if TYPE_CHECKING:
-    from bot.advisor import Advisor
+    from bot.compose import Services
 
 __all__ = ["create_app", "app_from_env"]
 
@@ -56,31 +57,31 @@ _TAGS = [
 ]
 
 
-def create_app(settings: Settings, advisor: "Advisor | None" = None,
+def create_app(settings: Settings, services: "Services | None" = None,
                rate_limiter: RateLimiter | None = None) -> FastAPI:
-    """Build the HTTP app; the Advisor is created in the lifespan unless ``advisor`` is given."""
+    """Build the HTTP app; the services are built in the lifespan unless ``services`` are given."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if app.state.advisor is None:
-            from bot.advisor import Advisor  # heavy: imported only when the app starts
+        if app.state.services is None:
+            from bot.compose import build_services  # heavy: imported only when the app starts
 
-            app.state.advisor = await run_in_threadpool(Advisor.from_settings, settings)
+            app.state.services = await run_in_threadpool(build_services, settings)
         observers = [app.state.metrics.observe_steps, log_answer]
-        hooks = getattr(app.state.advisor, "observers", None)
-        hooks = hooks if isinstance(hooks, list) else []  # a stand-in advisor may have none
-        hooks.extend(observers)
+        hooks = getattr(app.state.services, "hooks", None)  # a stand-in may have none
+        for observer in observers if hooks is not None else ():
+            hooks.add(observer)
         try:
             if not telegram_enabled(settings):
                 yield
                 return
             from bot.telegram.webhook import webhook_lifespan
 
-            async with webhook_lifespan(settings, app.state.advisor) as application:
+            async with webhook_lifespan(settings, app.state.services) as application:
                 app.state.telegram = application
                 yield
         finally:
-            for observer in observers:
+            for observer in observers if hooks is not None else ():
                 hooks.remove(observer)
 
     app = FastAPI(
@@ -91,9 +92,9 @@ def create_app(settings: Settings, advisor: "Advisor | None" = None,
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.advisor = advisor
+    app.state.services = services
     app.state.metrics = ApiMetrics()
-    app.state.rate_limiter = rate_limiter or make_rate_limiter(settings, lambda: advisor_store(app))
+    app.state.rate_limiter = rate_limiter or make_rate_limiter(settings, lambda: app_operations(app))
 
     install_error_handlers(app)
     app.include_router(build_ask_router(settings))

@@ -1,8 +1,8 @@
-"""FastAPI dependencies: the Advisor, the metrics and the per-client rate limit.
+"""FastAPI dependencies: the services, the metrics and the per-client rate limit.
 
-Why this exists: routes receive what they need as parameters (``advisor: AdvisorDep``) instead of
-reaching into globals, so tests can hand ``create_app`` a ready Advisor and every route gets the
-same instance that the lifespan built once.
+Why this exists: routes receive what they need as parameters (``services: ServicesDep``) instead
+of reaching into globals, so tests can hand ``create_app`` ready ``Services`` and every route gets
+the same instance that the lifespan built once (``bot.compose.build_services``).
 """
 
 from __future__ import annotations
@@ -18,17 +18,17 @@ from .metrics import ApiMetrics
 from .ratelimit import RateLimiter
 
 if TYPE_CHECKING:
-    from bot.advisor import Advisor
+    from bot.compose import Services
 
-__all__ = ["AdvisorDep", "MetricsDep", "client_key", "enforce_rate_limit", "get_advisor", "get_metrics"]
+__all__ = ["MetricsDep", "ServicesDep", "client_key", "enforce_rate_limit", "get_metrics", "get_services"]
 
 
-def get_advisor(request: Request) -> "Advisor":
-    advisor = getattr(request.app.state, "advisor", None)
-    if advisor is None:
+def get_services(request: Request) -> "Services":
+    services = getattr(request.app.state, "services", None)
+    if services is None:
         raise Unavailable("El asesor todavía se está iniciando. Intente de nuevo en unos segundos.",
                           code="asesor_iniciando")
-    return advisor
+    return services
 
 
 def get_metrics(request: Request) -> ApiMetrics:
@@ -54,5 +54,5 @@ def enforce_rate_limit(request: Request) -> None:
         )
 
 
-AdvisorDep = Annotated["Advisor", Depends(get_advisor)]
+ServicesDep = Annotated["Services", Depends(get_services)]
 MetricsDep = Annotated[ApiMetrics, Depends(get_metrics)]

@@ -1,7 +1,7 @@
 """Prometheus metrics for the HTTP API: request counts, latency per route template, refusals,
 per-step answer timings (normalise, embed, search, bm25, answer), feedback and diagnoses.
 
-Why this exists: DESIGN.md asks for an observable service. Labels use the route *template*
+Why this exists: a public service must be observable. Labels use the route *template*
 (``/api/diagnosis/{diagnosis_id}``), never the raw path, so an id or a scanner probing random
 URLs cannot blow up the number of series. Each app owns its registry, so several apps (tests,
 workers) never collide on the global one.
@@ -67,7 +67,7 @@ class ApiMetrics:
             self.refusals.labels(channel).inc()
 
     def observe_steps(self, steps: dict[str, float], _answer: object = None) -> None:
-        """An ``Advisor.observers`` hook: one histogram sample per step of one answer."""
+        """An answer hook (``Services.hooks``): one histogram sample per step of one answer."""
         for step, seconds in steps.items():
             self.steps.labels(step).observe(seconds)
 

@@ -1,15 +1,15 @@
 """Question answering over HTTP: ``POST /api/ask`` (JSON) and ``POST /api/ask/stream`` (SSE).
 
 Why this exists: the widget shows answers as they arrive and integrators want one JSON object;
-both routes share one path through the Advisor (run in a worker thread: it is CPU-bound and
-synchronous) so their answers are identical. Validation and advisor errors happen *before* the
-stream opens, so they always come back as the JSON error shape, never inside the stream.
+both routes share one path through the answer service (run in a worker thread: it is CPU-bound
+and synchronous) so their answers are identical; the stream route is a small consumer of its
+``AnswerStream``. Validation and advisor errors happen *before* the stream opens, so they always
+come back as the JSON error shape, never inside the stream.
 """
 
 import asyncio
 import json
 import re
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import suppress
 
@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.schemas import Answer
 from bot.settings import Settings
 
-from .deps import AdvisorDep, MetricsDep, enforce_rate_limit
+from .deps import MetricsDep, ServicesDep, enforce_rate_limit
 from .errors import error_responses
 from .models import ask_request_model
 
@@ -69,10 +69,9 @@ def build_ask_router(settings: Settings) -> APIRouter:
     AskRequest = ask_request_model(settings.max_question_chars)
     router = APIRouter(prefix="/api", tags=["Preguntas"], dependencies=[Depends(enforce_rate_limit)])
 
-    async def answer(body: BaseModel, advisor: AdvisorDep, metrics: MetricsDep) -> Answer:
-        conversation_id = getattr(body, "conversation_id", None) or secrets.token_urlsafe(16)
-        result = await run_in_threadpool(advisor.ask, getattr(body, "question"), conversation_id=conversation_id)
-        result.conversation_id = conversation_id
+    async def answer(body: BaseModel, services: ServicesDep, metrics: MetricsDep) -> Answer:
+        result = await run_in_threadpool(services.answers.ask, getattr(body, "question"),
+                                         conversation_id=getattr(body, "conversation_id", None), converse=True)
         metrics.record_answer(result.answerer)
         return result
 
@@ -83,8 +82,8 @@ def build_ask_router(settings: Settings) -> APIRouter:
         "entienda las preguntas de seguimiento («¿y cuáles son sus fases?»).",
         responses={200: {"content": {"application/json": {"example": _ANSWER_EXAMPLE}}}, **_ERRORS},
     )
-    async def ask(body: AskRequest, advisor: AdvisorDep, metrics: MetricsDep) -> Answer:  # type: ignore[valid-type]
-        return await answer(body, advisor, metrics)
+    async def ask(body: AskRequest, services: ServicesDep, metrics: MetricsDep) -> Answer:  # type: ignore[valid-type]
+        return await answer(body, services, metrics)
 
     @router.post(
         "/ask/stream", summary="Hacer una pregunta y recibir la respuesta en streaming (SSE)",
@@ -98,29 +97,26 @@ def build_ask_router(settings: Settings) -> APIRouter:
             "example": 'event: token\ndata: {"text":"Una "}\n\nevent: answer\ndata: {…}\n\nevent: done\ndata: {}\n\n',
         }}}, **_ERRORS},
     )
-    async def ask_stream(body: AskRequest, advisor: AdvisorDep, metrics: MetricsDep) -> StreamingResponse:  # type: ignore[valid-type]
-        conversation_id = getattr(body, "conversation_id", None) or secrets.token_urlsafe(16)
-        pieces = advisor.ask_stream(getattr(body, "question"), conversation_id=conversation_id)
-        first = await run_in_threadpool(next, pieces)  # bad input raises here: a JSON error, not a stream
+    async def ask_stream(body: AskRequest, services: ServicesDep, metrics: MetricsDep) -> StreamingResponse:  # type: ignore[valid-type]
+        stream = await run_in_threadpool(  # bad input raises here: a JSON error, not a stream
+            services.answers.stream, getattr(body, "question"),
+            conversation_id=getattr(body, "conversation_id", None), converse=True)
 
         async def events() -> AsyncIterator[bytes]:
-            item, streamed = first, False
             try:
-                while not isinstance(item, Answer):  # the model's tokens, as they come
-                    streamed = True
-                    yield sse_event("token", {"text": item})
-                    item = await run_in_threadpool(next, pieces)
-                item.conversation_id = conversation_id
-                metrics.record_answer(item.answerer)
-                if not streamed:  # extractive (or a fallback before any token): stream its words
-                    for piece in word_chunks(item.answer):
+                while (piece := await run_in_threadpool(stream.next_piece)) is not None:
+                    yield sse_event("token", {"text": piece})  # the model's tokens, as they come
+                answer = stream.answer
+                metrics.record_answer(answer.answerer)
+                if not stream.streamed:  # extractive (or a fallback before any token): stream its words
+                    for piece in word_chunks(answer.answer):
                         yield sse_event("token", {"text": piece})
                         await asyncio.sleep(0)
-                yield sse_event("answer", item.model_dump(mode="json"))
+                yield sse_event("answer", answer.model_dump(mode="json"))
                 yield sse_event("done", {})
             finally:
                 with suppress(ValueError):  # still running in a worker thread if the client left mid-token
-                    pieces.close()  # a client that left stops the model's generation
+                    stream.close()  # a client that left stops the model's generation
 
         return StreamingResponse(events(), media_type="text/event-stream; charset=utf-8",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

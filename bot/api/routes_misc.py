@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.schemas import Passage
 
-from .deps import AdvisorDep, MetricsDep, enforce_rate_limit
+from .deps import MetricsDep, ServicesDep, enforce_rate_limit
 from .errors import error_json, error_responses
 from .metrics import CONTENT_TYPE_LATEST
 from .middleware import PAGE_CSP
@@ -32,16 +32,16 @@ def build_api_misc_router() -> APIRouter:
     @router.get("/passages/{passage_id}", response_model=Passage, summary="Leer un pasaje citado",
                 description="El texto completo y la sección de un pasaje de la cartilla (para las citas).",
                 responses=error_responses(404, 422, 429, 500))
-    async def passage(passage_id: Annotated[str, Path(max_length=64)], advisor: AdvisorDep) -> Passage:
-        return advisor.passage(passage_id)
+    async def passage(passage_id: Annotated[str, Path(max_length=64)], services: ServicesDep) -> Passage:
+        return services.answers.passage(passage_id)
 
     @router.post("/feedback", status_code=status.HTTP_201_CREATED, response_model=FeedbackResponse,
                  summary="Valorar una respuesta",
                  description="Guarda 👍/👎 (y un comentario opcional) sobre una respuesta del asesor.",
                  responses=error_responses(400, 413, 422, 429, 500, 503))
-    async def feedback(body: FeedbackRequest, advisor: AdvisorDep, metrics: MetricsDep) -> FeedbackResponse:
+    async def feedback(body: FeedbackRequest, services: ServicesDep, metrics: MetricsDep) -> FeedbackResponse:
         feedback_id = await run_in_threadpool(
-            advisor.feedback, rating=body.rating, question=body.question, answer=body.answer,
+            services.answers.feedback, rating=body.rating, question=body.question, answer=body.answer,
             conversation_id=body.conversation_id, comment=body.comment,
         )
         metrics.feedback.labels(body.rating).inc()
@@ -49,8 +49,8 @@ def build_api_misc_router() -> APIRouter:
 
     @router.get("/suggestions", response_model=SuggestionsResponse, summary="Preguntas sugeridas para empezar",
                 responses=error_responses(429, 500))
-    async def suggestions(advisor: AdvisorDep) -> SuggestionsResponse:
-        return SuggestionsResponse(suggestions=advisor.starters())
+    async def suggestions(services: ServicesDep) -> SuggestionsResponse:
+        return SuggestionsResponse(suggestions=services.answers.starters())
 
     return router
 
@@ -61,8 +61,8 @@ def build_site_router() -> APIRouter:
     @router.get("/health", response_model=HealthResponse, tags=["Operación"], summary="Estado del servicio",
                 description="200 si el índice está cargado y la base de datos responde; 503 si no.",
                 responses=error_responses(500, 503))
-    async def health(advisor: AdvisorDep) -> HealthResponse | JSONResponse:
-        data = await run_in_threadpool(advisor.health)
+    async def health(services: ServicesDep) -> HealthResponse | JSONResponse:
+        data = await run_in_threadpool(services.operations.health)
         if data.get("status") != "ok":
             return error_json(503, "servicio_degradado", "El asesor funciona, pero la base de datos no responde.")
         return HealthResponse(**data)

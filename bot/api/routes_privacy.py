@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from .deps import AdvisorDep, MetricsDep, enforce_rate_limit
+from .deps import MetricsDep, ServicesDep, enforce_rate_limit
 from .errors import error_responses
 
 __all__ = ["build_privacy_router"]
@@ -29,9 +29,9 @@ def build_privacy_router() -> APIRouter:
                    response_class=Response, summary="Borrar una conversación",
                    description="Borra las preguntas y respuestas de la conversación y las valoraciones "
                    "dadas en ella (Ley 1581 de 2012).", responses=_ERRORS)
-    async def delete_conversation(conversation_id: ConversationPath, advisor: AdvisorDep,
+    async def delete_conversation(conversation_id: ConversationPath, services: ServicesDep,
                                   metrics: MetricsDep) -> Response:
-        await run_in_threadpool(advisor.delete_conversation, conversation_id)
+        await run_in_threadpool(services.personal_data.delete_conversation, conversation_id)
         metrics.deletions.labels("conversation").inc()
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -39,8 +39,8 @@ def build_privacy_router() -> APIRouter:
                    response_class=Response, summary="Borrar un autodiagnóstico",
                    description="Borra el autodiagnóstico y todas sus respuestas (Ley 1581 de 2012).",
                    responses=_ERRORS)
-    async def delete_diagnosis(diagnosis_id: DiagnosisPath, advisor: AdvisorDep, metrics: MetricsDep) -> Response:
-        await run_in_threadpool(advisor.delete_diagnosis, diagnosis_id)
+    async def delete_diagnosis(diagnosis_id: DiagnosisPath, services: ServicesDep, metrics: MetricsDep) -> Response:
+        await run_in_threadpool(services.personal_data.delete_diagnosis, diagnosis_id)
         metrics.deletions.labels("diagnosis").inc()
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 

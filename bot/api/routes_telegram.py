@@ -1,4 +1,4 @@
-"""The Telegram webhook, served by the same FastAPI app as the widget (DESIGN.md's scale-out path).
+"""The Telegram webhook, served by the same FastAPI app as the widget: the one webhook server.
 
 Mounted only when ``ASESOR_TELEGRAM_WEBHOOK_URL`` and a token are set: the app's lifespan starts a
 python-telegram-bot ``Application`` and registers the webhook; any worker can take an update.

@@ -14,17 +14,19 @@ import math
 import os
 import threading
 import time
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.errors import Unavailable
 from bot.settings import Settings
-from bot.store import Store, StoreUnavailable
 
 from .ratelimit import RateDecision, RateLimiter, SlidingWindowLimiter
 
-__all__ = ["StoreWindowLimiter", "make_rate_limiter", "shared_state", "advisor_store", "WorkerHeaderMiddleware"]
+if TYPE_CHECKING:
+    from bot.services.operations import Operations
+
+__all__ = ["StoreWindowLimiter", "make_rate_limiter", "shared_state", "app_operations", "WorkerHeaderMiddleware"]
 
 log = logging.getLogger("bot.api")
 
@@ -41,48 +43,48 @@ class StoreWindowLimiter:
     need the database, and refusing everyone because a counter is unreachable helps nobody.
     """
 
-    def __init__(self, limit: int, store: Callable[[], Store], *, window: int = 60,
+    def __init__(self, limit: int, counter: Callable[[], "Operations"], *, window: int = 60,
                  clock: Callable[[], float] = time.time) -> None:
-        self.limit, self.window, self._store, self._clock = limit, window, store, clock
+        self.limit, self.window, self._counter, self._clock = limit, window, counter, clock
         self._next_cleanup = 0.0
         self._lock = threading.Lock()
 
     def hit(self, key: str) -> RateDecision:
         now = self._clock()
         start = int(now // self.window) * self.window
-        store = self._store()
         try:
-            count = store.count_hit(key=key[:128], window_start=start)
-            self._cleanup(store, now, start)
-        except StoreUnavailable as error:
+            counter = self._counter()
+            count = counter.count_hit(key[:128], start)
+            self._cleanup(counter, now, start)
+        except Unavailable as error:
             log.warning("límite de solicitudes sin base de datos (%s): se deja pasar", error)
             return RateDecision(True, self.limit)
         if count > self.limit:
             return RateDecision(False, 0, max(1, math.ceil(start + self.window - now)))
         return RateDecision(True, self.limit - count)
 
-    def _cleanup(self, store: Store, now: float, start: int) -> None:
+    def _cleanup(self, counter: "Operations", now: float, start: int) -> None:
         """Drop finished windows, at most once per window per process."""
         with self._lock:
             if now < self._next_cleanup:
                 return
             self._next_cleanup = now + self.window
-        store.forget_windows(before=start - self.window)
+        counter.forget_windows(start - self.window)
 
 
-def advisor_store(app) -> Store:
-    """The store of the app's advisor (built in the lifespan)."""
-    advisor = getattr(app.state, "advisor", None)
-    if advisor is None:
+def app_operations(app) -> "Operations":
+    """The operations service of the app (built in the lifespan)."""
+    services = getattr(app.state, "services", None)
+    if services is None:
         raise Unavailable("El asesor todavía se está iniciando. Intente de nuevo en unos segundos.",
                           code="asesor_iniciando")
-    return advisor.store
+    return services.operations
 
 
-def make_rate_limiter(settings: Settings, store: Callable[[], Store]) -> RateLimiter:
+def make_rate_limiter(settings: Settings, counter: Callable[[], "Operations"]) -> RateLimiter:
     """In-process counters for one process; database counters when the state is shared."""
     if shared_state(settings):
-        return StoreWindowLimiter(settings.rate_limit_per_minute, store)
+        return StoreWindowLimiter(settings.rate_limit_per_minute, counter)
     return SlidingWindowLimiter(settings.rate_limit_per_minute)
 
 

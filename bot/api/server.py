@@ -11,7 +11,12 @@ from __future__ import annotations
 import json
 import os
 
+from typing import TYPE_CHECKING
+
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.compose import Services
 
 __all__ = ["serve", "settings_environment"]
 
@@ -31,8 +36,8 @@ def settings_environment(settings: Settings) -> dict[str, str | None]:
 
 
 def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
-          log_level: str = "info") -> None:
-    """Serve until interrupted (blocking)."""
+          log_level: str = "info", services: "Services | None" = None) -> None:
+    """Serve until interrupted (blocking); one worker may be handed ready ``services``."""
     import uvicorn
 
     from bot.observability import configure_logging
@@ -43,7 +48,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
     if workers <= 1:
         from .app import create_app
 
-        uvicorn.run(create_app(settings), **common)
+        uvicorn.run(create_app(settings, services), **common)
         return
     for key, value in settings_environment(settings).items():
         if value is None:

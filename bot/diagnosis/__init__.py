@@ -3,8 +3,9 @@
 Why this exists: section 6 of the booklet ("Autodiagnóstico para el análisis de buenas
 prácticas") is a self-assessment table; this subsystem turns it into a conversation. The
 instrument is data (``corpus/diagnosis.yaml``), the engine is a pure state machine over it, and
-the report renderers and the terminal loop sit on top. Channels persist ``Session`` and render
-``DiagnosisState``.
+``present`` says how a result reads (every channel's wording), the report renderers sit on top.
+The services (``bot.services.diagnoses``) persist ``Session``; channels render ``DiagnosisState``
+and ``StepOutcome``.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from .models import (
     RecommendationItem,
     Session,
     Step,
+    StepOutcome,
 )
+from . import present
 from .report import radar_chart_png, render_html, render_markdown, render_pdf
-from .terminal import run_terminal
 
 __all__ = [
     "DEFAULT_INSTRUMENT_PATH",
@@ -40,18 +42,19 @@ __all__ = [
     "RecommendationItem",
     "Session",
     "Step",
+    "StepOutcome",
     "answer",
     "back",
     "load_instrument",
     "options_text",
     "parse_answer",
+    "present",
     "radar_chart_png",
     "render_html",
     "render_markdown",
     "render_pdf",
     "restart",
     "result",
-    "run_terminal",
     "skip",
     "start",
     "state",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from .answers import parse_answer
 from .instrument import PRACTICE_COUNT, Instrument
+from .present import noted
 from .models import (
     AreaScore,
     DiagnosisResult,
@@ -103,12 +104,12 @@ def answer(instrument: Instrument, session: Session, raw: int | str) -> Step:
     skipped = [i for i in session.skipped if i != session.position]
     new = _advance(session, answers, skipped)
     label = instrument.option(value).label
-    message = f"Anotado: «{label}»."
+    message = noted(label)
     if new.finished:
         message += " ¡Terminó el autodiagnóstico!"
     elif new.position in new.skipped and session.position not in session.skipped:
         message += " Ahora volvamos a las preguntas que dejó pendientes."
-    return Step(session=new, accepted=True, message=message)
+    return Step(session=new, accepted=True, message=message, noted=label)
 
 
 def skip(instrument: Instrument, session: Session) -> Session:

@@ -24,6 +24,7 @@ __all__ = [
     "RecommendationItem",
     "Session",
     "Step",
+    "StepOutcome",
 ]
 
 PracticeIndex = Annotated[int, Field(ge=1, le=PRACTICE_COUNT)]
@@ -54,6 +55,7 @@ class Step(_Model):
     session: Session
     accepted: bool
     message: str = Field(description="Spanish text for the user (acknowledgement or re-ask).")
+    noted: str | None = Field(default=None, description="Label of the option recorded, when accepted.")
 
 
 class OptionView(_Model):
@@ -113,3 +115,16 @@ class DiagnosisState(_Model):
     progress: str
     question: QuestionView | None
     result: DiagnosisResult | None
+
+
+class StepOutcome(_Model):
+    """What one answer did, for a channel to render (it re-derives nothing).
+
+    ``accepted``: the answer was understood and saved. ``message``: the Spanish text to show —
+    the acknowledgement («Anotado: «…».») when accepted; otherwise why not (not understood, the
+    diagnosis is finished, or another window answered first). ``noted``: the option recorded."""
+
+    state: DiagnosisState
+    accepted: bool
+    message: str
+    noted: str | None = None

@@ -13,6 +13,7 @@ import html
 import io
 import textwrap
 
+from . import present
 from .instrument import Instrument
 from .models import DiagnosisResult
 
@@ -27,10 +28,7 @@ __all__ = [
 BOOKLET = "«ABC de las iniciativas cluster en Colombia»"
 
 
-def _pct(value: float) -> str:
-    """Spanish percentage: "50 %", "33,3 %"."""
-    text = f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}".replace(".", ",")
-    return f"{text} %"
+_pct = present.percent  # "50 %", "33,3 %"
 
 
 def _answer_label(instrument: Instrument, level: int, unanswered: bool) -> str:
@@ -40,26 +38,11 @@ def _answer_label(instrument: Instrument, level: int, unanswered: bool) -> str:
 
 
 def _strengths_text(result: DiagnosisResult) -> str:
-    if result.strongest_areas:
-        return ""
-    return "Todavía ninguna área sobresale sobre las demás."
+    return "" if result.strongest_areas else present.strengths_text(result)
 
 
-def practices_phrase(indexes: list[int]) -> str:
-    """Spanish list of practices: "la práctica 4", "las prácticas 1, 3 y 7"."""
-    if len(indexes) == 1:
-        return f"la práctica {indexes[0]}"
-    head = ", ".join(str(i) for i in indexes[:-1])
-    return f"las prácticas {head} y {indexes[-1]}"
-
-
-def _unanswered_text(result: DiagnosisResult) -> str:
-    few = len(result.unanswered) == 1
-    return (
-        f"Dejó sin responder {practices_phrase(result.unanswered)}; en el puntaje "
-        f"{'cuenta' if few else 'cuentan'} como «No se ha ejecutado». Cuando puedas, "
-        f"{'vuelva a ella' if few else 'vuelva a ellas'} para afinar el resultado."
-    )
+practices_phrase = present.practices_phrase
+_unanswered_text = present.unanswered_text
 
 
 def render_markdown(instrument: Instrument, result: DiagnosisResult) -> str:

@@ -15,8 +15,8 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.advisor import Advisor
 from bot.calibrate import calibrate_index
+from bot.compose import build_services
 from bot.evaluation.dataset import load_eval_set
 from bot.index import build_index, make_embedder
 from bot.settings import Settings
@@ -40,7 +40,7 @@ def bench(settings: Settings, *, passes: int = 3) -> dict[str, float]:
         build_index(local, embedder)
         build_seconds = time.perf_counter() - started
         calibrate_index(local, embedder)
-        advisor = Advisor.from_settings(local, embedder=embedder)
+        advisor = build_services(local, embedder=embedder).answers
         questions = [i.q for i in load_eval_set(local.corpus_dir / "eval" / "questions.yaml")]
         for question in questions[:20]:
             advisor.ask(question)  # warm-up

@@ -67,36 +67,35 @@ def _configured(settings: Settings) -> Settings:
 
 
 def evaluate_llm(settings: Settings, *, split: str = "test", limit: int | None = None, samples: int = 3) -> str:
-    from bot.advisor import Advisor
+    from bot.compose import build_services
     from bot.index.embedders import make_embedder
 
     scratch = tempfile.mkdtemp(prefix="eval-llm-")  # conversations of the run stay out of the real store
     settings = _configured(settings).model_copy(update={"database_url": f"sqlite:///{scratch}/eval.sqlite3"})
     embedder = make_embedder(settings)
-    extractive = Advisor.from_settings(settings.model_copy(update={"answerer": "extractive"}), embedder=embedder)
-    generative = Advisor.from_settings(settings, embedder=embedder)
+    # Both over the same scratch database, so a turn one of them answered is the other's history too.
+    extractive = build_services(settings, embedder=embedder, generative=None).answers
+    generative = build_services(settings, embedder=embedder).answers
     items = load_eval_set(settings.corpus_dir / "eval" / "questions.yaml", split=split)[:limit]
     rows = []
     for number, item in enumerate(items, start=1):
         conversation = plain_conversation = None
         if item.previous:  # the previous turn, as a conversation would have stored it
             conversation, plain_conversation = f"eval-{secrets.token_hex(6)}", f"eval-{secrets.token_hex(6)}"
-            first = extractive.ask(item.previous, conversation_id=plain_conversation)
-            generative.store.append_turn(conversation_id=conversation, turn={
-                "question": item.previous, "resolved": item.previous, "answer": first.answer})
+            extractive.ask(item.previous, conversation_id=plain_conversation)
+            extractive.ask(item.previous, conversation_id=conversation)  # the generative one's history
         plain = extractive.ask(item.q, conversation_id=plain_conversation)
         started = time.perf_counter()
-        first_piece, written, answer = None, [], None
-        for event in generative.ask_stream(item.q, conversation_id=conversation):
-            if isinstance(event, Answer):
-                answer = event
-            else:
-                written.append(event)
-                first_piece = first_piece if first_piece is not None else time.perf_counter() - started
+        first_piece = None
+        stream = generative.stream(item.q, conversation_id=conversation)
+        for _piece in stream:
+            first_piece = first_piece if first_piece is not None else time.perf_counter() - started
+        answer = stream.answer
         seconds = time.perf_counter() - started
-        assert answer is not None
+        written = stream.text.strip()
         rows.append({"item": item, "answer": answer, "plain": plain, "seconds": seconds, "first": first_piece,
-                     "pieces": len(written), "written": "".join(written).strip(), "reason": _reason(answer)})
+                     "pieces": len(stream.pieces), "written": written,
+                     "replaced": stream.replaced_draft, "reason": _reason(answer)})
         print(f"  [{number}/{len(items)}] {seconds:5.1f} s  {_reason(answer):<18} {item.q[:60]}", file=sys.stderr)
     return _report(settings, rows, samples)
 

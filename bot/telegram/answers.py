@@ -47,12 +47,12 @@ async def answer_question(context: ContextTypes.DEFAULT_TYPE, chat_id: int, ques
         await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
     conversation = rt.keys.conversation(chat_id)
     draft = None
-    if rt.advisor.generative is not None:  # a generative answer streams into a draft message (stream.py)
+    answers = rt.services.answers
+    if answers.streams_drafts:  # a generative answer streams into a draft message (stream.py)
         answer, draft = await stream_to_chat(
-            context.bot, chat_id, lambda: rt.advisor.ask_stream(question, conversation_id=conversation),
-            reply_to=reply_to)
+            context.bot, chat_id, lambda: answers.stream(question, conversation_id=conversation), reply_to=reply_to)
     else:
-        answer = await rt.call(rt.advisor.ask, question, conversation_id=conversation)
+        answer = await rt.call(answers.ask, question, conversation_id=conversation)
     feedback_key = await rt.remember_answer(chat_id, answer.question, answer.answer)
     offer_keys = await rt.remember_offers(answer.suggestions) if not answer.in_scope else []
     blocks = render.answer_blocks(answer, echo_question=question if echo else None)

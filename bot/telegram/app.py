@@ -1,11 +1,11 @@
-"""Build and run the Telegram ``Application``: wiring, resilience and the polling entry point.
+"""Build the Telegram ``Application``: wiring and resilience (running it is ``run``'s job).
 
 Why this exists: this is the one place that knows python-telegram-bot's machinery. It routes each
 kind of update to its handler, makes outgoing calls survive Telegram's flood limits (429 with
 ``retry_after``, through ``AIORateLimiter``) and transient network failures (retried with
 exponential backoff, but never in a way that could deliver a message twice), registers the
 command menu in Spanish, and installs the log filter that keeps the token out of the logs.
-Updates are processed concurrently; the advisor runs in worker threads (see ``state``).
+Updates are processed concurrently; the services run in worker threads (see ``state``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import asyncio
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -32,15 +32,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.advisor import Advisor
 from bot.errors import Unavailable
 from bot.settings import Settings
 
 from . import diagnosis, handlers, privacy, texts
-from .logsafe import install_redaction
+from bot.logsafe import install_redaction
 from .state import Runtime, attach
 
-__all__ = ["ALLOWED_UPDATES", "NetworkPolicy", "ResilientRateLimiter", "build_application", "run_polling", "start"]
+if TYPE_CHECKING:
+    from bot.compose import Services
+
+__all__ = ["ALLOWED_UPDATES", "NetworkPolicy", "ResilientRateLimiter", "build_application"]
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
@@ -141,8 +143,9 @@ def _register(application: Application) -> None:
     application.add_error_handler(_on_error)
 
 
-def build_application(settings: Settings, advisor: Advisor, *, network: NetworkPolicy | None = None) -> Application:
-    """The bot, ready for ``run_polling`` or for the webhook (see ``webhook``)."""
+def build_application(settings: Settings, services: "Services", *,
+                      network: NetworkPolicy | None = None) -> Application:
+    """The bot, ready for polling or for the webhook (see ``run`` and ``webhook``)."""
     if not settings.telegram_token:
         raise Unavailable("Falta el token del bot de Telegram: defina ASESOR_TELEGRAM_TOKEN.", code="telegram_sin_token")
     install_redaction(settings.telegram_token, settings.telegram_webhook_secret)
@@ -165,23 +168,6 @@ def build_application(settings: Settings, advisor: Advisor, *, network: NetworkP
     if network.connect_timeout is not None:
         builder = builder.connect_timeout(network.connect_timeout)
     application = builder.build()
-    attach(application, Runtime.create(settings, advisor))
+    attach(application, Runtime.create(settings, services))
     _register(application)
     return application
-
-
-def run_polling(settings: Settings, advisor: Advisor | None = None) -> None:
-    """Long-poll Telegram until interrupted (deletes any webhook first)."""
-    application = build_application(settings, advisor or Advisor.from_settings(settings))
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
-
-
-def start(settings: Settings | None = None, advisor: Advisor | None = None) -> None:
-    """Entry point of ``asesor telegram``: polling, or webhook mode when a webhook URL is set."""
-    settings = settings or Settings()
-    if settings.telegram_webhook_url:
-        from .webhook import serve_webhook
-
-        serve_webhook(settings, advisor)
-    else:
-        run_polling(settings, advisor)

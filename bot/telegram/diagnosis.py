@@ -1,7 +1,8 @@
 """The guided self-diagnosis in a chat: commands, buttons and typed answers.
 
 Why this exists: the engine (``bot.diagnosis``) is a pure state machine reached through the
-advisor; this module only renders it and routes taps and text to it. The diagnosis id of each
+diagnosis service; this module only renders its states and outcomes and routes taps and text to
+it (docs/architecture.md draws the conversation). The diagnosis id of each
 user (per chat) is kept in the store through ``Runtime.bind_diagnosis``, so a restarted bot
 continues at the same question. Buttons carry the diagnosis id and the question number, so a
 stale tap (a double tap, an old message) never answers the wrong question: it only explains
@@ -18,7 +19,7 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.diagnosis import DiagnosisState, parse_answer
+from bot.diagnosis import DiagnosisState
 from bot.errors import NotFound
 
 from . import render, texts
@@ -33,10 +34,10 @@ __all__ = ["cmd_diagnosis", "cmd_restart", "on_button", "typed_answer"]
 async def _active_state(rt: Runtime, chat_id: int, user_id: int) -> DiagnosisState | None:
     """The user's unfinished diagnosis, if any."""
     binding = await rt.diagnosis_of(chat_id, user_id)
-    if not binding.get("active"):
+    if binding is None or not binding.active:
         return None
     try:
-        state = await rt.call(rt.advisor.diagnosis_state, binding["diagnosis_id"])
+        state = await rt.call(rt.services.diagnoses.state, binding.diagnosis_id)
     except NotFound:
         return None
     return None if state.finished else state
@@ -58,10 +59,10 @@ async def _finish(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int
     await send_blocks(context.bot, chat_id, blocks)
     with suppress(TelegramError):
         await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
-    chart = await rt.call(rt.advisor.diagnosis_report, state.id, "png")
+    chart = await rt.call(rt.services.diagnoses.report, state.id, "png")
     await context.bot.send_photo(chat_id, photo=InputFile(chart, filename=texts.PHOTO_FILENAME),
                                  caption=html.escape(texts.PHOTO_CAPTION, quote=False))
-    report = await rt.call(rt.advisor.diagnosis_report, state.id, "pdf")
+    report = await rt.call(rt.services.diagnoses.report, state.id, "pdf")
     await context.bot.send_document(chat_id, document=InputFile(report, filename=texts.DOCUMENT_FILENAME),
                                     caption=html.escape(texts.DOCUMENT_CAPTION, quote=False))
 
@@ -83,7 +84,7 @@ async def cmd_diagnosis(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if state is not None:
         await _show(context, chat_id, state, prefix=texts.DIAGNOSIS_RESUME)
         return
-    state = await rt.call(rt.advisor.diagnosis_start)
+    state = await rt.call(rt.services.diagnoses.start)
     await rt.bind_diagnosis(chat_id, user_id, state.id, active=True)
     await send_text(context.bot, chat_id, texts.DIAGNOSIS_INTRO)
     await _show(context, chat_id, state)
@@ -96,9 +97,9 @@ async def cmd_restart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     rt, chat_id, user_id = runtime(context), update.effective_chat.id, update.effective_user.id
     state = await _active_state(rt, chat_id, user_id)
     if state is not None:
-        state, prefix = await rt.call(rt.advisor.diagnosis_restart, state.id), texts.RESTARTED
+        state, prefix = await rt.call(rt.services.diagnoses.restart, state.id), texts.RESTARTED
     else:
-        state, prefix = await rt.call(rt.advisor.diagnosis_start), texts.NO_DIAGNOSIS_TO_RESTART
+        state, prefix = await rt.call(rt.services.diagnoses.start), texts.NO_DIAGNOSIS_TO_RESTART
     await rt.bind_diagnosis(chat_id, user_id, state.id, active=True)
     await _show(context, chat_id, state, prefix=prefix)
 
@@ -112,11 +113,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         action = None
     rt, chat_id, user_id = runtime(context), query.message.chat.id, query.from_user.id
     binding = await rt.diagnosis_of(chat_id, user_id)
-    if action is None or binding.get("diagnosis_id") != action.diagnosis_id:
+    if action is None or binding is None or binding.diagnosis_id != action.diagnosis_id:
         await query.answer(texts.DIAGNOSIS_NOT_YOURS, show_alert=True)
         return
-    state = await rt.call(rt.advisor.diagnosis_state, action.diagnosis_id)
-    if state.finished or not binding.get("active"):
+    state = await rt.call(rt.services.diagnoses.state, action.diagnosis_id)
+    if state.finished or not binding.active:
         await query.answer(texts.DIAGNOSIS_FINISHED_BUTTON, show_alert=True)
         return
     if state.question.index != action.index:  # a double tap or an old message: say so, change nothing
@@ -127,24 +128,25 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _on_answer(context, query, state: DiagnosisState, action: render.DxAction) -> None:
     value = int(action.op[1])
-    new, _ = await runtime(context).call(runtime(context).advisor.diagnosis_answer, state.id, value)
+    outcome = await runtime(context).call(runtime(context).services.diagnoses.answer, state.id, value,
+                                          question=action.index)  # another worker may have moved on
     await query.answer()
-    label = next(o.label for o in state.question.options if o.value == value)
+    label = outcome.noted or next(o.label for o in state.question.options if o.value == value)
     await edit_blocks(query, render.answered_blocks(state, label), None)
-    await _advance(context, query.message.chat.id, query.from_user.id, new)
+    await _advance(context, query.message.chat.id, query.from_user.id, outcome.state)
 
 
 async def _on_back(context, query, state: DiagnosisState, action: render.DxAction) -> None:
     if action.index == 1:
         await query.answer(texts.ALREADY_FIRST)
         return
-    new = await runtime(context).call(runtime(context).advisor.diagnosis_back, state.id)
+    new = await runtime(context).call(runtime(context).services.diagnoses.back, state.id)
     await query.answer()
     await edit_blocks(query, render.question_blocks(new), render.question_keyboard(new))
 
 
 async def _on_skip(context, query, state: DiagnosisState, action: render.DxAction) -> None:
-    new = await runtime(context).call(runtime(context).advisor.diagnosis_skip, state.id)
+    new = await runtime(context).call(runtime(context).services.diagnoses.skip, state.id)
     await query.answer(texts.SKIPPED_NOTE)
     if new.finished:
         await edit_blocks(query, [*render.question_blocks(state), Block(texts.SKIPPED_NOTE)], None)
@@ -173,14 +175,12 @@ async def typed_answer(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id
     """Handle text typed while a diagnosis is active. False when the diagnosis is gone."""
     rt = runtime(context)
     try:
-        before = await rt.call(rt.advisor.diagnosis_state, diagnosis_id)
-        state, reask = await rt.call(rt.advisor.diagnosis_answer, diagnosis_id, text)
+        outcome = await rt.call(rt.services.diagnoses.answer, diagnosis_id, text)
     except NotFound:
         return False
-    if reask is None and before.question is not None:
-        value = parse_answer(text)
-        label = next((o.label for o in before.question.options if o.value == value), text)
-        await _advance(context, chat_id, user_id, state, prefix=texts.NOTED.format(label=label))
+    state = outcome.state
+    if outcome.accepted:
+        await _advance(context, chat_id, user_id, state, prefix=texts.NOTED.format(label=outcome.noted))
         return True
     if state.finished:
         await rt.bind_diagnosis(chat_id, user_id, diagnosis_id, active=False)

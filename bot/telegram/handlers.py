@@ -44,7 +44,7 @@ def _is_group(update: Update) -> bool:
 @guarded
 async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt, chat_id = runtime(context), update.effective_chat.id
-    starters = rt.advisor.starters()
+    starters = rt.services.answers.starters()
     keys = await rt.remember_offers(starters)
     blocks = [Block(texts.WELCOME), Block(texts.WELCOME_DIAGNOSIS), Block(texts.PRIVACY)]
     if _is_group(update):
@@ -64,7 +64,7 @@ async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 @guarded
 async def cmd_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
-    sections = await rt.call(rt.advisor.sections)
+    sections = await rt.call(rt.services.answers.sections)
     await send_blocks(context.bot, update.effective_chat.id, render.sections_blocks(sections))
 
 
@@ -79,7 +79,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt, chat_id, user_id = runtime(context), message.chat.id, update.effective_user.id
     reply_to = message.message_id if _is_group(update) else None
     binding = await rt.diagnosis_of(chat_id, user_id)
-    if binding.get("active") and await typed_answer(context, chat_id, user_id, binding["diagnosis_id"], text,
+    if binding is not None and binding.active and await typed_answer(context, chat_id, user_id, binding.diagnosis_id, text,
                                                     reply_to=reply_to):
         return
     await answer_question(context, chat_id, text, reply_to=reply_to)
@@ -89,7 +89,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """'Ver fuente [n]': the whole booklet passage behind a citation."""
     query, rt = update.callback_query, runtime(context)
-    passage = await rt.call(rt.advisor.passage, query.data.removeprefix("src:"))
+    passage = await rt.call(rt.services.answers.passage, query.data.removeprefix("src:"))
     await query.answer()
     await send_blocks(context.bot, query.message.chat.id, render.source_blocks(passage.section, passage.text))
 
@@ -104,7 +104,7 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if item is None or rating not in ("up", "down"):
         await query.answer(texts.FEEDBACK_GONE)
         return
-    await rt.call(rt.advisor.feedback, rating=rating, question=item["q"], answer=item["a"],
+    await rt.call(rt.services.answers.feedback, rating=rating, question=item.question, answer=item.answer,
                   conversation_id=rt.keys.conversation(chat_id))
     await query.answer(texts.FEEDBACK_UP if rating == "up" else texts.FEEDBACK_DOWN)
     await query.edit_message_reply_markup(render.without_feedback(query.message.reply_markup))

@@ -49,5 +49,5 @@ async def on_delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if query.message.chat.type == ChatType.PRIVATE:
         keys.append(rt.keys.chat(chat_id))
         conversation = rt.keys.conversation(chat_id)
-    removed = await rt.call(rt.advisor.forget_user_state, keys, conversation_id=conversation)
+    removed = await rt.call(rt.services.personal_data.forget, keys, conversation_id=conversation)
     await send_text(context.bot, chat_id, texts.DELETE_DONE if removed else texts.DELETE_NOTHING)

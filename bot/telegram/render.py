@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.diagnosis import DiagnosisResult, DiagnosisState, QuestionView
+from bot.diagnosis import DiagnosisResult, DiagnosisState, QuestionView, present
 from bot.schemas import Answer
 
 from . import texts
@@ -46,10 +46,7 @@ def _data(value: str) -> str:
     return value
 
 
-def percent(value: float) -> str:
-    """Spanish number format: 61.5 → "61,5", 50.0 → "50"."""
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+percent = present.number  # Spanish number format: 61.5 → "61,5", 50.0 → "50"
 
 
 # --- Answers ----------------------------------------------------------------------------------
@@ -179,15 +176,14 @@ def answered_blocks(state: DiagnosisState, label: str) -> list[Block]:
     return [*question_blocks(state), Block(texts.ANSWERED_RECORD.format(label=label))]
 
 
-def result_blocks(result: DiagnosisResult, *, top: int = 3) -> list[Block]:
+def result_blocks(result: DiagnosisResult, *, top: int = present.TOP_RECOMMENDATIONS) -> list[Block]:
     blocks = [
         Block(texts.FINISHED_TITLE, "bold"),
         Block(texts.LEVEL_LINE.format(level=result.level.name, total=result.total, max_total=result.max_total,
                                       percent=percent(result.percent)), "bold"),
         Block(result.level.meaning),
         Block(texts.AREAS_TITLE, "bold"),
-        Block("\n".join(texts.AREA_LINE.format(name=a.name, score=a.score, max=a.max, percent=percent(a.percent))
-                        for a in result.areas)),
+        Block("\n".join(texts.AREA_LINE.format(line=present.area_line(a)) for a in result.areas)),
     ]
     if result.strongest_areas:
         blocks.append(Block(texts.STRENGTHS_LINE.format(areas=", ".join(result.strongest_areas))))
@@ -195,7 +191,7 @@ def result_blocks(result: DiagnosisResult, *, top: int = 3) -> list[Block]:
         blocks.append(Block(texts.UNANSWERED_NOTE.format(numbers=", ".join(map(str, result.unanswered)))))
     if result.recommendations:
         blocks.append(Block(texts.RECOMMENDATIONS_TITLE, "bold"))
-        for number, item in enumerate(result.recommendations[:top], start=1):
+        for number, item in enumerate(present.top_recommendations(result, top), start=1):
             blocks.append(Block(f"{number}. {item.text}\n{texts.RECOMMENDATION_SOURCE.format(section=item.section)}"))
     blocks.append(Block(texts.REPORT_FOLLOWS))
     return blocks

@@ -4,7 +4,7 @@ Why this exists: every handler needs the same three things: send blocks as one o
 messages (split under the 4096 limit, the keyboard on the last one), edit a message in place,
 and never let an exception end a conversation in silence. ``guarded`` maps an ``AdvisorError``
 to its Spanish message and anything else to a generic Spanish apology (logged, without the
-token, see ``logsafe``); the bot keeps running either way. ``addressed_text`` decides whether a
+token, see ``bot.logsafe``); the bot keeps running either way. ``addressed_text`` decides whether a
 group message is meant for the bot.
 """
 

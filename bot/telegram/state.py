@@ -1,12 +1,12 @@
-"""The Telegram channel's view of the advisor: pseudonymous keys and async calls.
+"""The Telegram channel's view of the services: pseudonymous keys and async calls.
 
 Why this exists: Telegram chat and user ids are personal data (Ley 1581 de 2012), so they are
-turned into keyed hashes (HMAC-SHA256) here, before anything reaches the store; nothing else in
-the channel builds a store key. The ``Advisor`` is synchronous and CPU-bound (embeddings, charts,
+turned into keyed hashes (HMAC-SHA256) here, before anything reaches a service; nothing else in
+the channel builds a store key. The services are synchronous and CPU-bound (embeddings, charts,
 PDF), so every call goes through ``asyncio.to_thread`` and the event loop keeps serving other
 chats. Per-user state (the current diagnosis, recent answers awaiting 👍/👎, offered questions)
-lives in the advisor's store through ``user_state``/``set_user_state``, never in process memory,
-so a restart or a second worker carries on where the first left off.
+lives in the store through the typed ``ChatState`` service, never in process memory, so a
+restart or a second worker carries on where the first left off.
 """
 
 from __future__ import annotations
@@ -19,14 +19,17 @@ import secrets
 from dataclasses import dataclass, field
 from functools import partial
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from weakref import WeakValueDictionary
 
 from telegram import Update
 from telegram.ext import Application, ContextTypes
 
-from bot.advisor import Advisor
+from bot.services.chat_state import DiagnosisBinding, RecentAnswer
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.compose import Services
 
 __all__ = ["DEFAULT_SALT", "Keys", "Runtime", "attach", "per_user", "runtime"]
 
@@ -34,7 +37,6 @@ T = TypeVar("T")
 DEFAULT_SALT = "red-cluster-asesor/telegram/v1"
 """Used only when settings carry no ``telegram_id_salt``; a deployment should set a secret one."""
 _RUNTIME_KEY = "asesor.runtime"
-_RECENT_ANSWERS = 20
 
 
 class Keys:
@@ -64,10 +66,10 @@ class Keys:
 
 @dataclass
 class Runtime:
-    """What every handler needs: settings, the advisor façade and the key derivation."""
+    """What every handler needs: settings, the services and the key derivation."""
 
     settings: Settings
-    advisor: Advisor
+    services: "Services"
     keys: Keys
     _locks: WeakValueDictionary = field(default_factory=WeakValueDictionary, repr=False)
 
@@ -82,57 +84,41 @@ class Runtime:
         return lock
 
     @classmethod
-    def create(cls, settings: Settings, advisor: Advisor) -> "Runtime":
+    def create(cls, settings: Settings, services: "Services") -> "Runtime":
         salt = settings.telegram_id_salt or DEFAULT_SALT
-        return cls(settings=settings, advisor=advisor, keys=Keys(salt))
+        return cls(settings=settings, services=services, keys=Keys(salt))
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run an advisor method in a worker thread."""
+        """Run a service method in a worker thread."""
         return await asyncio.to_thread(partial(function, *args, **kwargs))
 
     # Per-user diagnosis binding ------------------------------------------------------------
-    async def diagnosis_of(self, chat_id: int, user_id: int) -> dict:
-        return await self.call(self.advisor.user_state, self.keys.user(chat_id, user_id))
+    async def diagnosis_of(self, chat_id: int, user_id: int) -> DiagnosisBinding | None:
+        return await self.call(self.services.chat_state.diagnosis_of, self.keys.user(chat_id, user_id))
 
     async def bind_diagnosis(self, chat_id: int, user_id: int, diagnosis_id: str, *, active: bool) -> None:
-        data = {"diagnosis_id": diagnosis_id, "active": active}
-        await self.call(self.advisor.set_user_state, self.keys.user(chat_id, user_id), data)
+        await self.call(self.services.chat_state.bind_diagnosis, self.keys.user(chat_id, user_id), diagnosis_id,
+                        active=active)
 
     # Offered questions (starter and suggestion buttons) -------------------------------------
     async def remember_offers(self, questions: list[str]) -> list[str]:
         """Store each question under a short key usable in callback data; return the keys."""
-        keys = [Keys.offer(q) for q in questions]
-
-        def work() -> None:
-            for key, question in zip(keys, questions):
-                self.advisor.set_user_state(f"tg:offer:{key}", {"question": question})
-
-        await self.call(work)
-        return keys
+        offers = {Keys.offer(q): q for q in questions}
+        await self.call(self.services.chat_state.remember_offers, offers)
+        return list(offers)
 
     async def offered(self, key: str) -> str | None:
-        data = await self.call(self.advisor.user_state, f"tg:offer:{key}")
-        return data.get("question")
+        return await self.call(self.services.chat_state.offered, key)
 
     # Recent answers, kept for 👍/👎 ----------------------------------------------------------
     async def remember_answer(self, chat_id: int, question: str, answer: str) -> str:
-        """Keep the answer for feedback; return its short key. Read-modify-write of a small ring:
-        two answers finishing at the very same time in one chat may drop one (its 👍 then just
-        says thanks without storing)."""
-        key = secrets.token_hex(4)
-        chat_key = self.keys.chat(chat_id)
+        """Keep the answer for feedback (one row per answer: concurrent answers all land); its short key."""
+        item = RecentAnswer(secrets.token_hex(4), question, answer)
+        await self.call(self.services.chat_state.remember_answer, self.keys.chat(chat_id), item)
+        return item.key
 
-        def work() -> None:
-            data = self.advisor.user_state(chat_key)
-            recent = [*data.get("recent", []), {"k": key, "q": question, "a": answer}][-_RECENT_ANSWERS:]
-            self.advisor.set_user_state(chat_key, {**data, "recent": recent})
-
-        await self.call(work)
-        return key
-
-    async def recalled_answer(self, chat_id: int, key: str) -> dict | None:
-        data = await self.call(self.advisor.user_state, self.keys.chat(chat_id))
-        return next((item for item in data.get("recent", []) if item.get("k") == key), None)
+    async def recalled_answer(self, chat_id: int, key: str) -> RecentAnswer | None:
+        return await self.call(self.services.chat_state.recalled_answer, self.keys.chat(chat_id), key)
 
 
 def runtime(source: Application | ContextTypes.DEFAULT_TYPE) -> Runtime:

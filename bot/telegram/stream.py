@@ -14,8 +14,9 @@ from __future__ import annotations
 import asyncio
 import html
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import suppress
+from typing import TYPE_CHECKING
 
 from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.error import TelegramError
@@ -24,6 +25,9 @@ from bot.schemas import Answer
 
 from .send import replace_with_blocks
 from .split import Block
+
+if TYPE_CHECKING:
+    from bot.answer.stream import AnswerStream
 
 __all__ = ["EDIT_INTERVAL", "finish_draft", "stream_to_chat"]
 
@@ -39,17 +43,19 @@ def _preview(text: str) -> str:
     return html.escape(text, quote=False) + _WRITING
 
 
-async def stream_to_chat(bot: Bot, chat_id: int, pieces: Callable[[], Iterator[str | Answer]], *,
+async def stream_to_chat(bot: Bot, chat_id: int, start: Callable[[], "AnswerStream"], *,
                          reply_to: int | None = None, interval: float = EDIT_INTERVAL) -> tuple[Answer, Message | None]:
-    """Run ``pieces()`` (the advisor's ``ask_stream``) in a worker thread, showing its text in a draft
-    message edited at most once per ``interval`` seconds. Returns (final answer, the draft or None)."""
+    """Run ``start()`` (the answer service's ``stream``) in a worker thread, showing its text in a
+    draft message edited at most once per ``interval`` seconds. Returns (final answer, the draft or None)."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[str | Answer | BaseException] = asyncio.Queue()
 
     def produce() -> None:
         try:
-            for item in pieces():
-                loop.call_soon_threadsafe(queue.put_nowait, item)
+            stream = start()
+            for piece in stream:
+                loop.call_soon_threadsafe(queue.put_nowait, piece)
+            loop.call_soon_threadsafe(queue.put_nowait, stream.answer)
         except BaseException as error:  # handed over to the event loop, raised there
             loop.call_soon_threadsafe(queue.put_nowait, error)
 

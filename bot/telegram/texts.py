@@ -1,6 +1,6 @@
 """Every user-facing Spanish string of the Telegram channel, in one place.
 
-Why this exists: DESIGN.md asks for one place per channel for user-facing text, so wording,
+Why this exists: each channel keeps its user-facing text in one place, so wording,
 register (the bot speaks with "usted", like the advisor's own messages) and accents can be
 reviewed and corrected without reading handler code. Strings here are *plain text*: the
 renderer escapes them before they reach Telegram's HTML parse mode, so none of them may carry
@@ -175,7 +175,7 @@ DIAGNOSIS_FINISHED_BUTTON = "Este autodiagnóstico ya terminó. Escriba /diagnos
 FINISHED_TITLE = "🏁 ¡Terminó el autodiagnóstico!"
 LEVEL_LINE = "Nivel de madurez: {level} ({total} de {max_total} puntos, {percent} %)"
 AREAS_TITLE = "Puntaje por área"
-AREA_LINE = "• {name}: {score} de {max} ({percent} %)"
+AREA_LINE = "• {line}"  # the line is bot.diagnosis.present.area_line
 STRENGTHS_LINE = "💪 Fortalezas: {areas}."
 UNANSWERED_NOTE = "Preguntas sin responder (cuentan como 0): {numbers}."
 RECOMMENDATIONS_TITLE = "Recomendaciones prioritarias"

@@ -1,25 +1,24 @@
 """Webhook mode: check and enqueue updates that Telegram POSTs to us.
 
-Why this exists: with several API workers (DESIGN.md's scale-out path) Telegram must push
-updates instead of one process polling. ``process_webhook_update`` is what any HTTP route calls
-(the FastAPI route lives in ``bot.api``): it checks the ``X-Telegram-Bot-Api-Secret-Token``
-header against ``settings.telegram_webhook_secret`` in constant time and puts the update on the
-running application's queue, so the route answers Telegram at once. ``webhook_lifespan`` starts
-and stops an application for such a route; ``serve_webhook`` is the standalone server used by
-``asesor telegram`` when ``ASESOR_TELEGRAM_WEBHOOK_URL`` is set.
+Why this exists: with several API workers Telegram must push updates instead of one process
+polling. ``process_webhook_update`` is what the one webhook route calls (the FastAPI route in
+``bot.api.routes_telegram``): it checks the ``X-Telegram-Bot-Api-Secret-Token`` header against
+``settings.telegram_webhook_secret`` in constant time and puts the update on the running
+application's queue, so the route answers Telegram at once. ``webhook_lifespan`` starts and
+stops an application for that route (the HTTP app's lifespan enters it).
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from telegram import Update
 from telegram.ext import Application
 
-from bot.advisor import Advisor
 from bot.errors import AdvisorError, InvalidInput
 from bot.settings import Settings
 
@@ -27,8 +26,10 @@ from . import texts
 from .app import ALLOWED_UPDATES, NetworkPolicy, build_application
 from .state import runtime
 
-__all__ = ["SECRET_HEADER", "WebhookForbidden", "process_webhook_update", "serve_webhook", "webhook_app",
-           "webhook_lifespan", "webhook_path"]
+if TYPE_CHECKING:
+    from bot.compose import Services
+
+__all__ = ["SECRET_HEADER", "WebhookForbidden", "process_webhook_update", "webhook_lifespan", "webhook_path"]
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -58,10 +59,10 @@ async def process_webhook_update(application: Application, payload: dict, secret
 
 
 @asynccontextmanager
-async def webhook_lifespan(settings: Settings, advisor: Advisor, *,
+async def webhook_lifespan(settings: Settings, services: "Services", *,
                            network: NetworkPolicy | None = None) -> AsyncIterator[Application]:
     """A started application with the webhook registered at ``settings.telegram_webhook_url``."""
-    application = build_application(settings, advisor, network=network)
+    application = build_application(settings, services, network=network)
     async with application:
         if application.post_init is not None:
             await application.post_init(application)
@@ -77,45 +78,3 @@ async def webhook_lifespan(settings: Settings, advisor: Advisor, *,
 
 def webhook_path(settings: Settings) -> str:
     return urlparse(settings.telegram_webhook_url or "").path or "/telegram/webhook"
-
-
-def webhook_app(get_application: Callable[[], Application], path: str, lifespan=None):
-    """A minimal Starlette app with the webhook route, for the standalone server and tests.
-
-    ``get_application`` is called per request: the application may be created by the lifespan."""
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
-
-    async def receive(request: Request) -> JSONResponse:
-        try:
-            payload = await request.json()
-        except ValueError:
-            payload = None
-        try:
-            await process_webhook_update(get_application(), payload, request.headers.get(SECRET_HEADER))
-        except AdvisorError as error:
-            return JSONResponse({"error": {"code": error.code, "message": error.message}}, status_code=error.status)
-        return JSONResponse({"ok": True})
-
-    return Starlette(routes=[Route(path, receive, methods=["POST"])], lifespan=lifespan)
-
-
-def serve_webhook(settings: Settings, advisor: Advisor | None = None) -> None:
-    """Register the webhook and serve it until interrupted (behind a TLS reverse proxy)."""
-    import uvicorn
-
-    advisor = advisor or Advisor.from_settings(settings)
-    holder: dict[str, Application] = {}
-
-    @asynccontextmanager
-    async def lifespan(_app) -> AsyncIterator[None]:
-        async with webhook_lifespan(settings, advisor) as application:
-            holder["application"] = application
-            yield
-
-    app = webhook_app(lambda: holder["application"], webhook_path(settings), lifespan=lifespan)
-    host = getattr(settings, "telegram_webhook_host", None) or "127.0.0.1"
-    port = int(getattr(settings, "telegram_webhook_port", None) or 8081)
-    uvicorn.run(app, host=host, port=port, log_config=None, proxy_headers=True)

@@ -1,4 +1,4 @@
-"""Keep the bot token (and the webhook secret) out of every log line.
+"""Keep secrets (the bot token, the webhook secret, API keys) out of every log line.
 
 Why this exists: the Telegram token is part of every Bot API URL (``…/bot<TOKEN>/sendMessage``),
 and httpx logs each request URL at INFO level; tracebacks of network errors may carry it too.
@@ -6,7 +6,9 @@ A leaked token lets anyone impersonate the bot. ``RedactSecrets`` is a ``logging
 replaces the secrets in a record's message, arguments and formatted traceback. Because a filter on
 a logger does not see records of its child loggers, and handlers may be added later (JSON logging,
 pytest's capture), ``install_redaction`` applies the filter where every record is born: in the
-log record factory. Installing is idempotent and only ever adds secrets.
+log record factory. Installing is idempotent and only ever adds secrets. It sits below every
+layer (it imports only the standard library): ``bot.observability`` installs it for all the
+settings' secrets and the Telegram channel for its token.
 """
 
 from __future__ import annotations
