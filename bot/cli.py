@@ -37,19 +37,16 @@ def _fail(message: str, code: int = 1) -> None:
 def _ensure_index(settings: Settings, *, verify: bool = False) -> None:
     """Build the index when it is missing or stale (first use, or after a corpus change); with
     ``verify``, also when its files do not open (damaged on disk), saying so in Spanish."""
-    from bot.index import index_status
+    from bot.pipeline import index_problem, index_status
 
     if index_status(settings)[0] != "fresh":
         typer.echo("Construyendo el índice (solo la primera vez)…", err=True)
         _build(settings)
         return
     if verify and not settings.chroma_url:
-        from bot.index.load import IndexUnavailable, load_index
-
-        try:
-            load_index(settings)
-        except IndexUnavailable as error:
-            typer.echo(_safe(f"{error} Lo reconstruyo ahora…"), err=True)
+        problem = index_problem(settings)
+        if problem:
+            typer.echo(_safe(f"{problem} Lo reconstruyo ahora…"), err=True)
             _build(settings)
 
 
@@ -68,16 +65,9 @@ def _advisor(settings: Settings):
 
 
 def _build(settings: Settings) -> dict:
-    from bot.calibrate import calibrate_index
-    from bot.index import build_index, make_embedder
-    from bot.index.build import publish_build
+    from bot.pipeline import build_serving_index
 
-    embedder = make_embedder(settings)
-    manifest = build_index(settings, embedder, publish=False)
-    build = settings.index_dir / "builds" / manifest["version"]
-    manifest["calibration"] = calibrate_index(settings, embedder, build)
-    publish_build(settings, build)  # only a complete, calibrated build ever serves
-    return manifest
+    return build_serving_index(settings)  # build, calibrate, then publish
 
 
 @app.command()
@@ -86,7 +76,7 @@ def index(
     check: Annotated[bool, typer.Option("--check", help="Solo informar si está al día.")] = False,
 ) -> None:
     """Construye (o verifica) el índice de la cartilla."""
-    from bot.index import index_status
+    from bot.pipeline import index_status
 
     settings = Settings()
     try:

@@ -14,7 +14,8 @@ from fakes import FakeTelegram
 from servers import pg_url, postgres_server  # noqa: F401  (throw-away PostgreSQL fixtures)
 
 from bot.advisor import Advisor
-from bot.index import build_index, make_embedder
+from bot.index import make_embedder
+from bot.pipeline import build_serving_index
 from bot.settings import ROOT, Settings
 
 
@@ -27,12 +28,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("index")
-    settings = Settings(index_dir=path)
-    from bot.calibrate import calibrate_index
-
-    embedder = make_embedder(settings)
-    build_index(settings, embedder)
-    calibrate_index(settings, embedder)
+    build_serving_index(Settings(index_dir=path, chroma_url=None))  # the order `asesor index` uses
     return path
 
 

@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from bot.errors import Unavailable
+from bot.index.scratch import refuse_scratch
 from bot.schemas import Chunk
 from bot.settings import Settings
 
@@ -122,8 +123,11 @@ def _positions(n: int) -> list[str]:
 
 
 def publish(settings: Settings, build: Path, *, keep: int = 2) -> str:
-    """Upload a complete local build, then point the serving pointer at it; returns its version."""
+    """Upload a complete local build, then point the serving pointer at it; returns its version.
+
+    A scratch build (bench, eval) is refused before any request reaches the server."""
     manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    refuse_scratch(manifest)
     calibration_file = build / "calibration.json"
     calibration = json.loads(calibration_file.read_text(encoding="utf-8")) if calibration_file.exists() else {}
     chunks = [Chunk(**c) for c in json.loads((build / "chunks.json").read_text(encoding="utf-8"))]
