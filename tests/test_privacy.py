@@ -25,7 +25,7 @@ from bot.privacy import DAY, purge
 from bot.settings import ROOT, Settings
 from bot.store import Store
 from bot.telegram import texts
-from bot.telegram.state import DEFAULT_SALT, Keys
+from bot.telegram.state import Keys
 
 CHAT = 515151
 USER = 1001  # the fake's default Telegram user
@@ -119,7 +119,7 @@ def test_widget_says_what_is_stored_and_offers_deletion() -> None:
 @pytest.mark.asyncio
 async def test_telegram_borrar_asks_first_then_deletes_only_the_callers_data(
         fake: FakeTelegram, bot_settings: Settings, advisor: Advisor) -> None:
-    keys = Keys(bot_settings.telegram_id_salt or DEFAULT_SALT)
+    keys = Keys(bot_settings.telegram_salt())
     store = advisor.store
     async with running_bot(bot_settings, advisor):
         fake.send_text(CHAT, "/start")

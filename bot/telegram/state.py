@@ -28,11 +28,9 @@ from telegram.ext import Application, ContextTypes
 from bot.advisor import Advisor
 from bot.settings import Settings
 
-__all__ = ["DEFAULT_SALT", "Keys", "Runtime", "attach", "per_user", "runtime"]
+__all__ = ["Keys", "Runtime", "attach", "per_user", "runtime"]
 
 T = TypeVar("T")
-DEFAULT_SALT = "red-cluster-asesor/telegram/v1"
-"""Used only when settings carry no ``telegram_id_salt``; a deployment should set a secret one."""
 _RUNTIME_KEY = "asesor.runtime"
 _RECENT_ANSWERS = 20
 
@@ -83,8 +81,8 @@ class Runtime:
 
     @classmethod
     def create(cls, settings: Settings, advisor: Advisor) -> "Runtime":
-        salt = settings.telegram_id_salt or DEFAULT_SALT
-        return cls(settings=settings, advisor=advisor, keys=Keys(salt))
+        # the configured salt, or the one generated on first run and kept beside the index
+        return cls(settings=settings, advisor=advisor, keys=Keys(settings.telegram_salt()))
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run an advisor method in a worker thread."""

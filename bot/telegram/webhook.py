@@ -41,12 +41,8 @@ class WebhookForbidden(AdvisorError):
 async def process_webhook_update(application: Application, payload: dict, secret_header: str | None) -> None:
     """Verify the secret header and enqueue the update; raises ``WebhookForbidden`` (403) or
     ``InvalidInput`` (422). The application must be started (``application.start()``)."""
-    settings = runtime(application).settings
-    expected = settings.telegram_webhook_secret
-    if expected:
-        if not secret_header or not hmac.compare_digest(secret_header.encode(), expected.encode()):
-            raise WebhookForbidden(texts.WEBHOOK_FORBIDDEN)
-    elif settings.environment == "production":
+    expected = runtime(application).settings.webhook_secret()  # configured or generated: never unsigned
+    if not secret_header or not hmac.compare_digest(secret_header.encode(), expected.encode()):
         raise WebhookForbidden(texts.WEBHOOK_FORBIDDEN)
     if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
         raise InvalidInput(texts.WEBHOOK_BAD_PAYLOAD, code="webhook_cuerpo_invalido")
@@ -66,7 +62,7 @@ async def webhook_lifespan(settings: Settings, advisor: Advisor, *,
         if application.post_init is not None:
             await application.post_init(application)
         await application.bot.set_webhook(url=settings.telegram_webhook_url,
-                                          secret_token=settings.telegram_webhook_secret,
+                                          secret_token=settings.webhook_secret(),
                                           allowed_updates=ALLOWED_UPDATES)
         await application.start()
         try:
@@ -102,8 +98,9 @@ def webhook_app(get_application: Callable[[], Application], path: str, lifespan=
     return Starlette(routes=[Route(path, receive, methods=["POST"])], lifespan=lifespan)
 
 
-def serve_webhook(settings: Settings, advisor: Advisor | None = None) -> None:
-    """Register the webhook and serve it until interrupted (behind a TLS reverse proxy)."""
+def serve_webhook(settings: Settings, advisor: Advisor | None = None, *, host: str = "127.0.0.1",
+                  port: int = 8081) -> None:
+    """Register the webhook and serve it on ``host:port`` until interrupted (behind a TLS reverse proxy)."""
     import uvicorn
 
     advisor = advisor or Advisor.from_settings(settings)
@@ -116,6 +113,4 @@ def serve_webhook(settings: Settings, advisor: Advisor | None = None) -> None:
             yield
 
     app = webhook_app(lambda: holder["application"], webhook_path(settings), lifespan=lifespan)
-    host = getattr(settings, "telegram_webhook_host", None) or "127.0.0.1"
-    port = int(getattr(settings, "telegram_webhook_port", None) or 8081)
     uvicorn.run(app, host=host, port=port, log_config=None, proxy_headers=True)
