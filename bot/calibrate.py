@@ -1,8 +1,9 @@
 """Fit the ranker's weights, the mix weight and the out-of-scope threshold on the tune split.
 
-Run by ``bot.pipeline`` (``asesor index``, the tests, bench and eval) right after a build and stored as ``calibration.json`` beside the
-index it was fitted for: e5 cosines live in .77–.93 and MiniLM's elsewhere, so a threshold is a
-property of an index, never a constant in code. The test split is never looked at here.
+Run by ``bot.pipeline`` (``asesor index``, the tests, bench and eval) right after a build, before
+it is published, and stored as ``calibration.json`` beside the index it was fitted for: e5 cosines
+live in .77–.93 and MiniLM's elsewhere, so a threshold is a property of an index, never a constant
+in code. The test split is never looked at here.
 """
 
 from __future__ import annotations

@@ -19,9 +19,18 @@ from bot.pipeline import build_serving_index
 from bot.settings import ROOT, Settings
 
 
+# Fixtures that start a real server (the fake Bot API on loopback, a throw-away PostgreSQL): a test
+# that uses one, even through another fixture, belongs to the slow lane like the ones marked by hand.
+SERVER_FIXTURES = frozenset({"fake", "postgres_server", "pg_url"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects, so `-m "not slow"` sees these marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Browser tests last: Playwright's sync API runs its own event loop, which must be gone
-    before any asyncio test (Telegram, webhook) starts its loop."""
+    """Mark server-starting tests slow, then run browser tests last: Playwright's sync API runs its
+    own event loop, which must be gone before any asyncio test (Telegram, webhook) starts its loop."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bot.index import build_index, index_status, publish_build
 from bot.index.load import load_index
@@ -98,6 +99,7 @@ build.build_index(settings, make_embedder(settings))
 """
 
 
+@pytest.mark.slow  # a build in a subprocess, killed
 def test_build_killed_half_way_leaves_the_old_index_serving(tmp_path: Path, shared_embedder):
     settings = Settings(index_dir=tmp_path / "index")
     old = _build_and_swap(settings, shared_embedder)

@@ -46,7 +46,8 @@ def test_a_scratch_build_is_refused_by_both_publishers(tmp_path: Path, index_dir
 
 @pytest.mark.slow
 def test_bench_and_eval_scratch_builds_never_move_a_shared_chroma_servers_pointer(
-        tmp_path: Path, index_dir: Path, shared_embedder):
+    tmp_path: Path, index_dir: Path, shared_embedder
+):
     chroma = ChromaServer(tmp_path / "chroma").start()
     try:
         shared = Settings(index_dir=tmp_path / "index", chroma_url=chroma.url)
@@ -63,7 +64,10 @@ def test_bench_and_eval_scratch_builds_never_move_a_shared_chroma_servers_pointe
         local, _, index, _ = eval_run._prepare(shared, "e5", str(tmp_path / "eval"))
         assert local.chroma_url is None and index.path.is_relative_to(tmp_path / "eval")
         # and a publisher handed a scratch build with the shared settings
-        for attempt in (lambda: publish_build(shared, bench_scratch.build), lambda: publish(shared, bench_scratch.build)):
+        for attempt in (
+            lambda: publish_build(shared, bench_scratch.build),
+            lambda: publish(shared, bench_scratch.build),
+        ):
             with pytest.raises(ScratchPublishRefused):
                 attempt()
 

@@ -74,6 +74,7 @@ def _age(store: Store, table: str, column: str, days: float) -> None:
         connection.execute(text(f"UPDATE {table} SET {column} = :t"), {"t": time.time() - days * DAY})
 
 
+@pytest.mark.slow  # `asesor purge` as a subprocess
 def test_purge_deletes_only_what_is_past_retention(settings: Settings, advisor: Advisor) -> None:
     store = advisor.store
     old_dx, new_dx = advisor.diagnosis_start().id, None
@@ -116,6 +117,7 @@ def test_widget_says_what_is_stored_and_offers_deletion() -> None:
     assert "window.confirm(T.forgetConfirm)" in widget
 
 
+@pytest.mark.slow  # the fake Bot API server
 @pytest.mark.asyncio
 async def test_telegram_borrar_asks_first_then_deletes_only_the_callers_data(
         fake: FakeTelegram, bot_settings: Settings, advisor: Advisor) -> None:

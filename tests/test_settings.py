@@ -38,11 +38,20 @@ def test_the_token_never_appears_in_the_settings_repr():
 
 
 def test_every_secret_is_a_secretstr_and_stays_one_through_a_copy():
-    settings = Settings(telegram_token="123:secreto", telegram_webhook_secret="webhook-secreto",
-                        llm_api_key="sk-secreto", telegram_id_salt="sal-secreta")
+    settings = Settings(
+        telegram_token="123:secreto",
+        telegram_webhook_secret="webhook-secreto",
+        llm_api_key="sk-secreto",
+        telegram_id_salt="sal-secreta",
+    )
     copied = settings.model_copy(update={"telegram_token": "456:otro-secreto"})
-    for value in (settings.telegram_token, settings.telegram_webhook_secret, settings.llm_api_key,
-                  settings.telegram_id_salt, copied.telegram_token):
+    for value in (
+        settings.telegram_token,
+        settings.telegram_webhook_secret,
+        settings.llm_api_key,
+        settings.telegram_id_salt,
+        copied.telegram_token,
+    ):
         assert isinstance(value, SecretStr)
     assert copied.telegram_token.get_secret_value() == "456:otro-secreto"
     assert "secreto" not in repr(copied) and "sal-secreta" not in str(settings.model_dump())

@@ -85,5 +85,6 @@ def main(embedder: str | None = None) -> None:
           f"({figures['questions']} preguntas distintas, tras calentamiento)")
     print(f"  respuestas/s (1 hilo):      {figures['answers_per_s_1_thread']:.1f} (preguntas distintas)")
     print(f"  respuestas/s (4 hilos):     {figures['answers_per_s_4_threads']:.1f} (preguntas distintas)")
-    print(f"  pregunta repetida (caché):  p50 {figures['popular_p50_ms']:.2f} ms, {figures['popular_per_s']:.0f} respuestas/s")
+    print(f"  pregunta repetida (caché):  p50 {figures['popular_p50_ms']:.2f} ms, "
+          f"{figures['popular_per_s']:.0f} respuestas/s")
     print(f"  memoria pico (RSS):         {figures['peak_rss_mb']:.0f} MB")

@@ -30,8 +30,17 @@ from bot.schemas import Chunk
 from bot.settings import Settings
 from bot.text import split_sentences
 
-__all__ = ["Manifest", "build_index", "publish_build", "index_status", "current_build", "write_atomic",
-           "expected_manifest", "sentence_units", "CALIBRATION_VERSION"]
+__all__ = [
+    "Manifest",
+    "build_index",
+    "publish_build",
+    "index_status",
+    "current_build",
+    "write_atomic",
+    "expected_manifest",
+    "sentence_units",
+    "CALIBRATION_VERSION",
+]
 
 INDEX_FORMAT = "2"  # bump when the files of a build change (2: heading_vectors.npy): older builds go stale
 # Bump when what ``bot.calibrate`` fits changes: every index goes stale and is refitted. It lives here,
@@ -161,7 +170,9 @@ def build_index(settings: Settings, embedder: VectorEmbedder, *, scratch: bool =
     chunk_texts = [c.embed_text for c in chunks]
     headings = [c.section for c in chunks]  # the ranker's "heading_dense": the question against the table of contents
     sentences, owners = sentence_units(chunks)
-    all_vectors, fresh = _cached_vectors(cache_dir / f"vectors-{slug}.npz", chunk_texts + headings + sentences, embedder)
+    all_vectors, fresh = _cached_vectors(
+        cache_dir / f"vectors-{slug}.npz", chunk_texts + headings + sentences, embedder
+    )
     vectors, heading_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) : 2 * len(chunks)]
     sentence_vectors = all_vectors[2 * len(chunks) :]
     embedded = len({_content_key(t) for t in chunk_texts} & fresh)  # chunks embedded anew

@@ -23,4 +23,6 @@ def is_scratch(manifest: dict) -> bool:
 def refuse_scratch(manifest: dict) -> None:
     """Raise ``ScratchPublishRefused`` for a scratch build (called before anything is uploaded)."""
     if is_scratch(manifest):
-        raise ScratchPublishRefused(f"A scratch build ({manifest.get('version')}) is never published to a Chroma server")
+        raise ScratchPublishRefused(
+            f"A scratch build ({manifest.get('version')}) is never published to a Chroma server"
+        )
