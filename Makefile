@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: install install-llm index run chat test test-scaleout eval eval-llm bench soak clean
+.PHONY: install install-llm index run chat test test-fast check test-scaleout eval eval-llm bench soak clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -33,6 +33,14 @@ chat: index
 
 test: install-llm
 	$(PY) -m pytest -q
+
+# The fast lane: no test that starts a process or a server, no browser (see README for its time).
+test-fast: install
+	$(PY) -m pytest -q -m "not slow and not browser"
+
+# Static checks: ruff lint, ruff format --check, mypy on bot/ (what CI runs before the tests).
+check: install
+	VENV=$(VENV) scripts/check
 
 # The scale-out topology alone (PostgreSQL + Chroma server + 2 workers); `make test` runs it too.
 test-scaleout: install

@@ -1,8 +1,9 @@
 """Fit the ranker's weights, the mix weight and the out-of-scope threshold on the tune split.
 
-Run by ``asesor index`` right after a build and stored as ``calibration.json`` beside the
-index it was fitted for: e5 cosines live in .77–.93 and MiniLM's elsewhere, so a threshold is a
-property of an index, never a constant in code. The test split is never looked at here.
+Run by ``bot.pipeline`` (``asesor index``, the tests, bench and eval) right after a build, before
+it is published, and stored as ``calibration.json`` beside the index it was fitted for: e5 cosines
+live in .77–.93 and MiniLM's elsewhere, so a threshold is a property of an index, never a constant
+in code. The test split is never looked at here.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from bot.answer.scope import ScopeJudge, scope_score
-from bot.evaluation.dataset import EvalItem, first_relevant_rank, load_eval_set, relevant_mask, retrieval_metrics
-from bot.index.build import current_build, write_atomic
+from bot.evalset import EvalItem, first_relevant_rank, load_eval_set, relevant_mask, retrieval_metrics
+from bot.index.build import CALIBRATION_VERSION, current_build, write_atomic
 from bot.index.embedders import VectorEmbedder
 from bot.index.load import load_index
 from bot.retrieval import Lexicon, QueryNormalizer, Retrieval
@@ -25,7 +26,7 @@ from bot.settings import Settings
 
 __all__ = ["CALIBRATION_VERSION", "calibrate_index", "fit_threshold", "MemoEmbedder", "MAX_IN_SCOPE_REFUSED"]
 
-CALIBRATION_VERSION = "8"  # bump when what calibration fits changes: the index goes stale and is refitted
+# CALIBRATION_VERSION (bump when what is fitted here changes) lives in bot.index.build: the index's freshness uses it.
 ALPHAS = (0.5, 0.6, 0.7, 0.8)
 WEIGHTS = (0.0, 0.02, 0.05, 0.1, 0.2)
 MAX_IN_SCOPE_REFUSED = 0.01  # refusing a real question costs more than answering a near miss with cited text

@@ -77,7 +77,8 @@ def index(
         return
     calibration = manifest["calibration"]
     typer.echo(
-        f"Índice {manifest['version']} listo: {manifest['chunks']} fragmentos, {manifest['embedded']} embebidos de nuevo, "
+        f"Índice {manifest['version']} listo: {manifest['chunks']} fragmentos, "
+        f"{manifest['embedded']} embebidos de nuevo, "
         f"{manifest['build_seconds']} s; α={calibration['alpha']}, umbral de alcance {calibration['threshold']}."
     )
 

@@ -1,21 +1,45 @@
 """Every knob of the advisor in one pydantic-settings object (env prefix ``ASESOR_``).
 
 The app factory, the CLI and the tests build everything from a ``Settings`` instance, so a
-deployment changes behaviour through the environment only. ``Settings.check_production``
-refuses values that are unsafe once the advisor is public.
+deployment changes behaviour through the environment only. The settings fail closed: secrets are
+``SecretStr`` (never in a repr or a log line), a missing webhook secret or id salt is generated and
+kept on disk (``bot.local_secrets``) instead of falling back to nothing or to a public constant,
+an ``ASESOR_*`` variable that names no setting (a typo) is reported in Spanish, and
+``ASESOR_ENVIRONMENT=production`` refuses the values that are unsafe once the advisor is public.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "ROOT"]
+from bot.local_secrets import persisted_secret
+
+__all__ = ["Settings", "ROOT", "unknown_variables"]
 
 ROOT = Path(__file__).resolve().parent.parent
+PREFIX = "ASESOR_"
+# ASESOR_* variables that are not settings of the advisor but are read by something else.
+OTHER_VARIABLES = frozenset({
+    "ASESOR_ADVERSARIAL_TABLE",  # tests/test_adversarial.py writes its table there
+    "ASESOR_DB_PASSWORD",  # deploy/compose.yaml: the PostgreSQL password
+    "ASESOR_CHROMA_PATH",  # deploy/Procfile: where `chroma run` keeps its data
+})
+_log = logging.getLogger("bot.settings")
+_reported: set[str] = set()
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The ``ASESOR_*`` variables of ``environ`` that name no setting (typos, removed settings)."""
+    known = {PREFIX + name.upper() for name in Settings.model_fields} | OTHER_VARIABLES
+    environ = os.environ if environ is None else environ
+    return sorted(name for name in environ if name.upper().startswith(PREFIX) and name.upper() not in known)
 
 
 class Settings(BaseSettings):
@@ -51,7 +75,7 @@ class Settings(BaseSettings):
     # Generative answerer (ASESOR_ANSWERER=llm): an OpenAI-compatible server, or a local GGUF in-process.
     llm_base_url: str | None = None  # e.g. http://127.0.0.1:11434/v1 (Ollama), http://127.0.0.1:8080/v1
     llm_model: str = "local"
-    llm_api_key: str | None = Field(default=None, repr=False)
+    llm_api_key: SecretStr | None = None
     llm_gguf: Path | None = None  # a .gguf file run through llama.cpp; takes precedence over llm_base_url
     llm_timeout_s: float = Field(default=30.0, gt=0, le=600)
     llm_max_tokens: int = Field(default=300, ge=16, le=4096)
@@ -80,12 +104,24 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
 
     # Telegram
-    telegram_token: str | None = Field(default=None, repr=False)
+    telegram_token: SecretStr | None = None
     telegram_webhook_url: str | None = None
-    telegram_webhook_secret: str | None = Field(default=None, repr=False)
+    # Telegram sends it in every webhook request; when unset, one is generated (``webhook_secret()``).
+    telegram_webhook_secret: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
-    # Key for hashing Telegram chat/user ids before they reach the store (Ley 1581 de 2012).
-    telegram_id_salt: str | None = Field(default=None, repr=False)
+    # Key for hashing Telegram chat/user ids before they reach the store (Ley 1581 de 2012); when
+    # unset, one is generated on first run and kept beside the index (``telegram_salt()``).
+    telegram_id_salt: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _report_unknown_variables(self) -> "Settings":
+        """A Spanish warning, once per process and name, for each ``ASESOR_*`` variable that is no setting."""
+        fresh = [name for name in unknown_variables() if name not in _reported]
+        if fresh:
+            _reported.update(fresh)
+            _log.warning("Variables de entorno desconocidas (se ignoran; ¿un error de escritura?): %s",
+                         ", ".join(fresh))
+        return self
 
     @model_validator(mode="after")
     def _check_production(self) -> "Settings":
@@ -100,6 +136,27 @@ class Settings(BaseSettings):
         if self.answerer == "llm" and not (self.llm_gguf or self.llm_base_url):
             raise ValueError("ASESOR_ANSWERER=llm requiere ASESOR_LLM_BASE_URL o ASESOR_LLM_GGUF")
         return self
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> "Settings":
+        """A copy whose changed values are validated like the environment's (a secret becomes
+        ``SecretStr``, a bad value is refused), without reading the environment again."""
+        if not update:
+            return super().model_copy(deep=deep)
+        return type(self).model_validate({**dict(self), **update})
+
+    def webhook_secret(self) -> str:
+        """The secret Telegram must send with every webhook update: the configured one, or one
+        generated on first use and kept beside the index (the webhook is never unsigned)."""
+        if self.telegram_webhook_secret is not None and self.telegram_webhook_secret.get_secret_value():
+            return self.telegram_webhook_secret.get_secret_value()
+        return persisted_secret(self.index_dir, "telegram_webhook_secret")
+
+    def telegram_salt(self) -> str:
+        """The key that hashes Telegram ids: the configured one, or one generated on first run and
+        kept beside the index (never a constant that anyone could read in the source)."""
+        if self.telegram_id_salt is not None and self.telegram_id_salt.get_secret_value():
+            return self.telegram_id_salt.get_secret_value()
+        return persisted_secret(self.index_dir, "telegram_id_salt")
 
     @property
     def corpus_file(self) -> Path:

@@ -15,29 +15,34 @@ from servers import pg_url, postgres_server  # noqa: F401  (throw-away PostgreSQ
 
 from bot.advisor import Advisor
 from bot.compose import Services, build_services
-from bot.index import build_index, make_embedder
+from bot.index import make_embedder
 from bot.index.load import LoadedIndex, load_index
+from bot.pipeline import build_serving_index
 from bot.retrieval import DEFAULT_ALPHA
 from bot.retrieval.factory import make_retriever
 from bot.settings import ROOT, Settings
 from bot.store import Store
 
 
+# Fixtures that start a real server (the fake Bot API on loopback, a throw-away PostgreSQL): a test
+# that uses one, even through another fixture, belongs to the slow lane like the ones marked by hand.
+SERVER_FIXTURES = frozenset({"fake", "postgres_server", "pg_url"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects, so `-m "not slow"` sees these marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Browser tests last: Playwright's sync API runs its own event loop, which must be gone
-    before any asyncio test (Telegram, webhook) starts its loop."""
+    """Mark server-starting tests slow, then run browser tests last: Playwright's sync API runs its
+    own event loop, which must be gone before any asyncio test (Telegram, webhook) starts its loop."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
 @pytest.fixture(scope="session")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("index")
-    settings = Settings(index_dir=path)
-    from bot.calibrate import calibrate_index
-
-    embedder = make_embedder(settings)
-    build_index(settings, embedder)
-    calibrate_index(settings, embedder)
+    build_serving_index(Settings(index_dir=path, chroma_url=None))  # the order `asesor index` uses
     return path
 
 

@@ -12,6 +12,8 @@ import pytest
 
 from bot.settings import ROOT
 
+pytestmark = pytest.mark.slow  # every test runs `asesor` as a subprocess
+
 
 @pytest.fixture
 def env(index_dir: Path, tmp_path: Path) -> dict[str, str]:

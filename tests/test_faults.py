@@ -48,6 +48,7 @@ def _answer(client: httpx.Client, diagnosis_id: str, value: int) -> dict:
     return response.json()
 
 
+@pytest.mark.slow  # a real `asesor serve`, killed and restarted
 def test_server_killed_mid_diagnosis_loses_no_answer(index_dir: Path, tmp_path: Path) -> None:
     env, log = _env(index_dir, tmp_path / "asesor.sqlite3"), tmp_path / "serve.log"
     server = AsesorServer(env, log).start()
@@ -91,6 +92,7 @@ def _try_answer(url: str, diagnosis_id: str, value: int) -> None:
         pass  # the server died under this request: exactly the case being tested
 
 
+@pytest.mark.slow  # a real `asesor serve`
 def test_damaged_index_at_start_is_reported_in_spanish_and_rebuilt(index_dir: Path, tmp_path: Path) -> None:
     copy = tmp_path / "index"
     shutil.copytree(index_dir, copy, ignore=shutil.ignore_patterns("*.sqlite3"))
@@ -122,6 +124,7 @@ connection.execute("ROLLBACK")
 """
 
 
+@pytest.mark.slow  # a subprocess holds the lock
 def test_locked_store_is_a_spanish_503_and_the_retried_answer_is_kept(settings: Settings, tmp_path: Path,
                                                                         services: Services) -> None:
     db = settings.database_url.removeprefix("sqlite:///")
@@ -182,6 +185,7 @@ def test_full_disk_is_a_spanish_503_and_nothing_half_written(settings: Settings,
         assert len(store.feedback()) == stored_before + 1
 
 
+@pytest.mark.slow  # the fake Bot API server
 @pytest.mark.asyncio
 async def test_telegram_429_then_502_then_timeout_delivers_the_answer_exactly_once(
         fake: FakeTelegram, bot_settings: Settings, services: Services) -> None:

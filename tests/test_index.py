@@ -12,10 +12,20 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from bot.index import build_index, index_status
+from bot.index import build_index, index_status, publish_build
 from bot.index.load import load_index
 from bot.settings import ROOT, Settings
+
+
+def _build_and_swap(settings: Settings, embedder) -> dict:
+    """The index layer alone (no calibration): a build, then the pointer swap these tests are about."""
+    manifest = build_index(settings, embedder)
+    pointer = settings.index_dir / "CURRENT"
+    assert not pointer.exists() or pointer.read_text() != manifest["version"], "building alone must not publish"
+    publish_build(settings, settings.index_dir / "builds" / manifest["version"])
+    return manifest
 
 
 def test_manifest_records_corpus_chunker_and_embedder(index_dir: Path):
@@ -64,8 +74,8 @@ def test_missing_or_damaged_index_is_reported(tmp_path: Path):
 
 def test_rebuild_reuses_cached_vectors(tmp_path: Path, shared_embedder):
     settings = Settings(index_dir=tmp_path)
-    first = build_index(settings, shared_embedder)
-    second = build_index(settings, shared_embedder)
+    first = _build_and_swap(settings, shared_embedder)
+    second = _build_and_swap(settings, shared_embedder)
     assert first["embedded"] == first["chunks"] and second["embedded"] == 0
     assert second["version"] != first["version"] and index_status(settings)[0] == "fresh"
 
@@ -89,9 +99,10 @@ build.build_index(settings, make_embedder(settings))
 """
 
 
+@pytest.mark.slow  # a build in a subprocess, killed
 def test_build_killed_half_way_leaves_the_old_index_serving(tmp_path: Path, shared_embedder):
     settings = Settings(index_dir=tmp_path / "index")
-    old = build_index(settings, shared_embedder)
+    old = _build_and_swap(settings, shared_embedder)
     signal_file = tmp_path / "reached"
     process = subprocess.Popen([sys.executable, "-c", _SLOW_BUILD, str(signal_file), str(settings.index_dir)], cwd=ROOT)
     try:
@@ -106,7 +117,7 @@ def test_build_killed_half_way_leaves_the_old_index_serving(tmp_path: Path, shar
     assert (settings.index_dir / "CURRENT").read_text() == old["version"]
     index = load_index(settings)
     assert index.version == old["version"] and len(index.chunks) == old["chunks"]
-    new = build_index(settings, shared_embedder)
+    new = _build_and_swap(settings, shared_embedder)
     assert (settings.index_dir / "CURRENT").read_text() == new["version"]
     assert not list((settings.index_dir / "builds").glob(".staging-*"))
     assert json.loads((settings.index_dir / "builds" / new["version"] / "manifest.json").read_text())["chunks"] == old["chunks"]

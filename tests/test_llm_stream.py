@@ -26,6 +26,8 @@ from bot.api import create_app
 from bot.settings import Settings
 from bot.telegram.stream import EDIT_INTERVAL
 
+pytestmark = pytest.mark.slow  # every test talks to the fake model server on loopback
+
 QUESTION = "que es una iniciativa cluster"
 CHAT = 515151
 

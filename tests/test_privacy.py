@@ -26,7 +26,7 @@ from bot.privacy import DAY, purge
 from bot.settings import ROOT, Settings
 from bot.store import Store
 from bot.telegram import texts
-from bot.telegram.state import DEFAULT_SALT, Keys
+from bot.telegram.state import Keys
 
 CHAT = 515151
 USER = 1001  # the fake's default Telegram user
@@ -75,6 +75,7 @@ def _age(store: Store, table: str, column: str, days: float) -> None:
         connection.execute(text(f"UPDATE {table} SET {column} = :t"), {"t": time.time() - days * DAY})
 
 
+@pytest.mark.slow  # `asesor purge` as a subprocess
 def test_purge_deletes_only_what_is_past_retention(settings: Settings, advisor: Advisor, services: Services,
                                                    store: Store) -> None:
     old_dx, new_dx = services.diagnoses.start().id, None
@@ -117,10 +118,11 @@ def test_widget_says_what_is_stored_and_offers_deletion() -> None:
     assert "window.confirm(T.forgetConfirm)" in widget
 
 
+@pytest.mark.slow  # the fake Bot API server
 @pytest.mark.asyncio
 async def test_telegram_borrar_asks_first_then_deletes_only_the_callers_data(
         fake: FakeTelegram, bot_settings: Settings, services: Services, store: Store) -> None:
-    keys = Keys(bot_settings.telegram_id_salt or DEFAULT_SALT)
+    keys = Keys(bot_settings.telegram_salt())
     async with running_bot(bot_settings, services):
         fake.send_text(CHAT, "/start")
         await fake.wait_for(lambda: fake.bot_messages(CHAT), what="welcome")

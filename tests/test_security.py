@@ -78,6 +78,7 @@ def test_production_accepts_a_safe_configuration() -> None:
              telegram_webhook_secret="s3creto-del-webhook")
 
 
+@pytest.mark.slow  # a real `asesor serve` and the fake Bot API
 @pytest.mark.asyncio
 async def test_a_real_server_in_webhook_mode_never_logs_a_secret(fake: FakeTelegram, index_dir: Path,
                                                                  tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from bot.settings import ROOT
 from bot.store import Base, StaleWrite, Store
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])  # PostgreSQL: a server
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.sqlite3'}"
@@ -163,6 +163,7 @@ def test_a_database_from_before_migrations_is_adopted_and_keeps_its_data(url: st
         engine.dispose()
 
 
+@pytest.mark.slow  # `asesor db` as a subprocess
 def test_db_commands_migrate_and_report(url: str, tmp_path: Path) -> None:
     env = {**os.environ, "ASESOR_DATABASE_URL": url}
 

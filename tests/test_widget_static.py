@@ -19,6 +19,7 @@ DEMO = (STATIC_DIR / "demo.html").read_text(encoding="utf-8")
 STRINGS = [m.group(1) for m in re.finditer(r'"((?:[^"\\\n]|\\.)*)"', WIDGET)]
 
 
+@pytest.mark.slow  # runs node
 def test_widget_parses() -> None:
     node = shutil.which("node")
     if node is None:

@@ -112,7 +112,8 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
     return ChatOpenAI(
         base_url=settings.llm_base_url,
         model=settings.llm_model,
-        api_key=settings.llm_api_key or "sin-clave",  # local servers ignore it; the client requires one
+        # local servers ignore it; the client requires one
+        api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else "sin-clave",
         timeout=settings.llm_timeout_s,
         max_retries=0,
         temperature=settings.llm_temperature,

@@ -15,10 +15,10 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.calibrate import calibrate_index
 from bot.compose import build_services
 from bot.evaluation.dataset import load_eval_set
-from bot.index import build_index, make_embedder
+from bot.index import make_embedder
+from bot.pipeline import build_scratch_index
 from bot.settings import Settings
 
 __all__ = ["bench", "main"]
@@ -31,15 +31,13 @@ def _percentile(values: list[float], q: float) -> float:
 
 def bench(settings: Settings, *, passes: int = 3) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as workdir:
-        local = Settings(**{**settings.model_dump(), "index_dir": f"{workdir}/index",
-                            "database_url": f"sqlite:///{workdir}/bench.sqlite3"})
+        scratch_db = settings.model_copy(update={"database_url": f"sqlite:///{workdir}/bench.sqlite3"})
         started = time.perf_counter()
-        embedder = make_embedder(local)
+        embedder = make_embedder(scratch_db)
         load_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        build_index(local, embedder)
-        build_seconds = time.perf_counter() - started
-        calibrate_index(local, embedder)
+        scratch = build_scratch_index(scratch_db, embedder, f"{workdir}/index")  # never published to a server
+        local = scratch.settings
+        build_seconds = scratch.manifest["build_seconds"]
         advisor = build_services(local, embedder=embedder).answers
         questions = [i.q for i in load_eval_set(local.corpus_dir / "eval" / "questions.yaml")]
         for question in questions[:20]:
@@ -87,5 +85,6 @@ def main(embedder: str | None = None) -> None:
           f"({figures['questions']} preguntas distintas, tras calentamiento)")
     print(f"  respuestas/s (1 hilo):      {figures['answers_per_s_1_thread']:.1f} (preguntas distintas)")
     print(f"  respuestas/s (4 hilos):     {figures['answers_per_s_4_threads']:.1f} (preguntas distintas)")
-    print(f"  pregunta repetida (caché):  p50 {figures['popular_p50_ms']:.2f} ms, {figures['popular_per_s']:.0f} respuestas/s")
+    print(f"  pregunta repetida (caché):  p50 {figures['popular_p50_ms']:.2f} ms, "
+          f"{figures['popular_per_s']:.0f} respuestas/s")
     print(f"  memoria pico (RSS):         {figures['peak_rss_mb']:.0f} MB")

@@ -16,8 +16,9 @@ from bot.calibrate import MemoEmbedder
 from bot.retrieval.factory import make_normalizer, make_retriever
 from bot.evaluation.baseline import langchain_baseline_ranks
 from bot.evaluation.dataset import EvalItem, bootstrap_interval, first_relevant_rank, load_eval_set, retrieval_metrics
-from bot.index import build_index, make_embedder
+from bot.index import make_embedder
 from bot.index.load import load_index
+from bot.pipeline import build_scratch_index
 from bot.retrieval import Lexicon
 from bot.settings import Settings
 
@@ -36,14 +37,11 @@ def _header(first: str) -> list[str]:
 
 
 def _prepare(settings: Settings, embedder_name: str, workdir: str):
-    """A built and calibrated index for one embedder (in a scratch folder unless it is ours)."""
-    from bot.calibrate import calibrate_index
-
-    local = replace_settings(settings, embedder=embedder_name, index_dir=f"{workdir}/{embedder_name}")
+    """A built and calibrated scratch index for one embedder (never published to a Chroma server)."""
+    local = replace_settings(settings, embedder=embedder_name)
     embedder = MemoEmbedder(make_embedder(local))
-    build_index(local, embedder)
-    calibration = calibrate_index(local, embedder)
-    return local, embedder, load_index(local), calibration
+    scratch = build_scratch_index(local, embedder, f"{workdir}/{embedder_name}")
+    return scratch.settings, embedder, load_index(scratch.settings), scratch.calibration
 
 
 def replace_settings(settings: Settings, **changes) -> Settings:

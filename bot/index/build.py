@@ -3,8 +3,10 @@
 ``index/builds/<version>/`` holds the chunks, the Chroma store and a manifest (corpus checksum,
 chunker version, embedder). ``index/CURRENT`` names the serving version and is replaced with
 write → fsync → ``os.replace``, so a build killed half-way leaves the previous index serving.
-With ``ASESOR_CHROMA_URL`` the finished (and calibrated) build is also published to the Chroma
-server, whose pointer is what every worker reads (``bot.index.remote``).
+Building never publishes: ``publish_build`` does, and only ``bot.pipeline`` calls it for a serving
+index, after calibration. With ``ASESOR_CHROMA_URL`` publishing uploads to the Chroma server, whose
+pointer is what every worker reads (``bot.index.remote``). A *scratch* build (bench, eval) carries
+``"scratch": true`` in its manifest and no publisher sends it to a server.
 Chunk, heading and sentence vectors are cached by content hash: a rebuild embeds only what changed.
 """
 
@@ -22,15 +24,28 @@ import numpy as np
 
 from bot.index.chroma import write_collection
 from bot.index.embedders import VectorEmbedder
+from bot.index.scratch import refuse_scratch
 from bot.ingest import CHUNKER_VERSION, build_chunks, corpus_checksum
 from bot.schemas import Chunk
 from bot.settings import Settings
 from bot.text import split_sentences
 
-__all__ = ["Manifest", "build_index", "publish_build", "index_status", "current_build", "write_atomic",
-           "expected_manifest", "sentence_units"]
+__all__ = [
+    "Manifest",
+    "build_index",
+    "publish_build",
+    "index_status",
+    "current_build",
+    "write_atomic",
+    "expected_manifest",
+    "sentence_units",
+    "CALIBRATION_VERSION",
+]
 
 INDEX_FORMAT = "2"  # bump when the files of a build change (2: heading_vectors.npy): older builds go stale
+# Bump when what ``bot.calibrate`` fits changes: every index goes stale and is refitted. It lives here,
+# not in ``bot.calibrate``, because the index's freshness depends on it and the index depends on nothing above it.
+CALIBRATION_VERSION = "8"
 
 Manifest = dict
 
@@ -63,8 +78,6 @@ def expected_manifest(settings: Settings) -> Manifest:
 
 def calibration_fingerprint(settings: Settings) -> str:
     """What the calibration fitted after each build depends on (eval set, lexicon, fitting code)."""
-    from bot.calibrate import CALIBRATION_VERSION  # calibrate imports this module
-
     digest = hashlib.sha256(CALIBRATION_VERSION.encode())
     for name in ("lexicon.yaml", "eval/questions.yaml"):
         digest.update((settings.corpus_dir / name).read_bytes())
@@ -141,11 +154,11 @@ def _cached_vectors(cache_file: Path, texts: list[str], embedder: VectorEmbedder
     return np.stack([cache[k] for k in keys]), {key for key, _ in missing}
 
 
-def build_index(settings: Settings, embedder: VectorEmbedder, *, keep: int = 2, publish: bool = True) -> Manifest:
-    """Build a new index version and (unless ``publish=False``) make it the serving one. Returns its manifest.
+def build_index(settings: Settings, embedder: VectorEmbedder, *, scratch: bool = False) -> Manifest:
+    """Build a new index version under ``builds/<version>``, never serving: returns its manifest.
 
-    ``publish=False`` leaves the finished build under ``builds/<version>`` for calibration;
-    ``publish_build`` then makes it serve.
+    The build waits there for calibration; ``publish_build`` then makes it serve (``bot.pipeline``
+    does both in that order). ``scratch`` marks a throw-away build that may only ever serve locally.
     """
     started = time.perf_counter()
     chunks = build_chunks(settings.corpus_dir)
@@ -157,7 +170,9 @@ def build_index(settings: Settings, embedder: VectorEmbedder, *, keep: int = 2, 
     chunk_texts = [c.embed_text for c in chunks]
     headings = [c.section for c in chunks]  # the ranker's "heading_dense": the question against the table of contents
     sentences, owners = sentence_units(chunks)
-    all_vectors, fresh = _cached_vectors(cache_dir / f"vectors-{slug}.npz", chunk_texts + headings + sentences, embedder)
+    all_vectors, fresh = _cached_vectors(
+        cache_dir / f"vectors-{slug}.npz", chunk_texts + headings + sentences, embedder
+    )
     vectors, heading_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) : 2 * len(chunks)]
     sentence_vectors = all_vectors[2 * len(chunks) :]
     embedded = len({_content_key(t) for t in chunk_texts} & fresh)  # chunks embedded anew
@@ -175,6 +190,7 @@ def build_index(settings: Settings, embedder: VectorEmbedder, *, keep: int = 2, 
         "embedded": embedded,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "build_seconds": round(time.perf_counter() - started, 3),
+        "scratch": scratch,
     }
     (staging / "chunks.json").write_text(
         json.dumps([c.model_dump() for c in chunks], ensure_ascii=False), encoding="utf-8"
@@ -186,14 +202,16 @@ def build_index(settings: Settings, embedder: VectorEmbedder, *, keep: int = 2, 
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     final = builds / version
     os.replace(staging, final)
-    if publish:
-        publish_build(settings, final, keep=keep)
     return manifest
 
 
 def publish_build(settings: Settings, build: Path, *, keep: int = 2) -> None:
-    """Make a finished build the serving one: on the Chroma server first (if any), then locally."""
+    """Make a finished build the serving one: on the Chroma server first (if any), then locally.
+
+    A scratch build is refused before anything is sent when a Chroma server is configured."""
+    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
     if settings.chroma_url:
+        refuse_scratch(manifest)
         from bot.index.remote import publish
 
         publish(settings, build, keep=keep)

@@ -29,8 +29,9 @@ def client_for(settings: Settings, path: Path):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False,
-                                                                             allow_reset=False))
+    return chromadb.PersistentClient(
+        path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    )
 
 
 def collection_name(version: str) -> str:
@@ -72,8 +73,10 @@ class DenseSearch:
         except Exception as error:
             from bot.index.remote import ChromaUnavailable
 
-            raise ChromaUnavailable("El índice de la cartilla no responde en este momento "
-                                    f"({type(error).__name__}). Intente de nuevo en unos segundos.") from error
+            raise ChromaUnavailable(
+                "El índice de la cartilla no responde en este momento "
+                f"({type(error).__name__}). Intente de nuevo en unos segundos."
+            ) from error
         scores = np.zeros(len(self._position), dtype=np.float32)
         for chunk_id, distance in zip(result["ids"][0], result["distances"][0]):
             scores[self._position[chunk_id]] = 1.0 - float(distance)

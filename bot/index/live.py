@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from bot.errors import AdvisorError
 from bot.index.load import IndexUnavailable, LoadedIndex, load_index, serving_version
@@ -52,8 +52,11 @@ class IndexWatcher:
             log.warning("no se pudo revisar el índice publicado: %s", error)
             return None
         if index.manifest.get("embedder") != self.settings.embedder_id:
-            log.warning("el índice %s usa otro embedder (%s): reinicie los procesos para usarlo",
-                        index.version, index.manifest.get("embedder"))
+            log.warning(
+                "el índice %s usa otro embedder (%s): reinicie los procesos para usarlo",
+                index.version,
+                index.manifest.get("embedder"),
+            )
             self.version = index.version  # do not reload it on every check
             return None
         log.info("índice %s publicado: reemplaza al %s", index.version, self.version)

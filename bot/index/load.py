@@ -70,7 +70,9 @@ def load_index(settings: Settings, build: Path | None = None) -> LoadedIndex:
         sentence_owners = np.load(build / "sentence_owners.npy")
         headings_file = build / "heading_vectors.npy"
         heading_vectors = np.load(headings_file) if headings_file.exists() else None
-        dense = DenseSearch(settings, path=build / "chroma", collection=manifest["collection"], ids=[c.id for c in chunks])
+        dense = DenseSearch(
+            settings, path=build / "chroma", collection=manifest["collection"], ids=[c.id for c in chunks]
+        )
     except Exception as error:  # any damage to the files means the same thing to the user
         raise IndexUnavailable(f"El índice está dañado ({type(error).__name__}): ejecute «asesor index».") from error
     return LoadedIndex(
@@ -96,8 +98,9 @@ def _load_remote(settings: Settings) -> LoadedIndex:
         manifest=parts.manifest,
         chunks=parts.chunks,
         bm25=BM25([c.embed_text for c in parts.chunks]),
-        dense=DenseSearch(settings, path=settings.index_dir, collection=parts.collection_name, ids=ids,
-                          client=parts.client),
+        dense=DenseSearch(
+            settings, path=settings.index_dir, collection=parts.collection_name, ids=ids, client=parts.client
+        ),
         calibration=parts.calibration,
         sentence_vectors=parts.sentence_vectors,
         sentence_owners=parts.sentence_owners,

@@ -21,11 +21,19 @@ from urllib.parse import urlparse
 import numpy as np
 
 from bot.errors import Unavailable
+from bot.index.scratch import refuse_scratch
 from bot.schemas import Chunk
 from bot.settings import Settings
 
-__all__ = ["ChromaUnavailable", "server_client", "close_server_clients", "publish", "serving_version",
-           "serving_manifest", "RemoteParts"]
+__all__ = [
+    "ChromaUnavailable",
+    "server_client",
+    "close_server_clients",
+    "publish",
+    "serving_version",
+    "serving_manifest",
+    "RemoteParts",
+]
 
 POINTER = "asesor_meta"
 _BATCH = 500
@@ -71,8 +79,10 @@ def close_server_clients() -> None:
     for client in clients:
         # chromadb's close() releases its systems but leaves the HTTP connections of the client and
         # of its internal admin client open: close those too.
-        sessions = [getattr(getattr(owner, "_server", None), "_session", None)
-                    for owner in (client, getattr(client, "_admin_client", None))]
+        sessions = [
+            getattr(getattr(owner, "_server", None), "_session", None)
+            for owner in (client, getattr(client, "_admin_client", None))
+        ]
         for close in [getattr(session, "close", None) for session in sessions] + [client.close]:
             try:
                 if close is not None:
@@ -88,7 +98,9 @@ def _new_client(settings: Settings):
     url = urlparse(settings.chroma_url or "")
     try:
         client = chromadb.HttpClient(
-            host=url.hostname or "127.0.0.1", port=url.port or 8000, ssl=url.scheme == "https",
+            host=url.hostname or "127.0.0.1",
+            port=url.port or 8000,
+            ssl=url.scheme == "https",
             settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
         )
     except Exception as error:  # the client checks the server as it is built
@@ -122,8 +134,11 @@ def _positions(n: int) -> list[str]:
 
 
 def publish(settings: Settings, build: Path, *, keep: int = 2) -> str:
-    """Upload a complete local build, then point the serving pointer at it; returns its version."""
+    """Upload a complete local build, then point the serving pointer at it; returns its version.
+
+    A scratch build (bench, eval) is refused before any request reaches the server."""
     manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    refuse_scratch(manifest)
     calibration_file = build / "calibration.json"
     calibration = json.loads(calibration_file.read_text(encoding="utf-8")) if calibration_file.exists() else {}
     chunks = [Chunk(**c) for c in json.loads((build / "chunks.json").read_text(encoding="utf-8"))]
@@ -137,15 +152,28 @@ def publish(settings: Settings, build: Path, *, keep: int = 2) -> str:
         for stale in _collections(name):  # a half-uploaded earlier attempt of this version
             if stale in {c.name for c in client.list_collections()}:
                 client.delete_collection(stale)
-        collection = client.create_collection(name, metadata={
-            "hnsw:space": "cosine", "manifest": json.dumps(manifest, ensure_ascii=False),
-            "calibration": json.dumps(calibration)})
-        _add_in_batches(collection, ids=[c.id for c in chunks], embeddings=vectors, documents=[c.text for c in chunks],
-                        metadatas=[{"section": c.section, "title": c.title, "kind": c.kind, "ordinal": c.ordinal}
-                                   for c in chunks])
+        collection = client.create_collection(
+            name,
+            metadata={
+                "hnsw:space": "cosine",
+                "manifest": json.dumps(manifest, ensure_ascii=False),
+                "calibration": json.dumps(calibration),
+            },
+        )
+        _add_in_batches(
+            collection,
+            ids=[c.id for c in chunks],
+            embeddings=vectors,
+            documents=[c.text for c in chunks],
+            metadatas=[{"section": c.section, "title": c.title, "kind": c.kind, "ordinal": c.ordinal} for c in chunks],
+        )
         sentences = client.create_collection(f"{name}-sentences", metadata={"hnsw:space": "cosine"})
-        _add_in_batches(sentences, ids=_positions(len(owners)), embeddings=sentence_vectors,
-                        metadatas=[{"owner": int(owner)} for owner in owners])
+        _add_in_batches(
+            sentences,
+            ids=_positions(len(owners)),
+            embeddings=sentence_vectors,
+            metadatas=[{"owner": int(owner)} for owner in owners],
+        )
         headings = client.create_collection(f"{name}-headings", metadata={"hnsw:space": "cosine"})
         _add_in_batches(headings, ids=_positions(len(chunks)), embeddings=heading_vectors)
         pointer = client.get_or_create_collection(POINTER)
@@ -160,8 +188,9 @@ def publish(settings: Settings, build: Path, *, keep: int = 2) -> str:
 
 def _prune(client, *, keep: int, serving: str) -> None:
     """Delete all but the newest ``keep`` versions (never the serving one)."""
-    names = sorted(c.name for c in client.list_collections()
-                   if c.name.startswith("booklet-") and not c.name.endswith(_PARTS))
+    names = sorted(
+        c.name for c in client.list_collections() if c.name.startswith("booklet-") and not c.name.endswith(_PARTS)
+    )
     for old in names[:-keep]:
         if old != serving:
             for name in _collections(old):
@@ -211,15 +240,22 @@ class RemoteParts:
             self.calibration = json.loads(collection.metadata.get("calibration") or "{}")
             stored = collection.get(include=["documents", "metadatas"])
             self.chunks = sorted(
-                (Chunk(id=i, text=d, section=m["section"], title=m["title"], kind=m["kind"], ordinal=m["ordinal"])
-                 for i, d, m in zip(stored["ids"], stored["documents"], stored["metadatas"])),
-                key=lambda c: c.ordinal)
-            sentences = client.get_collection(f"{pointer['collection']}-sentences").get(include=["embeddings", "metadatas"])
+                (
+                    Chunk(id=i, text=d, section=m["section"], title=m["title"], kind=m["kind"], ordinal=m["ordinal"])
+                    for i, d, m in zip(stored["ids"], stored["documents"], stored["metadatas"])
+                ),
+                key=lambda c: c.ordinal,
+            )
+            sentences = client.get_collection(f"{pointer['collection']}-sentences").get(
+                include=["embeddings", "metadatas"]
+            )
             headings = client.get_collection(f"{pointer['collection']}-headings").get(include=["embeddings"])
         except Exception as error:
             raise _unavailable(settings, error) from error
         order = np.argsort(np.array(sentences["ids"]))
         self.sentence_vectors = np.asarray(sentences["embeddings"], dtype=np.float32)[order]
         self.sentence_owners = np.array([sentences["metadatas"][i]["owner"] for i in order], dtype=np.int32)
-        self.heading_vectors = np.asarray(headings["embeddings"], dtype=np.float32)[np.argsort(np.array(headings["ids"]))]
+        self.heading_vectors = np.asarray(headings["embeddings"], dtype=np.float32)[
+            np.argsort(np.array(headings["ids"]))
+        ]
         self.client, self.collection_name = client, pointer["collection"]

@@ -16,37 +16,29 @@ __all__ = ["build_and_publish", "ensure_index", "index_status"]
 
 def index_status(settings: Settings) -> tuple[str, str]:
     """("fresh" | "stale" | "missing", a Spanish line saying so)."""
-    from bot.index import index_status as status
+    from bot.pipeline import index_status as status
 
     return status(settings)
 
 
 def build_and_publish(settings: Settings) -> dict:
-    """Build, calibrate, then publish; the manifest with its calibration."""
-    from bot.calibrate import calibrate_index
-    from bot.index import build_index, make_embedder
-    from bot.index.build import publish_build
+    """Build, calibrate, then publish (``bot.pipeline``); the manifest with its calibration."""
+    from bot.pipeline import build_serving_index
 
-    embedder = make_embedder(settings)
-    manifest = build_index(settings, embedder, publish=False)
-    build = settings.index_dir / "builds" / manifest["version"]
-    manifest["calibration"] = calibrate_index(settings, embedder, build)
-    publish_build(settings, build)  # only a complete, calibrated build ever serves
-    return manifest
+    return build_serving_index(settings)
 
 
 def ensure_index(settings: Settings, say: Callable[[str], None], *, verify: bool = False) -> None:
     """Build the index when it is missing or stale (first use, or after a corpus change); with
     ``verify``, also when its files do not open (damaged on disk), saying so in Spanish."""
+    from bot.pipeline import index_problem
+
     if index_status(settings)[0] != "fresh":
         say("Construyendo el índice (solo la primera vez)…")
         build_and_publish(settings)
         return
     if verify and not settings.chroma_url:
-        from bot.index.load import IndexUnavailable, load_index
-
-        try:
-            load_index(settings)
-        except IndexUnavailable as error:
-            say(f"{error} Lo reconstruyo ahora…")
+        problem = index_problem(settings)
+        if problem:
+            say(f"{problem} Lo reconstruyo ahora…")
             build_and_publish(settings)

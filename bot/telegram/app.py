@@ -148,14 +148,15 @@ def build_application(settings: Settings, services: "Services", *,
     """The bot, ready for polling or for the webhook (see ``run`` and ``webhook``)."""
     if not settings.telegram_token:
         raise Unavailable("Falta el token del bot de Telegram: defina ASESOR_TELEGRAM_TOKEN.", code="telegram_sin_token")
-    install_redaction(settings.telegram_token, settings.telegram_webhook_secret)
+    token = settings.telegram_token.get_secret_value()
+    install_redaction(token, settings.webhook_secret() if settings.telegram_webhook_url else None)
     # Opt in to v23's timedelta durations now: without it every 429 (RetryAfter) raises a
     # PTBDeprecationWarning, and our code never reads those durations as numbers.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     network = network or NetworkPolicy()
     builder = (
         ApplicationBuilder()
-        .token(settings.telegram_token)
+        .token(token)
         .base_url(settings.telegram_base_url)
         .base_file_url(_file_url(settings.telegram_base_url))
         .concurrent_updates(True)

@@ -31,11 +31,9 @@ from bot.settings import Settings
 if TYPE_CHECKING:
     from bot.compose import Services
 
-__all__ = ["DEFAULT_SALT", "Keys", "Runtime", "attach", "per_user", "runtime"]
+__all__ = ["Keys", "Runtime", "attach", "per_user", "runtime"]
 
 T = TypeVar("T")
-DEFAULT_SALT = "red-cluster-asesor/telegram/v1"
-"""Used only when settings carry no ``telegram_id_salt``; a deployment should set a secret one."""
 _RUNTIME_KEY = "asesor.runtime"
 
 
@@ -85,8 +83,8 @@ class Runtime:
 
     @classmethod
     def create(cls, settings: Settings, services: "Services") -> "Runtime":
-        salt = settings.telegram_id_salt or DEFAULT_SALT
-        return cls(settings=settings, services=services, keys=Keys(salt))
+        # the configured salt, or the one generated on first run and kept beside the index
+        return cls(settings=settings, services=services, keys=Keys(settings.telegram_salt()))
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a service method in a worker thread."""

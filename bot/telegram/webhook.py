@@ -42,12 +42,8 @@ class WebhookForbidden(AdvisorError):
 async def process_webhook_update(application: Application, payload: dict, secret_header: str | None) -> None:
     """Verify the secret header and enqueue the update; raises ``WebhookForbidden`` (403) or
     ``InvalidInput`` (422). The application must be started (``application.start()``)."""
-    settings = runtime(application).settings
-    expected = settings.telegram_webhook_secret
-    if expected:
-        if not secret_header or not hmac.compare_digest(secret_header.encode(), expected.encode()):
-            raise WebhookForbidden(texts.WEBHOOK_FORBIDDEN)
-    elif settings.environment == "production":
+    expected = runtime(application).settings.webhook_secret()  # configured or generated: never unsigned
+    if not secret_header or not hmac.compare_digest(secret_header.encode(), expected.encode()):
         raise WebhookForbidden(texts.WEBHOOK_FORBIDDEN)
     if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
         raise InvalidInput(texts.WEBHOOK_BAD_PAYLOAD, code="webhook_cuerpo_invalido")
@@ -67,7 +63,7 @@ async def webhook_lifespan(settings: Settings, services: "Services", *,
         if application.post_init is not None:
             await application.post_init(application)
         await application.bot.set_webhook(url=settings.telegram_webhook_url,
-                                          secret_token=settings.telegram_webhook_secret,
+                                          secret_token=settings.webhook_secret(),
                                           allowed_updates=ALLOWED_UPDATES)
         await application.start()
         try:
