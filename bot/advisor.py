@@ -23,6 +23,7 @@ from bot.answer.extractive import answer_sentences, compose_extractive
 from bot.answer.llm import make_generative
 from bot.advisor_diagnosis import REPORT_TYPES, DiagnosisMixin, ReportFormat
 from bot.answer.scope import ScopeDecision, ScopeJudge
+from bot.answer.turns import load_classifier, turn_answer
 from bot.errors import InvalidInput, NotFound, Unavailable
 from bot.index.embedders import VectorEmbedder, make_embedder
 from bot.index.live import IndexWatcher
@@ -40,6 +41,10 @@ _REFUSALS = {
     "empty": "No recibí ninguna pregunta. Escríbame lo que quiera saber sobre las iniciativas cluster.",
     "injection": "Solo puedo responder preguntas sobre la cartilla «ABC de las iniciativas cluster en Colombia»; "
     "no puedo cambiar mis instrucciones ni hacer otras tareas.",
+    "config": "No puedo mostrar ni cambiar mis instrucciones, mi configuración ni mis reglas, y no tengo modos "
+    "especiales: solo respondo preguntas sobre la cartilla «ABC de las iniciativas cluster en Colombia».",
+    "markup": "Su mensaje trae marcas de rol o de sistema («<system>», «[INST]», «assistant:»…) que no sigo: "
+    "solo respondo preguntas sobre la cartilla «ABC de las iniciativas cluster en Colombia».",
     "language": "Por ahora solo respondo en español, sobre la cartilla «ABC de las iniciativas cluster en Colombia».",
     "nonsense": "No logré entender su mensaje. ¿Podría escribirlo de otra forma?",
     "off_topic": "Ese tema no lo trata la cartilla «ABC de las iniciativas cluster en Colombia» (no cubre impuestos, "
@@ -79,6 +84,7 @@ class Advisor(DiagnosisMixin):
         self._suggestions = _Suggestions(
             questions=data["questions"], starters=data["starters"], vectors=embedder.document_vectors(data["questions"])
         )
+        self.turns = load_classifier(settings.corpus_dir / "smalltalk.yaml", self._lexicon.abbreviations, instrument)
         self._cache_lock = threading.Lock()
         self._use_index(index)
         self._watcher = IndexWatcher(settings, index.version)  # a newly published version replaces it
@@ -155,9 +161,19 @@ class Advisor(DiagnosisMixin):
         if conversation_id:
             turns = self._guard(lambda: self.store.conversation(conversation_id=conversation_id))
         previous = turns[-1]["resolved"] if turns else None
+        talk = self._talk(question, cleaned)
+        if talk is not None:  # small talk or a self-diagnosis request: its reply, no retrieval, no answerer
+            for observer in self.observers:
+                observer({"answer": 0.0}, talk)
+            if conversation_id:  # a follow-up after it still refers to the last question
+                turn = {"question": cleaned, "resolved": previous or "", "answer": talk.answer}
+                self._guard(lambda: self.store.append_turn(conversation_id=conversation_id, turn=turn))
+                talk.conversation_id = conversation_id
+            yield talk
+            return
         resolved = resolve_followup(cleaned, previous)
         retrieval = self._retrieve(resolved)
-        decision = self.scope.decide(cleaned, retrieval)
+        decision = self.scope.decide(cleaned, retrieval, raw=question)
         started = time.perf_counter()
         shown: frozenset[str] = frozenset()
         if asks_for_more(cleaned):  # "explícame más", and again: what the last answers said is passed over
@@ -171,6 +187,14 @@ class Advisor(DiagnosisMixin):
             self._guard(lambda: self.store.append_turn(conversation_id=conversation_id, turn=turn))
             answer.conversation_id = conversation_id
         yield answer
+
+    def _talk(self, question: str, cleaned: str) -> Answer | None:
+        """The reply to a greeting, thanks, «¿quién eres?», «ok»… or a request to do the
+        self-diagnosis (``bot.answer.turns``); ``None`` for a question (or role markup)."""
+        if asks_for_more(cleaned) or self.scope.markup(question):
+            return None
+        turn = self.turns.classify(cleaned)
+        return None if turn is None else turn_answer(question, turn, self.starters())
 
     def _retrieve(self, resolved: str) -> Retrieval:
         """Retrieval for a resolved question; the index never changes under a running advisor,

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import yaml
 
+from bot.schemas import Answer
 from bot.text import fold
 
-__all__ = ["Turn", "TurnClassifier", "normalize_turn"]
+__all__ = ["Turn", "TurnClassifier", "load_classifier", "normalize_turn", "turn_answer"]
 
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\u2b50\u2764\ufe0f]+|[:;]-?[()dDpP]|<3")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
@@ -134,10 +135,19 @@ def _cached(path: str, abbreviations: tuple, values: tuple) -> TurnClassifier:
     return TurnClassifier.load(Path(path), abbreviations=dict(abbreviations), values=dict(values))
 
 
-def load_classifier(path: Path, *, abbreviations: dict[str, str] | None = None,
-                    values: dict[str, object] | None = None) -> TurnClassifier:
-    """One classifier per data file and settings (advisors in tests share it)."""
-    return _cached(str(path), tuple(sorted((abbreviations or {}).items())), tuple(sorted((values or {}).items())))
+def load_classifier(path: Path, abbreviations: dict[str, str] | None = None, instrument=None) -> TurnClassifier:
+    """One classifier per data file (advisors in tests share it); replies that describe the
+    self-diagnosis take its figures from the instrument (``corpus/diagnosis.yaml``)."""
+    values: dict[str, object] = {}
+    if instrument is not None:
+        labels = [f"«{o.label}»" for o in instrument.options]
+        values = {"practices": len(instrument.practices), "areas": len(instrument.areas),
+                  "options": ", ".join(labels[:-1]) + " o " + labels[-1]}
+    return _cached(str(path), tuple(sorted((abbreviations or {}).items())), tuple(sorted(values.items())))
 
 
-__all__ += ["load_classifier"]
+def turn_answer(question: str, turn: Turn, starters: list[str]) -> Answer:
+    """The reply as an ``Answer``: not a refusal (``in_scope`` true, no citations: it is not a
+    booklet answer), with the starter questions when they help."""
+    return Answer(question=question, answer=turn.reply, in_scope=True, kind=turn.kind,
+                  suggestions=list(starters) if turn.with_starters else [])

@@ -73,7 +73,7 @@ def build_ask_router(settings: Settings) -> APIRouter:
         conversation_id = getattr(body, "conversation_id", None) or secrets.token_urlsafe(16)
         result = await run_in_threadpool(advisor.ask, getattr(body, "question"), conversation_id=conversation_id)
         result.conversation_id = conversation_id
-        metrics.record_answer(result.answerer)
+        metrics.record_answer(result.answerer, kind=result.kind)
         return result
 
     @router.post(
@@ -111,7 +111,7 @@ def build_ask_router(settings: Settings) -> APIRouter:
                     yield sse_event("token", {"text": item})
                     item = await run_in_threadpool(next, pieces)
                 item.conversation_id = conversation_id
-                metrics.record_answer(item.answerer)
+                metrics.record_answer(item.answerer, kind=item.kind)
                 if not streamed:  # extractive (or a fallback before any token): stream its words
                     for piece in word_chunks(item.answer):
                         yield sse_event("token", {"text": piece})
