@@ -52,6 +52,7 @@ _REFUSALS = {
     "low_score": "Lo siento, esa pregunta no la responde la cartilla «ABC de las iniciativas cluster en Colombia».",
 }
 _CACHE_SIZE = 2048
+_MORE_WORDS = 120  # interim: an answer over this budget offers «Ver más» until the short composer sets ``more``
 _KNOWS = (
     "Puedo ayudarle con lo que explica la cartilla: qué es un cluster y una iniciativa cluster, las fases para "
     "diseñarla, la gobernanza, el autodiagnóstico de 13 buenas prácticas, las entidades que apoyan y el SSME."
@@ -226,7 +227,7 @@ class Advisor(DiagnosisMixin):
                           suggestions=suggestions, answerer="refusal", kind="refusal")
         text, citations = compose_extractive(question, retrieval, self._sections, shown=shown)
         return Answer(question=question, answer=text, in_scope=True, citations=citations,
-                      passages=retrieval.passages,
+                      passages=retrieval.passages, more=len(text.split()) > _MORE_WORDS,
                       suggestions=self.nearest_questions(retrieval.vector, exclude_answered=True))
 
     def nearest_questions(self, vector: np.ndarray | None, *, n: int = 3, exclude_answered: bool = False) -> list[str]:

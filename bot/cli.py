@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from bot.cli_db import db_app
+from bot.cli_turns import print_turn_extras
 from bot.errors import AdvisorError
 from bot.settings import Settings
 from bot.text import strip_terminal_controls
@@ -108,12 +109,13 @@ def index(
     )
 
 
-def _print_answer(answer) -> None:
+def _print_answer(answer, *, chat: bool = False) -> None:
     typer.echo(_safe(answer.answer))
-    _print_sources(answer)
+    _print_sources(answer, chat=chat)
 
 
-def _print_sources(answer) -> None:
+def _print_sources(answer, *, chat: bool = False) -> None:
+    print_turn_extras(answer, chat=chat)  # starters of a greeting, `asesor diagnose` after the offer, «Ver más»
     if answer.citations:
         typer.echo("\nFuentes:")
         for citation in answer.citations:
@@ -129,6 +131,7 @@ def _stream_answer(advisor, question: str, *, conversation_id: str | None = None
     the draft (an uncited claim, a model that died), say so and print the answer that counts."""
     streamed: list[str] = []
     answer = None
+    chat = conversation_id is not None
     for piece in advisor.ask_stream(question, conversation_id=conversation_id):
         if isinstance(piece, str):
             streamed.append(piece)
@@ -137,13 +140,13 @@ def _stream_answer(advisor, question: str, *, conversation_id: str | None = None
         else:
             answer = piece
     if not streamed:
-        _print_answer(answer)
+        _print_answer(answer, chat=chat)
     elif "".join(streamed).strip() == answer.answer.strip():
         typer.echo()
-        _print_sources(answer)
+        _print_sources(answer, chat=chat)
     else:
         typer.echo("\n\nRespuesta final (reemplaza el borrador de arriba):")
-        _print_answer(answer)
+        _print_answer(answer, chat=chat)
 
 
 def _streaming(option: bool | None) -> bool:
@@ -211,7 +214,7 @@ def chat() -> None:
             if _streaming(None):
                 _stream_answer(advisor, line, conversation_id=conversation)
             else:
-                _print_answer(advisor.ask(line, conversation_id=conversation))
+                _print_answer(advisor.ask(line, conversation_id=conversation), chat=True)
         except AdvisorError as error:
             typer.echo(_safe(error.message))
     typer.echo("¡Hasta pronto!")
