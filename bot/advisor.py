@@ -162,7 +162,7 @@ class Advisor(DiagnosisMixin):
         if conversation_id:
             turns = self._guard(lambda: self.store.conversation(conversation_id=conversation_id))
         previous = turns[-1]["resolved"] if turns else None
-        talk = self._talk(question, cleaned)
+        talk = self._talk(question, cleaned, turns[-1]["answer"] if turns else None)
         if talk is not None:  # small talk or a self-diagnosis request: its reply, no retrieval, no answerer
             for observer in self.observers:
                 observer({"answer": 0.0}, talk)
@@ -189,12 +189,12 @@ class Advisor(DiagnosisMixin):
             answer.conversation_id = conversation_id
         yield answer
 
-    def _talk(self, question: str, cleaned: str) -> Answer | None:
+    def _talk(self, question: str, cleaned: str, last_answer: str | None) -> Answer | None:
         """The reply to a greeting, thanks, «¿quién eres?», «ok»… or a request to do the
         self-diagnosis (``bot.answer.turns``); ``None`` for a question (or role markup)."""
         if asks_for_more(cleaned) or self.scope.markup(question):
             return None
-        turn = self.turns.classify(cleaned)
+        turn = self.turns.classify(cleaned, last_answer)
         return None if turn is None else turn_answer(question, turn, self.starters())
 
     def _retrieve(self, resolved: str) -> Retrieval:

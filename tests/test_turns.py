@@ -72,7 +72,7 @@ def test_informal_writing_is_normalised() -> None:
 
 @pytest.mark.parametrize("text,intent", [
     ("grasias", "thanks"), ("hloa", "greeting"), ("como hago el autodiagnostco", "diagnosis"),
-    ("QUIERO HACER EL AUTODIAGNÓSTICO", "diagnosis"), ("🙂", "reaction"), ("oye, y tu quien eres?", "identity"),
+    ("QUIERO HACER EL AUTODIAGNÓSTICO", "diagnosis"), ("🙂🙂🙂", "reaction"), ("oye, y tu quien eres?", "identity"),
     ("hola, soy Marta, de la cámara de comercio de Pasto", "greeting"),
 ])
 def test_typos_accents_and_emoji(classifier, text: str, intent: str) -> None:
@@ -130,6 +130,13 @@ def test_diagnosis_request_is_an_offer(advisor: Advisor) -> None:
     assert f"{len(advisor.instrument.practices)} preguntas" in answer.answer and answer.answer.endswith("¿Quiere comenzar?")
 
 
+def test_yes_after_the_offer_accepts_it(advisor: Advisor) -> None:
+    assert advisor.ask("sí", conversation_id="c-oferta").kind == "smalltalk"  # no offer yet: an «ok»
+    assert advisor.ask("quiero hacer el autodiagnostico", conversation_id="c-oferta").kind == "diagnosis_offer"
+    accepted = advisor.ask("dale", conversation_id="c-oferta")
+    assert accepted.kind == "diagnosis_offer" and accepted.answer.startswith("¡Perfecto! Empecemos")
+
+
 def test_introduction_before_a_question_still_gets_the_answer(advisor: Advisor) -> None:
     answer = advisor.ask("Hola, buenas tardes. Soy de la cámara de comercio de Pasto. ¿Quién financia la iniciativa cluster?")
     assert answer.kind == "answer" and answer.in_scope and answer.citations
@@ -162,7 +169,7 @@ def test_small_talk_is_not_counted_as_a_refusal(settings: Settings, advisor: Adv
 
 def test_the_reply_texts_live_in_the_data_file() -> None:
     data = yaml.safe_load((CORPUS / "smalltalk.yaml").read_text(encoding="utf-8"))
-    assert set(data["replies"]) == set(data["phrases"]) == set(data["priority"])
+    assert set(data["replies"]) - {"diagnosis_accepted"} == set(data["phrases"]) == set(data["priority"])
     assert Path(ROOT / "bot" / "answer" / "turns.py").read_text(encoding="utf-8").count("¡Hola!") == 0
 
 

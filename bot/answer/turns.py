@@ -83,6 +83,7 @@ class TurnClassifier:
         self._starters = frozenset(data["with_starters"])
         self._replies = {k: " ".join(v.split()).format(**(values or {})) for k, v in data["replies"].items()}
         self._abbreviations = dict(abbreviations or {})
+        self._yes = re.compile(r"\b(?:" + "|".join(data["accept_offer"]) + r")\b")
         vocabulary = {w for _, patterns in data["phrases"].items() for p in patterns
                       for w in re.findall(r"[a-z]{4,}", p)}
         self._vocabulary = sorted(vocabulary)
@@ -122,11 +123,16 @@ class TurnClassifier:
             return None
         return found
 
-    def classify(self, text: str) -> Turn | None:
+    def classify(self, text: str, previous_answer: str | None = None) -> Turn | None:
+        """``previous_answer`` is the advisor's last reply: «sí» or «dale» right after the offer
+        to start the self-diagnosis accepts it (the offer again, shorter) instead of being an «ok»."""
         found = self.intents(text)
         if not found:
             return None
         intent = next(i for i in self._priority if i in found)
+        if intent == "ack" and previous_answer == self._replies["diagnosis"] and self._yes.search(
+                normalize_turn(text, self._abbreviations)):
+            return Turn(intent="diagnosis", reply=self._replies["diagnosis_accepted"], with_starters=False)
         return Turn(intent=intent, reply=self._replies[intent], with_starters=intent in self._starters)
 
 
