@@ -35,6 +35,9 @@ _ASKING_WORDS = frozenset(
 _INTRO = re.compile(r"^(yo )?(soy|me llamo|mi nombre es|le escribe|les escribe|trabajo en|trabajo con|somos|"
                     r"represento a|estoy en|vengo de)( \w+){1,7}$")
 
+_MAX_WORDS = 24  # longer messages are never small talk (a greeting plus an introduction fits)
+_MAX_CORRECTED = 8  # typos are looked for only in short messages: the hot path stays cheap
+
 
 @dataclass(frozen=True)
 class Turn:
@@ -57,6 +60,10 @@ def normalize_turn(text: str, abbreviations: dict[str, str] | None = None) -> st
     text = _REPEATS.sub(r"\1", text)
     tokens = [fold((abbreviations or {}).get(t, t)) for t in text.split()]
     return " ".join(tokens)
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
 def _distance_one(a: str, b: str) -> bool:
@@ -86,8 +93,11 @@ class TurnClassifier:
         self._yes = re.compile(r"\b(?:" + "|".join(data["accept_offer"]) + r")\b")
         vocabulary = {w for _, patterns in data["phrases"].items() for p in patterns
                       for w in re.findall(r"[a-z]{4,}", p)}
-        self._vocabulary = sorted(vocabulary)
         self._known = frozenset(vocabulary | self._fillers)
+        self._near: dict[str, set[str]] = {}  # every word and its one-letter deletions → the phrase words
+        for word in vocabulary:
+            for key in {word, *_deletions(word)}:
+                self._near.setdefault(key, set()).add(word)
 
     @classmethod
     def load(cls, path: Path, *, abbreviations: dict[str, str] | None = None,
@@ -99,16 +109,21 @@ class TurnClassifier:
         out = []
         for token in text.split():
             if len(token) >= 4 and token not in self._known:
-                token = next((w for w in self._vocabulary if _distance_one(token, w)), token)
+                near = set().union(*(self._near.get(key, ()) for key in {token, *_deletions(token)}))
+                token = next((w for w in sorted(near) if _distance_one(token, w)), token)
             out.append(token)
         return " ".join(out)
 
     def intents(self, text: str) -> list[str] | None:
         """The intents a message is made of, or ``None`` when something else is left (a question)."""
         normalized = normalize_turn(text, self._abbreviations)
-        if not normalized:
+        size = len(normalized.split())
+        if not size or size > _MAX_WORDS:  # small talk is short: a long message is a question
             return None
-        return self._cover(normalized) or self._cover(self._corrected(normalized))
+        found = self._cover(normalized)
+        if found or size > _MAX_CORRECTED:
+            return found
+        return self._cover(self._corrected(normalized))
 
     def _cover(self, text: str) -> list[str] | None:
         found: list[str] = []
