@@ -38,6 +38,6 @@ def test_json_carries_the_kind(env):  # noqa: F811
 
 
 def test_chat_tells_how_to_see_more(env):  # noqa: F811
-    result = _asesor(env, "chat", stdin="¿Qué se hace en la Fase 1: conociendo el cluster y el sector?\nexplicame mas\nsalir\n")
+    result = _asesor(env, "chat", stdin="¿Qué es una iniciativa cluster?\nexplicame mas\nsalir\n")
     assert result.returncode == 0, result.stderr
     assert TEXTS["more_chat"] in result.stdout and result.stdout.rstrip().endswith("¡Hasta pronto!")

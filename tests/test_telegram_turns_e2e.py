@@ -15,8 +15,8 @@ from bot.telegram import texts
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 CHAT = 717171
-# An eval question whose extractive answer is over the «Ver más» budget with the current composer.
-LONG_QUESTION = "¿Qué se hace en la Fase 1: conociendo el cluster y el sector?"
+# A starter question whose extractive answer (about 145 words) is over the «Ver más» budget today.
+LONG_QUESTION = "¿Qué es una iniciativa cluster?"
 
 
 async def replies(fake: FakeTelegram, before: int, n: int = 1) -> list[dict]:

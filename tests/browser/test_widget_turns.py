@@ -20,7 +20,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 LAUNCHER = "Abrir el asesor de la Red Cluster Colombia"
-LONG_QUESTION = "¿Qué se hace en la Fase 1: conociendo el cluster y el sector?"  # over the «Ver más» budget
+LONG_QUESTION = "¿Qué es una iniciativa cluster?"  # over the «Ver más» budget
 
 
 @pytest.fixture
