@@ -25,6 +25,7 @@ from bot.answer.extractive import answer_sentences, compose_extractive
 from bot.answer.llm import GenerativeAnswerer
 from bot.answer.scope import ScopeDecision, ScopeJudge
 from bot.answer.stream import AnswerStream
+from bot.answer.turns import TurnClassifier, turn_answer
 from bot.errors import InvalidInput, NotFound
 from bot.ids import new_id
 from bot.index.embedders import VectorEmbedder
@@ -45,6 +46,10 @@ _REFUSALS = {
     "empty": "No recibí ninguna pregunta. Escríbame lo que quiera saber sobre las iniciativas cluster.",
     "injection": "Solo puedo responder preguntas sobre la cartilla «ABC de las iniciativas cluster en Colombia»; "
     "no puedo cambiar mis instrucciones ni hacer otras tareas.",
+    "config": "No puedo mostrar ni cambiar mis instrucciones, mi configuración ni mis reglas, y no tengo modos "
+    "especiales: solo respondo preguntas sobre la cartilla «ABC de las iniciativas cluster en Colombia».",
+    "markup": "Su mensaje trae marcas de rol o de sistema («<system>», «[INST]», «assistant:»…) que no sigo: "
+    "solo respondo preguntas sobre la cartilla «ABC de las iniciativas cluster en Colombia».",
     "language": "Por ahora solo respondo en español, sobre la cartilla «ABC de las iniciativas cluster en Colombia».",
     "nonsense": "No logré entender su mensaje. ¿Podría escribirlo de otra forma?",
     "off_topic": "Ese tema no lo trata la cartilla «ABC de las iniciativas cluster en Colombia» (no cubre impuestos, "
@@ -52,6 +57,7 @@ _REFUSALS = {
     "low_score": "Lo siento, esa pregunta no la responde la cartilla «ABC de las iniciativas cluster en Colombia».",
 }
 _CACHE_SIZE = 2048
+_MORE_WORDS = 120  # interim: an answer over this budget offers «Ver más» until the short composer sets ``more``
 _KNOWS = (
     "Puedo ayudarle con lo que explica la cartilla: qué es un cluster y una iniciativa cluster, las fases para "
     "diseñarla, la gobernanza, el autodiagnóstico de 13 buenas prácticas, las entidades que apoyan y el SSME."
@@ -74,6 +80,12 @@ def load_suggestions(path: Path, embedder: VectorEmbedder) -> Suggestions:
                        vectors=embedder.document_vectors(data["questions"]))
 
 
+def _ready(answer: Answer) -> Generator[str, None, Answer]:
+    """A stream with no text pieces whose answer is already known (small talk)."""
+    return answer
+    yield  # unreachable: makes this a generator
+
+
 class Advisor:
     def __init__(
         self,
@@ -84,6 +96,7 @@ class Advisor:
         store: Store,
         lexicon: Lexicon,
         suggestions: Suggestions,
+        turns: TurnClassifier,
         watcher: IndexWatcher | None = None,
         generative: GenerativeAnswerer | None = None,
         hooks: AnswerHooks | None = None,
@@ -94,6 +107,7 @@ class Advisor:
         self._store = store
         self._lexicon = lexicon
         self._suggestions = suggestions
+        self._turns = turns
         self._cache_lock = threading.Lock()
         self._use_index(index)
         self._watcher = watcher  # a newly published version replaces the index
@@ -156,9 +170,17 @@ class Advisor:
         if conversation_id:
             turns = guard_store(lambda: self._store.conversation(conversation_id=conversation_id))
         previous = turns[-1]["resolved"] if turns else None
+        talk = self._talk(question, cleaned, turns[-1]["answer"] if turns else None)
+        if talk is not None:  # small talk or a self-diagnosis request: its reply, no retrieval, no answerer
+            self._hooks({"answer": 0.0}, talk)
+            if conversation_id:  # a follow-up after it still refers to the last question
+                turn = {"question": cleaned, "resolved": previous or "", "answer": talk.answer}
+                guard_store(lambda: self._store.append_turn(conversation_id=conversation_id, turn=turn))
+                talk.conversation_id = conversation_id
+            return AnswerStream(_ready(talk))
         resolved = resolve_followup(cleaned, previous)
         retrieval = self._retrieve(resolved)
-        decision = self._scope.decide(cleaned, retrieval)
+        decision = self._scope.decide(cleaned, retrieval, raw=question)
         started = self._clock()
         shown: frozenset[str] = frozenset()
         if asks_for_more(cleaned):  # "explícame más", and again: what the last answers said is passed over
@@ -179,6 +201,14 @@ class Advisor:
             return answer
 
         return AnswerStream(pieces())
+
+    def _talk(self, question: str, cleaned: str, last_answer: str | None) -> Answer | None:
+        """The reply to a greeting, thanks, «¿quién eres?», «ok»… or a request to do the
+        self-diagnosis (``bot.answer.turns``); ``None`` for a question (or role markup)."""
+        if asks_for_more(cleaned) or self._scope.markup(question):
+            return None
+        turn = self._turns.classify(cleaned, last_answer)
+        return None if turn is None else turn_answer(question, turn, self.starters())
 
     def _retrieve(self, resolved: str) -> Retrieval:
         """Retrieval for a resolved question; the same text (a popular question) is served from a
@@ -210,7 +240,7 @@ class Advisor:
                           suggestions=suggestions, answerer="refusal", kind="refusal")
         text, citations = compose_extractive(question, retrieval, self._sections, shown=shown)
         return Answer(question=question, answer=text, in_scope=True, citations=citations,
-                      passages=retrieval.passages,
+                      passages=retrieval.passages, more=len(text.split()) > _MORE_WORDS,
                       suggestions=self.nearest_questions(retrieval.vector, exclude_answered=True))
 
     def nearest_questions(self, vector: np.ndarray | None, *, n: int = 3, exclude_answered: bool = False) -> list[str]:

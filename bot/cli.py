@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from bot.cli_db import db_app
+from bot.cli_turns import print_turn_extras
 from bot.errors import AdvisorError
 from bot.settings import Settings
 from bot.text import strip_terminal_controls
@@ -83,12 +84,13 @@ def index(
     )
 
 
-def _print_answer(answer) -> None:
+def _print_answer(answer, *, chat: bool = False) -> None:
     typer.echo(_safe(answer.answer))
-    _print_sources(answer)
+    _print_sources(answer, chat=chat)
 
 
-def _print_sources(answer) -> None:
+def _print_sources(answer, *, chat: bool = False) -> None:
+    print_turn_extras(answer, chat=chat)  # starters of a greeting, `asesor diagnose` after the offer, «Ver más»
     if answer.citations:
         typer.echo("\nFuentes:")
         for citation in answer.citations:
@@ -103,18 +105,19 @@ def _stream_answer(answers, question: str, *, conversation_id: str | None = None
     """Print the model's words as it writes them, then the checked answer. When the check replaced
     the draft (an uncited claim, a model that died), say so and print the answer that counts."""
     stream = answers.stream(question, conversation_id=conversation_id, converse=converse)
+    chat = converse
     for piece in stream:
         typer.echo(_safe(piece), nl=False)
         sys.stdout.flush()
     answer = stream.answer
     if not stream.streamed:
-        _print_answer(answer)
+        _print_answer(answer, chat=chat)
     elif not stream.replaced_draft:
         typer.echo()
-        _print_sources(answer)
+        _print_sources(answer, chat=chat)
     else:
         typer.echo("\n\nRespuesta final (reemplaza el borrador de arriba):")
-        _print_answer(answer)
+        _print_answer(answer, chat=chat)
     return answer
 
 
@@ -182,7 +185,7 @@ def chat() -> None:
                 answer = _stream_answer(answers, line, conversation_id=conversation, converse=True)
             else:
                 answer = answers.ask(line, conversation_id=conversation, converse=True)
-                _print_answer(answer)
+                _print_answer(answer, chat=True)
             conversation = answer.conversation_id
         except AdvisorError as error:
             typer.echo(_safe(error.message))

@@ -69,6 +69,7 @@ def build_services(
     ``store`` is an already open store (its owner closes it), else one is opened from the settings."""
     from bot import diagnosis as dx
     from bot.advisor import Advisor, load_suggestions
+    from bot.answer.turns import load_classifier
     from bot.answer.llm import make_generative
     from bot.index.embedders import make_embedder
     from bot.index.live import IndexWatcher
@@ -90,13 +91,16 @@ def build_services(
     embedder = embedder or make_embedder(settings)
     model = make_generative(settings) if generative is _NO_MODEL else generative
     hooks = AnswerHooks(observers)
+    lexicon = Lexicon.load(settings.corpus_dir / "lexicon.yaml")
+    instrument = dx.load_instrument(settings.corpus_dir / "diagnosis.yaml")
     answers = Advisor(
         settings=settings,
         index=index,
         embedder=embedder,
         store=store,
-        lexicon=Lexicon.load(settings.corpus_dir / "lexicon.yaml"),
+        lexicon=lexicon,
         suggestions=load_suggestions(settings.corpus_dir / "suggestions.yaml", embedder),
+        turns=load_classifier(settings.corpus_dir / "smalltalk.yaml", lexicon.abbreviations, instrument),
         watcher=IndexWatcher(settings, index.version),
         generative=model,  # type: ignore[arg-type]
         hooks=hooks,
@@ -104,7 +108,7 @@ def build_services(
     return Services(
         settings=settings,
         answers=answers,
-        diagnoses=Diagnoses(store, dx.load_instrument(settings.corpus_dir / "diagnosis.yaml")),
+        diagnoses=Diagnoses(store, instrument),
         personal_data=PersonalData(store, retention_days=settings.retention_days, clock=clock),
         chat_state=ChatState(store),
         operations=Operations(store, answers.index_info),

@@ -95,7 +95,7 @@ def log_answer(steps: dict[str, float], answer: Any) -> None:
     It never logs the question or the answer text (they may hold personal data)."""
     _answers_log.info(
         "respuesta", extra={"answerer": getattr(answer, "answerer", None),
-                            "in_scope": getattr(answer, "in_scope", None),
+                            "in_scope": getattr(answer, "in_scope", None), "kind": getattr(answer, "kind", None),
                             "steps_ms": {step: round(seconds * 1000, 2) for step, seconds in steps.items()}},
     )
 

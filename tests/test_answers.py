@@ -71,7 +71,6 @@ def test_a_practice_is_quoted_with_its_statement_not_just_its_label(advisor, que
         "what is the weather like today?",
         "asdkjh qwrtp zxcvb",
         "xkcd ttt 99",
-        "🙂🙂🙂",
     ],
 )
 def test_out_of_scope_questions_get_a_polite_refusal_with_three_suggestions(advisor, question):

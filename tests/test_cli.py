@@ -31,7 +31,7 @@ def test_ask_json_returns_the_design_object(env):
     result = _asesor(env, "ask", "--json", "que es una iniciativa cluster")
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
-    assert set(payload) == {"question", "answer", "in_scope", "citations", "passages", "suggestions"}
+    assert set(payload) == {"question", "answer", "in_scope", "citations", "passages", "suggestions", "kind", "more"}
     assert payload["citations"][0]["section"].startswith("1. Introducción")
     assert set(payload["citations"][0]) == {"n", "section", "text", "score", "id"}
     assert set(payload["passages"][0]) >= {"id", "section", "text", "score"}

@@ -61,9 +61,10 @@ class ApiMetrics:
             registry=self.registry,
         )
 
-    def record_answer(self, answerer: str, channel: str = "web") -> None:
+    def record_answer(self, answerer: str, channel: str = "web", *, kind: str | None = None) -> None:
+        """Count one answer; a refusal is told by the answer's ``kind`` (small talk is not one)."""
         self.answers.labels(channel, answerer).inc()
-        if answerer == "refusal":
+        if (kind or ("refusal" if answerer == "refusal" else "answer")) == "refusal":
             self.refusals.labels(channel).inc()
 
     def observe_steps(self, steps: dict[str, float], _answer: object = None) -> None:

@@ -72,7 +72,7 @@ def build_ask_router(settings: Settings) -> APIRouter:
     async def answer(body: BaseModel, services: ServicesDep, metrics: MetricsDep) -> Answer:
         result = await run_in_threadpool(services.answers.ask, getattr(body, "question"),
                                          conversation_id=getattr(body, "conversation_id", None), converse=True)
-        metrics.record_answer(result.answerer)
+        metrics.record_answer(result.answerer, kind=result.kind)
         return result
 
     @router.post(
@@ -107,7 +107,7 @@ def build_ask_router(settings: Settings) -> APIRouter:
                 while (piece := await run_in_threadpool(stream.next_piece)) is not None:
                     yield sse_event("token", {"text": piece})  # the model's tokens, as they come
                 answer = stream.answer
-                metrics.record_answer(answer.answerer)
+                metrics.record_answer(answer.answerer, kind=answer.kind)
                 if not stream.streamed:  # extractive (or a fallback before any token): stream its words
                     for piece in word_chunks(answer.answer):
                         yield sse_event("token", {"text": piece})

@@ -15,6 +15,7 @@ from bot.answer.scope import ScopeJudge
 from bot.calibrate import MemoEmbedder
 from bot.retrieval.factory import make_normalizer, make_retriever
 from bot.evaluation.baseline import langchain_baseline_ranks
+from bot.evaluation.smalltalk import smalltalk_report
 from bot.evaluation.dataset import EvalItem, bootstrap_interval, first_relevant_rank, load_eval_set, retrieval_metrics
 from bot.index import make_embedder
 from bot.index.load import load_index
@@ -76,6 +77,7 @@ def evaluate(settings: Settings, *, split: str = "test", compare: bool = True) -
                 langchain_baseline_ranks(local, embedder, inside, workdir=f"{workdir}/lc-{name}"))))
             if name == settings.embedder:
                 out += _detail(local, embedder, index, calibration, items, label)
+    out.append(smalltalk_report(settings, split=split))
     return "\n".join(out + [f"Comparación (partición {_SPLITS.get(split, split)}):", *_header("configuración"), *rows])
 
 

@@ -44,6 +44,8 @@ class Lexicon:
     off_topic_patterns: list[str]
     diagnosis_terms: frozenset[str] = frozenset()  # words that make a question about the self-diagnosis
     abbreviations: dict[str, str] = field(default_factory=dict)  # texting shorthand: "q" → "que", "pa" → "para"
+    config_patterns: list[str] = field(default_factory=list)  # asking to reveal or change the advisor's setup
+    markup_patterns: list[str] = field(default_factory=list)  # role/system markup, matched on the raw text
 
     @classmethod
     def load(cls, path: Path) -> "Lexicon":
@@ -56,6 +58,8 @@ class Lexicon:
             off_topic_patterns=list(data.get("off_topic_patterns", [])),
             diagnosis_terms=frozenset(data.get("diagnosis_terms", [])),
             abbreviations={fold(k): v for k, v in data.get("abbreviations", {}).items()},
+            config_patterns=list(data.get("config_patterns", [])),
+            markup_patterns=list(data.get("markup_patterns", [])),
         )
 
 

@@ -3,7 +3,8 @@
 Why this exists: a question reaches the bot three ways (typed text, a suggested-question
 button, a question typed in the middle of the self-diagnosis) and all three must show the same
 thing: the answer in the booklet's words, one "Fuente" line per citation, "Ver fuente [n]"
-buttons, suggestions as buttons when the question is out of scope, and 👍/👎. The conversation
+buttons, suggestions as buttons when the question is out of scope (the starters after small
+talk), «Ver más» under a shortened answer, «Comenzar el autodiagnóstico» under the offer, and 👍/👎. The conversation
 id is the pseudonymous chat key, so follow-up questions work per chat. With the generative
 answerer the text is first written into a draft message (``stream``) that becomes the answer.
 """
@@ -54,7 +55,7 @@ async def answer_question(context: ContextTypes.DEFAULT_TYPE, chat_id: int, ques
     else:
         answer = await rt.call(answers.ask, question, conversation_id=conversation)
     feedback_key = await rt.remember_answer(chat_id, answer.question, answer.answer)
-    offer_keys = await rt.remember_offers(answer.suggestions) if not answer.in_scope else []
+    offer_keys = await rt.remember_offers(answer.suggestions) if render.offers_suggestions(answer) else []
     blocks = render.answer_blocks(answer, echo_question=question if echo else None)
     keyboard = render.answer_keyboard(answer, feedback_key=feedback_key, offer_keys=offer_keys)
     if draft is not None:

@@ -134,6 +134,7 @@ def _register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(handlers.on_source, pattern=r"^src:"))
     application.add_handler(CallbackQueryHandler(handlers.on_feedback, pattern=r"^fb:"))
     application.add_handler(CallbackQueryHandler(handlers.on_offer, pattern=r"^ask:"))
+    application.add_handler(CallbackQueryHandler(handlers.on_turn_button, pattern=r"^turn:"))
     application.add_handler(CallbackQueryHandler(diagnosis.on_button, pattern=r"^dx:"))
     application.add_handler(CallbackQueryHandler(privacy.on_delete_button, pattern=privacy.DELETE_PATTERN))
     application.add_handler(MessageHandler(message & filters.TEXT & ~filters.COMMAND, handlers.on_text))

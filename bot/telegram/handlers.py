@@ -19,7 +19,7 @@ from telegram.ext import ContextTypes
 
 from . import render, texts
 from .answers import answer_question
-from .diagnosis import typed_answer
+from .diagnosis import cmd_diagnosis, typed_answer
 from .send import addressed_text, guarded, send_blocks, send_text
 from .split import Block
 from .state import per_user, runtime
@@ -34,6 +34,7 @@ __all__ = [
     "on_offer",
     "on_source",
     "on_text",
+    "on_turn_button",
 ]
 
 
@@ -121,6 +122,23 @@ async def on_offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send_text(context.bot, query.message.chat.id, texts.OFFER_GONE)
         return
     await answer_question(context, query.message.chat.id, question, echo=True)
+
+
+@guarded
+async def on_turn_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """«Comenzar el autodiagnóstico» starts it as /diagnostico would; «Ver más» asks «Explícame más»
+    in the same conversation."""
+    query = update.callback_query
+    await query.answer()
+    if query.data == render.DIAGNOSIS_START:
+        await cmd_diagnosis(update, context)
+    elif query.data == render.MORE:
+        await _more(update, context)
+
+
+@per_user
+async def _more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await answer_question(context, update.callback_query.message.chat.id, texts.MORE_QUESTION, echo=True)
 
 
 @guarded

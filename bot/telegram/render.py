@@ -20,13 +20,16 @@ from . import texts
 from .split import Block, blocks_from_text
 
 __all__ = [
+    "DIAGNOSIS_START",
     "DxAction",
+    "MORE",
     "answer_blocks",
     "answer_keyboard",
     "answered_blocks",
     "continue_keyboard",
     "feedback_data",
     "offers_keyboard",
+    "offers_suggestions",
     "parse_dx",
     "percent",
     "question_blocks",
@@ -38,6 +41,8 @@ __all__ = [
 ]
 
 _CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback_data
+DIAGNOSIS_START = "turn:dx"  # «Comenzar el autodiagnóstico» under a diagnosis offer
+MORE = "turn:more"  # «Ver más» under a shortened answer: asks «Explícame más» in the same chat
 
 
 def _data(value: str) -> str:
@@ -50,8 +55,15 @@ percent = present.number  # Spanish number format: 61.5 → "61,5", 50.0 → "50
 
 
 # --- Answers ----------------------------------------------------------------------------------
+def offers_suggestions(answer: Answer) -> bool:
+    """Suggested questions become buttons after a refusal and after small talk (the starters)."""
+    return bool(answer.suggestions) and (not answer.in_scope or answer.kind == "smalltalk")
+
+
 def answer_blocks(answer: Answer, *, echo_question: str | None = None) -> list[Block]:
     blocks = [Block(texts.QUESTION_HEADER.format(question=echo_question), "bold")] if echo_question else []
+    if answer.kind == "partial":
+        blocks.append(Block(texts.PARTIAL_NOTE, "italic"))
     blocks += blocks_from_text(answer.answer)
     if answer.citations:
         lines = [texts.SOURCE_LINE.format(n=c.n, section=c.section) for c in answer.citations]
@@ -74,7 +86,9 @@ def feedback_data(rating: str, key: str) -> str:
 
 
 def answer_keyboard(answer: Answer, *, feedback_key: str, offer_keys: list[str]) -> InlineKeyboardMarkup:
-    """'Ver fuente [n]' buttons, suggested questions (out of scope) and a 👍/👎 row."""
+    """'Ver fuente [n]' buttons, «Ver más» (a shortened answer), «Comenzar el autodiagnóstico» (an
+    offer), suggested questions (out of scope, or the starters after small talk) and a 👍/👎 row
+    (not under small talk: there is no booklet answer to rate)."""
     rows: list[list[InlineKeyboardButton]] = []
     sources = []
     for citation in answer.citations:
@@ -83,8 +97,14 @@ def answer_keyboard(answer: Answer, *, feedback_key: str, offer_keys: list[str])
             sources.append(InlineKeyboardButton(texts.BUTTON_SOURCE.format(n=citation.n),
                                                 callback_data=_data(f"src:{passage_id}")))
     rows += [sources[i : i + 3] for i in range(0, len(sources), 3)]
-    if not answer.in_scope:
+    if answer.more:
+        rows.append([InlineKeyboardButton(texts.BUTTON_MORE, callback_data=_data(MORE))])
+    if answer.kind == "diagnosis_offer":
+        rows.append([InlineKeyboardButton(texts.BUTTON_DIAGNOSIS_START, callback_data=_data(DIAGNOSIS_START))])
+    if offers_suggestions(answer):
         rows += offers_keyboard(answer.suggestions, offer_keys).inline_keyboard
+    if answer.kind in ("smalltalk", "diagnosis_offer"):
+        return InlineKeyboardMarkup(rows)
     rows.append([
         InlineKeyboardButton(texts.BUTTON_THUMBS_UP, callback_data=feedback_data("up", feedback_key)),
         InlineKeyboardButton(texts.BUTTON_THUMBS_DOWN, callback_data=feedback_data("down", feedback_key)),

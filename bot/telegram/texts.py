@@ -24,6 +24,8 @@ __all__ = [
     "DELETE_DONE",
     "DELETE_NOTHING",
     "BUTTON_CONTINUE",
+    "BUTTON_DIAGNOSIS_START",
+    "BUTTON_MORE",
     "BUTTON_HELP",
     "BUTTON_SKIP",
     "BUTTON_SOURCE",
@@ -49,12 +51,14 @@ __all__ = [
     "HELP_TIPS",
     "HELP_TITLE",
     "LEVEL_LINE",
+    "MORE_QUESTION",
     "NOTED",
     "NOT_AN_ANSWER",
     "NO_DIAGNOSIS_TO_RESTART",
     "OFFER_GONE",
     "ONLY_TEXT",
     "PHOTO_CAPTION",
+    "PARTIAL_NOTE",
     "PHOTO_FILENAME",
     "PRIVACY",
     "QUESTION_HEADER",
@@ -137,6 +141,10 @@ FEEDBACK_UP = "¡Gracias por su opinión! 🙌"
 FEEDBACK_DOWN = "Gracias por contarnos. Lo tendremos en cuenta para mejorar 🙏"
 FEEDBACK_GONE = "Gracias. Ya no encuentro esa respuesta, pero igual tomamos nota."
 OFFER_GONE = "Ya no encuentro esa pregunta; escríbala, por favor."
+PARTIAL_NOTE = "ℹ️ Respuesta parcial: la cartilla trata el tema, pero no dice exactamente lo que preguntó."
+BUTTON_MORE = "➕ Ver más"
+MORE_QUESTION = "Explícame más"  # what «Ver más» asks, in the same conversation
+BUTTON_DIAGNOSIS_START = "📋 Comenzar el autodiagnóstico"
 
 # --- Self-diagnosis ---------------------------------------------------------------------------
 DIAGNOSIS_INTRO = (

@@ -46,6 +46,11 @@
     thinking: "Buscando en la cartilla…",
     sources: "Fuentes",
     related: "También puede preguntar",
+    starters: "Puede empezar por aquí",
+    partial: "Respuesta parcial: la cartilla trata el tema, pero no dice exactamente lo que preguntó.",
+    startDiagnosis: "Comenzar el autodiagnóstico",
+    more: "Ver más",
+    moreQuestion: "Explícame más",
     useful: "¿Le sirvió esta respuesta?",
     up: "Sí, me sirvió",
     down: "No me sirvió",
@@ -164,6 +169,9 @@
     ".fb{display:flex;align-items:center;gap:6px;margin-top:8px;font-size:12.5px;color:#4a4f55}",
     ".fb button{display:inline-flex;padding:5px 9px;background:#fff;border:1px solid #c6d3dc;color:#0d3b4f}.fb svg{width:16px;height:16px;fill:currentColor}.fb button[aria-disabled=true]{cursor:default}",
     ".fb button[aria-pressed=true]{background:var(--a);color:var(--on-a)}",
+    ".badge{display:inline-block;margin:0 0 6px;padding:2px 8px;border-radius:6px;background:#fff4dc;border:1px solid #e5c27a;color:#5a3d00;font-size:12.5px}",
+    ".act{display:flex;flex-wrap:wrap;gap:8px;margin-top:8px}.act .go{background:var(--a);color:var(--on-a);font-weight:600}",
+    ".act .more{background:#fff;border:1px solid var(--c);color:#0d3b4f}",
     ".start{width:100%;margin:0 0 12px;background:var(--a);color:var(--on-a);font-weight:600;text-align:center}",
     "form{display:flex;gap:8px;padding:10px 12px;border-top:1px solid #dde1e6;background:#fff;margin:0}",
     "textarea{flex:1;resize:none;min-height:42px;max-height:120px;padding:9px 10px;border:1px solid #9aa5b1;border-radius:8px;background:#fff;color:#1d1d1f}",
@@ -300,9 +308,15 @@
     });
   }
 
+  // Each kind of turn (answer.kind) shows what the user can do next: a partial answer says so, a
+  // diagnosis offer has its start button, small talk its starter questions, a shortened answer
+  // (answer.more) a «Ver más» that asks «Explícame más» in the same conversation.
   function renderAnswer(node, answer) {
+    var kind = answer.kind || "answer";
     node.textContent = "";
+    node.setAttribute("data-kind", kind);
     node.appendChild(el("span", { "class": "sr", text: T.bot + ": " }));
+    if (kind === "partial") node.appendChild(el("p", { "class": "badge", text: T.partial }));
     renderText(node, answer.answer);
     if (answer.citations && answer.citations.length) {
       node.appendChild(el("span", { "class": "label", text: T.sources }));
@@ -315,15 +329,26 @@
       });
       node.appendChild(chips);
     }
+    var actions = el("div", { "class": "act" });
+    if (answer.more) {
+      actions.appendChild(el("button", { type: "button", "class": "more", text: T.more,
+        onclick: function () { ask(T.moreQuestion); } }));
+    }
+    if (kind === "diagnosis_offer") {
+      actions.appendChild(el("button", { type: "button", "class": "go", text: T.startDiagnosis,
+        onclick: function () { startDiagnosis(true); } }));
+    }
+    if (actions.childNodes.length) node.appendChild(actions);
     if (answer.suggestions && answer.suggestions.length) {
-      node.appendChild(el("span", { "class": "label", text: T.related }));
-      var more = el("div", { "class": "sugg", role: "group", "aria-label": T.related });
+      var label = kind === "smalltalk" ? T.starters : T.related;
+      node.appendChild(el("span", { "class": "label", text: label }));
+      var more = el("div", { "class": "sugg", role: "group", "aria-label": label });
       answer.suggestions.forEach(function (q) {
         more.appendChild(el("button", { type: "button", text: q, onclick: function () { ask(q); } }));
       });
       node.appendChild(more);
     }
-    node.appendChild(feedbackRow(answer));
+    if (kind !== "smalltalk" && kind !== "diagnosis_offer") node.appendChild(feedbackRow(answer));
   }
 
   function feedbackRow(answer) {
