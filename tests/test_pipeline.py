@@ -11,7 +11,7 @@ import pytest
 from servers import ChromaServer
 
 from bot.evaluation import run as eval_run
-from bot.index import publish_build
+from bot.index import build_index, publish_build
 from bot.index.remote import close_server_clients, publish, server_client, serving_version
 from bot.index.scratch import ScratchPublishRefused
 from bot.pipeline import build_scratch_index, build_serving_index
@@ -31,17 +31,16 @@ def test_the_session_index_was_calibrated_before_it_served(index_dir: Path):
 
 def test_a_scratch_build_is_refused_by_both_publishers(tmp_path: Path, index_dir: Path, shared_embedder):
     """No server is needed to refuse: the URL is a closed port, and nothing may even try to reach it."""
-    shutil.copytree(index_dir / "cache", tmp_path / "scratch" / "cache")
-    shared = Settings(index_dir=tmp_path / "shared", chroma_url="http://127.0.0.1:9")
-    scratch = build_scratch_index(shared, shared_embedder, tmp_path / "scratch")
-    assert scratch.settings.chroma_url is None and scratch.manifest["scratch"] is True
-    assert (tmp_path / "scratch" / "CURRENT").read_text() == scratch.manifest["version"]
-    assert scratch.calibration == json.loads((scratch.build / "calibration.json").read_text())
+    shutil.copytree(index_dir / "cache", tmp_path / "index" / "cache")  # the session's vectors: no embedding
+    shared = Settings(index_dir=tmp_path / "index", chroma_url="http://127.0.0.1:9")
+    manifest = build_index(shared, shared_embedder, scratch=True)
+    build = shared.index_dir / "builds" / manifest["version"]
+    assert manifest["scratch"] is True and json.loads((build / "manifest.json").read_text())["scratch"] is True
     with pytest.raises(ScratchPublishRefused):
-        publish_build(shared, scratch.build)
+        publish_build(shared, build)
     with pytest.raises(ScratchPublishRefused):
-        publish(shared, scratch.build)
-    assert not (tmp_path / "shared").exists(), "a refused publish wrote a local pointer"
+        publish(shared, build)
+    assert not (shared.index_dir / "CURRENT").exists(), "a refused publish wrote a local pointer"
 
 
 @pytest.mark.slow
@@ -61,6 +60,9 @@ def test_bench_and_eval_scratch_builds_never_move_a_shared_chroma_servers_pointe
         for folder in ("bench", "eval/e5"):
             shutil.copytree(index_dir / "cache", tmp_path / folder / "cache")
         bench_scratch = build_scratch_index(shared, shared_embedder, tmp_path / "bench")
+        assert bench_scratch.settings.chroma_url is None and bench_scratch.manifest["scratch"] is True
+        assert (tmp_path / "bench" / "CURRENT").read_text() == bench_scratch.manifest["version"]
+        assert bench_scratch.calibration == json.loads((bench_scratch.build / "calibration.json").read_text())
         local, _, index, _ = eval_run._prepare(shared, "e5", str(tmp_path / "eval"))
         assert local.chroma_url is None and index.path.is_relative_to(tmp_path / "eval")
         # and a publisher handed a scratch build with the shared settings
