@@ -20,7 +20,6 @@ __all__ = [
     "percent",
     "practices_phrase",
     "question_lines",
-    "score_line",
     "strengths_text",
     "top_recommendations",
     "unanswered_text",
@@ -43,11 +42,6 @@ def percent(value: float) -> str:
 def level_line(result: DiagnosisResult) -> str:
     """ "Nivel de madurez: Avanzada" """
     return f"Nivel de madurez: {result.level.name}"
-
-
-def score_line(result: DiagnosisResult) -> str:
-    """ "Puntaje total: 16 de 26 (61,5 %)" """
-    return f"Puntaje total: {result.total} de {result.max_total} ({percent(result.percent)})"
 
 
 def area_line(area: AreaScore) -> str:

@@ -33,10 +33,10 @@ from telegram.ext import (
 )
 
 from bot.errors import Unavailable
+from bot.logsafe import install_redaction
 from bot.settings import Settings
 
 from . import diagnosis, handlers, privacy, texts
-from bot.logsafe import install_redaction
 from .state import Runtime, attach
 
 if TYPE_CHECKING:

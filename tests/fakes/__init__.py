@@ -18,11 +18,11 @@ def _fast_network():
 
 
 @asynccontextmanager
-async def running_bot(settings, advisor, network=None) -> AsyncIterator[object]:
-    """Build the application and poll the fake, as ``run_polling`` would (post_init included)."""
+async def running_bot(settings, services, network=None) -> AsyncIterator[object]:
+    """Build the application and poll the fake, as ``bot.telegram.run_polling`` would (post_init included)."""
     from bot.telegram import ALLOWED_UPDATES, build_application
 
-    application = build_application(settings, advisor, network=network or _fast_network())
+    application = build_application(settings, services, network=network or _fast_network())
     async with application:
         await application.post_init(application)
         await application.start()
