@@ -19,7 +19,8 @@ import yaml
 
 from bot import diagnosis as dx
 from bot import privacy
-from bot.answer.extractive import answer_sentences, compose_extractive
+from bot.answer.compose import compose_answer, make_selector
+from bot.answer.extractive import answer_sentences
 from bot.answer.llm import make_generative
 from bot.advisor_diagnosis import REPORT_TYPES, DiagnosisMixin, ReportFormat
 from bot.answer.scope import ScopeDecision, ScopeJudge
@@ -99,6 +100,7 @@ class Advisor(DiagnosisMixin):
         with self._cache_lock:
             self.index, self.retriever, self.scope = index, retriever, ScopeJudge(self._lexicon, index.calibration)
             self._passages, self._sections = {c.id: c for c in index.chunks}, sections
+            self._selector = make_selector(index)
             self._cache: OrderedDict[str, Retrieval] = OrderedDict()
 
     def _refresh_index(self) -> None:
@@ -195,14 +197,16 @@ class Advisor(DiagnosisMixin):
 
     def _answer(self, question: str, retrieval: Retrieval, decision: ScopeDecision, *,
                 shown: frozenset[str] = frozenset()) -> Answer:
-        if not decision.in_scope:
+        composed = compose_answer(question, retrieval, decision, self._sections, shown=shown,
+                                  selector=self._selector)
+        if composed.kind == "refusal":  # out of scope, or nothing in the booklet clears the bar
             suggestions = self.nearest_questions(retrieval.vector)
-            text = f"{_REFUSALS[decision.reason]} {_KNOWS}"
+            reason = decision.reason if not decision.in_scope else "low_score"
+            text = f"{_REFUSALS[reason]} {_KNOWS}"
             return Answer(question=question, answer=text, in_scope=False, passages=retrieval.passages,
                           suggestions=suggestions, answerer="refusal", kind="refusal")
-        text, citations = compose_extractive(question, retrieval, self._sections, shown=shown)
-        return Answer(question=question, answer=text, in_scope=True, citations=citations,
-                      passages=retrieval.passages,
+        return Answer(question=question, answer=composed.text, in_scope=True, citations=composed.citations,
+                      passages=retrieval.passages, kind=composed.kind, more=composed.more,
                       suggestions=self.nearest_questions(retrieval.vector, exclude_answered=True))
 
     def nearest_questions(self, vector: np.ndarray | None, *, n: int = 3, exclude_answered: bool = False) -> list[str]:
