@@ -19,7 +19,7 @@ import numpy as np
 from bot.schemas import Passage
 from bot.text import split_sentences, stems
 
-__all__ = ["Candidate", "SentenceBank", "candidates", "MAX_LIST_ITEMS"]
+__all__ = ["MAX_LIST_ITEMS", "Candidate", "SentenceBank", "candidates"]
 
 MAX_LIST_ITEMS = 10
 _LIST_ITEM = re.compile(r"^(\d+\.\s|• )")

@@ -20,7 +20,7 @@ from bot.answer.short import compose_short
 from bot.retrieval import Retrieval
 from bot.schemas import Citation, Passage
 
-__all__ = ["Composed", "compose_answer", "sections_of", "make_selector", "LISTS"]
+__all__ = ["LISTS", "Composed", "compose_answer", "make_selector", "sections_of"]
 
 LISTS = True  # a passage's whole list answers «¿cuáles…?» before the selector is asked
 

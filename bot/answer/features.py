@@ -18,7 +18,7 @@ from bot.answer.candidates import Candidate, SentenceBank
 from bot.schemas import Passage
 from bot.text import fold, heading_numbers, numbers, stem, stems
 
-__all__ = ["FEATURES", "QuestionType", "question_type", "candidate_features"]
+__all__ = ["FEATURES", "QuestionType", "candidate_features", "question_type"]
 
 FEATURES = (
     "cosine",        # the candidate's best sentence cosine to the question, rescaled over the candidates
@@ -56,7 +56,7 @@ _ENTITY = re.compile(r"(?<!^)(?<![.:] )\b[A-ZÁÉÍÓÚÑ][\wáéíóúñ]+(\s(d
 class QuestionType:
     """What kind of content the question asks for."""
 
-    __slots__ = ("number", "when", "who", "define", "list")
+    __slots__ = ("define", "list", "number", "when", "who")
 
     def __init__(self, folded: str) -> None:
         self.number = bool(_NUMBER_Q.search(folded))

@@ -18,7 +18,7 @@ from bot.answer.candidates import Candidate, SentenceBank, candidates
 from bot.answer.features import FEATURES, candidate_features
 from bot.schemas import Passage
 
-__all__ = ["Scored", "SentenceSelector", "fit_selector", "PENALTIES"]
+__all__ = ["PENALTIES", "Scored", "SentenceSelector", "fit_selector"]
 
 PENALTIES = (0.01, 0.1, 0.3, 1.0, 3.0)
 Example = tuple[np.ndarray, np.ndarray]  # (candidates × features, 0/1 holds the evidence)
@@ -68,7 +68,9 @@ def _loss(weights: np.ndarray, examples: list[Example], penalty: float):
 
 
 def _fit(examples: list[Example], penalty: float) -> np.ndarray:
-    from scipy.optimize import minimize  # only calibration fits; serving processes never load scipy
+    from scipy.optimize import (
+        minimize,  # only calibration fits; serving processes never load scipy
+    )
     usable = [(m.astype(np.float64), r.astype(np.float64)) for m, r in examples if r.any()]
     start = np.zeros(len(FEATURES))
     result = minimize(_loss, start, args=(usable, penalty), jac=True, method="L-BFGS-B")

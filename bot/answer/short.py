@@ -2,9 +2,9 @@
 what supports it, within a word budget; whatever was left out is there for «explícame más».
 
 The lead is the best-scored candidate (a lead-in comes with its whole list). Supporting
-candidates follow only while they score at least ``SUPPORT_RATIO`` of the lead's probability and
+candidates (one at most) follow only if they score at least ``SUPPORT_RATIO`` of the lead's probability and
 fit in ``BUDGET`` words: a second sentence the model is unsure of costs a phone screen and rarely
-holds what was asked. When the question asks for a figure, a year or a name and none of the best
+holds what was asked. When the question asks for a figure or a year and none of the best
 candidates holds one, the booklet covers the topic but not what was asked: the answer says so in
 one line and quotes what it does say (``kind="partial"``).
 """
@@ -15,16 +15,17 @@ import re
 from dataclasses import dataclass
 
 from bot.answer.extractive import _other_headings
-from bot.answer.features import _ENTITY, _NUMBER, _YEAR, question_type
+from bot.answer.features import _NUMBER, _YEAR, question_type
 from bot.answer.selector import Scored, SentenceSelector
 from bot.retrieval import Retrieval
 from bot.schemas import Citation, Passage
 from bot.text import fold
 
-__all__ = ["ShortAnswer", "compose_short", "plain_line", "BUDGET", "SUPPORT_RATIO"]
+__all__ = ["BUDGET", "SUPPORT_RATIO", "ShortAnswer", "compose_short", "plain_line"]
 
-BUDGET = 70  # words of supporting sentences beyond the lead (a lead's own list is never cut)
+BUDGET = 40  # words of supporting sentences beyond the lead (a lead's own list is never cut)
 SUPPORT_RATIO = 0.5
+MAX_LINES = 2  # the lead and one supporting sentence
 MORE_RATIO = 0.05  # a left-out candidate this close to the lead is worth offering with «explícame más»
 _NUMBERED = re.compile(r"(\d+)\.\s")
 _ASKED = (("cuanto tiempo", "cuánto tiempo"), ("cuanto dura", "cuánto dura"), ("cuanto cuesta", "cuánto cuesta"),
@@ -50,7 +51,7 @@ def _item(line: str) -> str:
 
 
 def _lacks(question: str, ranked: list[Scored]) -> bool:
-    """The question asks for a figure, year or name that none of the best candidates holds."""
+    """The question asks for a figure or a year that none of the best candidates holds."""
     asked = question_type(question)
     pattern = _YEAR if asked.when else _NUMBER if asked.number and not asked.list else None
     if pattern is None:
@@ -83,7 +84,7 @@ def compose_short(question: str, retrieval: Retrieval, selector: SentenceSelecto
     budget = BUDGET
     for scored in ranked[1:]:
         c = scored.candidate
-        if scored.probability < SUPPORT_RATIO * lead.probability or len(chosen) == 3:
+        if scored.probability < SUPPORT_RATIO * lead.probability or len(chosen) == MAX_LINES:
             break
         if plain_line(c.text) in listed or c.words > budget:
             continue

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from bot.evaluation.dataset import EvalItem, _squash
 from bot.schemas import Citation
 
-__all__ = ["AnswerScore", "score_answer", "answer_report", "answer_metrics", "plain_answer"]
+__all__ = ["AnswerScore", "answer_metrics", "answer_report", "plain_answer", "score_answer"]
 
 _MARK = re.compile(r"\s*\[\d+\]")
 _PREFIX = re.compile(r"^\s*- ")
@@ -61,7 +61,7 @@ def answer_metrics(scores: list[AnswerScore]) -> dict[str, float]:
         "retrieval_R@1": sum(s.retrieval_first for s in scores) / n,
         "empty": sum(s.empty for s in scores),
         "median": statistics.median(lengths),
-        "p90": lengths[min(len(lengths) - 1, int(round(0.9 * (len(lengths) - 1))))],
+        "p90": lengths[min(len(lengths) - 1, round(0.9 * (len(lengths) - 1)))],
         "max": lengths[-1],
         "partial": sum(s.kind == "partial" for s in scores),
         "n": len(scores),
@@ -94,9 +94,10 @@ def answer_report(scores: list[AnswerScore]) -> list[str]:
         per_section[(s.item.section or "").split(" › ")[0]].append(s)
         per_kind[s.item.kind].append(s)
     total = answer_metrics(scores)
-    lines = ["Respuestas (preguntas dentro del alcance): evid. = el texto de la respuesta contiene la evidencia; "
-             "R@1 r = el pasaje que cita la primera línea la contiene; R@1 p = el primer pasaje recuperado la contiene; "
-             "longitud en palabras.", "", *_header("total"), _row("total", total),
+    legend = ("Respuestas (preguntas dentro del alcance): evid. = el texto de la respuesta contiene la evidencia; "
+              "R@1 r = el pasaje que cita la primera línea la contiene; R@1 p = el primer pasaje recuperado la contiene; "
+              "longitud en palabras.")
+    lines = [legend, "", *_header("total"), _row("total", total),
              _partials(scores), "", *_header("sección")]
     lines += [_row(name, answer_metrics(group)) for name, group in sorted(per_section.items())]
     lines += ["", *_header("tipo de pregunta")]

@@ -116,7 +116,8 @@ def _detail(settings: Settings, embedder, index, calibration: dict, items: list[
     refused_total = caught + refused_inside
     mode = retriever.mode if retriever.mode != "mix" else f"mix α={calibration['alpha']}"
     lines = [f"Configuración por defecto: {label} {mode} + normalización; umbral de alcance "
-             f"{calibration['threshold']:.4f} (peso {calibration['weight']}), ajustados en la partición de ajuste.", "",
+             f"{calibration['threshold']:.4f} (peso {calibration['weight']}), ajustados en la partición de ajuste.",
+             _selector_line(calibration), "",
              *_header("total"), _line("total", retrieval_metrics(inside)), _interval(inside), "", *_header("sección")]
     lines += [_line(section, retrieval_metrics(ranks)) for section, ranks in sorted(per_section.items())]
     lines += ["", *_header("tipo de pregunta")]
@@ -127,6 +128,14 @@ def _detail(settings: Settings, embedder, index, calibration: dict, items: list[
               f"  dentro del alcance rechazadas: {refused_inside}/{len(inside)} = {refused_inside / max(len(inside), 1):.3f}",
               f"  fuera de alcance aceptadas: {accepted_out}", "", *answer_report(answers), "Errores:", *misses, ""]
     return lines
+
+
+def _selector_line(calibration: dict) -> str:
+    fitted = calibration.get("selector") or {}
+    if not fitted:
+        return "Selector de frases: sin pesos ajustados (decide el coseno)."
+    return (f"Selector de frases: acierto de la primera frase {fitted['tune_cv_top1']:.3f} en validación cruzada "
+            f"sobre la partición de ajuste (L2 {fitted['penalty']}).")
 
 
 def _interval(ranks: list[int | None]) -> str:
