@@ -23,8 +23,8 @@ from bot.text import fold
 
 __all__ = ["BUDGET", "SUPPORT_RATIO", "ShortAnswer", "compose_short", "plain_line"]
 
-BUDGET = 40  # words of supporting sentences beyond the lead (a lead's own list is never cut)
-SUPPORT_RATIO = 0.5
+BUDGET = 60  # words of supporting sentences beyond the lead (a lead's own list is never cut)
+SUPPORT_RATIO = 0.3
 MAX_LINES = 2  # the lead and one supporting sentence
 MORE_RATIO = 0.05  # a left-out candidate this close to the lead is worth offering with «explícame más»
 _NUMBERED = re.compile(r"(\d+)\.\s")
@@ -53,10 +53,11 @@ def _item(line: str) -> str:
 def _lacks(question: str, ranked: list[Scored]) -> bool:
     """The question asks for a figure or a year that none of the best candidates holds."""
     asked = question_type(question)
-    pattern = _YEAR if asked.when else _NUMBER if asked.number and not asked.list else None
-    if pattern is None:
-        return False
-    return not any(pattern.search(s.candidate.full) for s in ranked[:3])
+    if asked.when:
+        return not any(_YEAR.search(s.candidate.full) for s in ranked[:3])
+    if asked.number and not asked.list:  # a year («Sölvell, 2009») is not the quantity asked for
+        return not any(_NUMBER.search(_YEAR.sub(" ", s.candidate.full)) for s in ranked[:3])
+    return False
 
 
 def _what_was_asked(question: str) -> str:
