@@ -28,6 +28,7 @@ SUPPORT_RATIO = 0.3
 MAX_LINES = 2  # the lead and one supporting sentence
 MORE_RATIO = 0.05  # a left-out candidate this close to the lead is worth offering with «explícame más»
 _NUMBERED = re.compile(r"(\d+)\.\s")
+_REFERENCE = re.compile(r"\([^()]*\d[^()]*\)")  # «(Sölvell, 2009)», «(Garavito et al, 2018, p. 21)»
 _ASKED = (("cuanto tiempo", "cuánto tiempo"), ("cuanto dura", "cuánto dura"), ("cuanto cuesta", "cuánto cuesta"),
           ("cuantos", "cuántos"), ("cuantas", "cuántas"), ("cuanto", "cuánto"), ("cuanta", "cuánta"),
           ("cuando", "cuándo"), ("quienes", "quiénes"), ("quien", "quién"))
@@ -55,8 +56,9 @@ def _lacks(question: str, ranked: list[Scored]) -> bool:
     asked = question_type(question)
     if asked.when:
         return not any(_YEAR.search(s.candidate.full) for s in ranked[:3])
-    if asked.number and not asked.list:  # a year («Sölvell, 2009») is not the quantity asked for
-        return not any(_NUMBER.search(_YEAR.sub(" ", s.candidate.full)) for s in ranked[:3])
+    if asked.number and not asked.list:  # a year or a reference («Garavito et al, 2018, p. 21») is not
+        return not any(_NUMBER.search(_YEAR.sub(" ", _REFERENCE.sub(" ", s.candidate.full)))  # the quantity asked
+                       for s in ranked[:3])
     return False
 
 
