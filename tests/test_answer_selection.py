@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from bot.answer.candidates import candidates
+from bot.answer.features import FEATURES
 from bot.answer.selector import fit_selector, top1
 from bot.evaluation.answers import plain_answer, score_answer
 from bot.evaluation.dataset import EvalItem
@@ -32,14 +33,14 @@ def test_the_selector_learns_which_signal_marks_the_answer_and_says_so_on_held_o
     rng = np.random.default_rng(1)
     examples = []
     for _ in range(60):
-        matrix = rng.normal(size=(8, 16)).astype(np.float32)
+        matrix = rng.normal(size=(8, len(FEATURES))).astype(np.float32)
         answer = int(np.argmax(matrix[:, 2]))  # the third signal marks the relevant candidate
         relevant = np.zeros(8, dtype=np.float32)
         relevant[answer] = 1
         examples.append((matrix, relevant))
     fitted = fit_selector(examples, repeats=1)
     assert fitted["tune_cv_top1"] > 0.8 and int(np.argmax(fitted["weights"])) == 2
-    assert top1(np.zeros(16), examples) < 0.5  # an unfitted scorer does not get there
+    assert top1(np.zeros(len(FEATURES)), examples) < 0.5  # an unfitted scorer does not get there
 
 
 def test_answer_metrics_read_through_markers_and_list_prefixes():
