@@ -78,7 +78,7 @@ def test_explicame_mas_gives_what_the_short_answer_left_out(advisor):
 
 
 @pytest.mark.parametrize(("question", "lacking"), [
-    ("cuanto cuesta montar una iniciativa cluster", "La cartilla no indica cuánto cuesta montar una iniciativa"),
+    ("cada cuanto se deben hacer las reuniones de la iniciativa", "La cartilla no indica cada cuánto se deben hacer"),
     ("cuanto dinero deben aportar los empresarios a la iniciativa", "La cartilla no indica cuánto dinero"),
 ])
 def test_a_figure_the_booklet_lacks_gets_an_honest_partial_answer(advisor, question, lacking):

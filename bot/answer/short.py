@@ -67,7 +67,9 @@ def _what_was_asked(question: str) -> str:
     text = fold(question).strip(" ¿?¡!.").split("?")[0]
     for plain, accented in _ASKED:
         if plain in text:
-            return accented + text[text.index(plain) + len(plain):]
+            start = text.index(plain)
+            before = text[:start].split()[-1:] if len(text[:start].split()) == 1 else []  # «cada cuánto»
+            return " ".join([*before, accented]) + text[start + len(plain):]
     return text
 
 
