@@ -21,7 +21,8 @@ from typing import Literal
 import numpy as np
 import yaml
 
-from bot.answer.extractive import answer_sentences, compose_extractive
+from bot.answer.compose import compose_answer, make_selector
+from bot.answer.extractive import answer_sentences
 from bot.answer.llm import GenerativeAnswerer
 from bot.answer.scope import ScopeDecision, ScopeJudge
 from bot.answer.stream import AnswerStream
@@ -57,7 +58,6 @@ _REFUSALS = {
     "low_score": "Lo siento, esa pregunta no la responde la cartilla «ABC de las iniciativas cluster en Colombia».",
 }
 _CACHE_SIZE = 2048
-_MORE_WORDS = 120  # interim: an answer over this budget offers «Ver más» until the short composer sets ``more``
 _KNOWS = (
     "Puedo ayudarle con lo que explica la cartilla: qué es un cluster y una iniciativa cluster, las fases para "
     "diseñarla, la gobernanza, el autodiagnóstico de 13 buenas prácticas, las entidades que apoyan y el SSME."
@@ -133,6 +133,7 @@ class Advisor:
         with self._cache_lock:
             self._index, self._retriever, self._scope = index, retriever, ScopeJudge(self._lexicon, index.calibration)
             self._passages, self._sections = {c.id: c for c in index.chunks}, sections
+            self._selector = make_selector(index)
             self._cache: OrderedDict[str, Retrieval] = OrderedDict()
 
     def _refresh_index(self) -> None:
@@ -233,14 +234,16 @@ class Advisor:
 
     def _answer(self, question: str, retrieval: Retrieval, decision: ScopeDecision, *,
                 shown: frozenset[str] = frozenset()) -> Answer:
-        if not decision.in_scope:
+        composed = compose_answer(question, retrieval, decision, self._sections, shown=shown,
+                                  selector=self._selector)
+        if composed.kind == "refusal":  # out of scope, or nothing in the booklet clears the bar
             suggestions = self.nearest_questions(retrieval.vector)
-            text = f"{_REFUSALS[decision.reason]} {_KNOWS}"
+            reason = decision.reason if not decision.in_scope else "low_score"
+            text = f"{_REFUSALS[reason]} {_KNOWS}"
             return Answer(question=question, answer=text, in_scope=False, passages=retrieval.passages,
                           suggestions=suggestions, answerer="refusal", kind="refusal")
-        text, citations = compose_extractive(question, retrieval, self._sections, shown=shown)
-        return Answer(question=question, answer=text, in_scope=True, citations=citations,
-                      passages=retrieval.passages, more=len(text.split()) > _MORE_WORDS,
+        return Answer(question=question, answer=composed.text, in_scope=True, citations=composed.citations,
+                      passages=retrieval.passages, kind=composed.kind, more=composed.more,
                       suggestions=self.nearest_questions(retrieval.vector, exclude_answered=True))
 
     def nearest_questions(self, vector: np.ndarray | None, *, n: int = 3, exclude_answered: bool = False) -> list[str]:

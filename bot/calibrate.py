@@ -1,4 +1,5 @@
-"""Fit the ranker's weights, the mix weight and the out-of-scope threshold on the tune split.
+"""Fit the ranker's and the answer selector's weights, the mix weight and the out-of-scope threshold
+on the tune split.
 
 Run by ``bot.pipeline`` (``asesor index``, the tests, bench and eval) right after a build, before
 it is published, and stored as ``calibration.json`` beside the index it was fitted for: e5 cosines
@@ -15,7 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from bot.answer.scope import ScopeJudge, scope_score
-from bot.evalset import EvalItem, first_relevant_rank, load_eval_set, relevant_mask, retrieval_metrics
+from bot.answer.candidates import SentenceBank
+from bot.answer.selector import SentenceSelector, fit_selector
+from bot.evalset import EvalItem, _squash, first_relevant_rank, load_eval_set, relevant_mask, retrieval_metrics
 from bot.index.build import CALIBRATION_VERSION, current_build, write_atomic
 from bot.index.embedders import VectorEmbedder
 from bot.index.load import load_index
@@ -96,6 +99,19 @@ def fit_ranker(settings: Settings, index, embedder: VectorEmbedder, items: list[
             "tune_MRR": round(rank_metrics(weights, examples), 4), "tune_cv_MRR": round(cv_mrr, 4)}
 
 
+def selector_examples(retriever, bank: SentenceBank, items: list[EvalItem]) -> list:
+    """(candidate features, holds the evidence) for each in-scope tune question, over the
+    candidates of the passages the fitted ranker returns, as the advisor will see them."""
+    selector = SentenceSelector(bank)
+    examples = []
+    for item in (i for i in items if i.in_scope and i.evidence):
+        retrieval = retriever.search(item.query)
+        found, matrix = selector.matrix(retrieval.asked.expanded, retrieval.passages, retrieval.vector)
+        evidence = _squash(item.evidence)
+        examples.append((matrix, np.array([evidence in _squash(c.full) for c in found], dtype=np.float32)))
+    return examples
+
+
 def calibrate_index(settings: Settings, embedder: VectorEmbedder, build: Path | None = None) -> dict:
     """Fit the ranker, choose alpha (best tune MRR) and the scope weight/threshold; write calibration.json."""
     index = load_index(settings, build)  # a build not yet published, or the serving one
@@ -112,11 +128,16 @@ def calibrate_index(settings: Settings, embedder: VectorEmbedder, build: Path | 
         if mrr > best_mrr + 1e-9:
             best_alpha, best_mrr, results = alpha, mrr, scored
     ranker = fit_ranker(settings, index, embedder, items, normalizer=normalizer)
+    fitted = make_retriever(settings, index, embedder, normalizer=normalizer, mode="learned",
+                            weights=np.array(ranker["weights"], dtype=np.float32))
+    bank = SentenceBank(index.chunks, index.sentence_vectors, index.sentence_owners)
+    selector = fit_selector(selector_examples(fitted, bank, items))
     fits = [(w, *fit_threshold(results, w)) for w in WEIGHTS]
     weight, threshold, oos_recall, refused, _ = max(fits, key=lambda f: (f[2], -f[3], f[4]))
     calibration = {
         "alpha": best_alpha,
         "ranker": ranker,
+        "selector": selector,
         "weight": weight,
         "threshold": round(threshold, 5),
         "tune": {"MRR": round(best_mrr, 4), "oos_recall": round(oos_recall, 4), "in_scope_refused": round(refused, 4)},

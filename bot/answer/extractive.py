@@ -199,10 +199,12 @@ def answer_sentences(answer: str) -> frozenset[str]:
 
 def compose_extractive(
     question: str, retrieval: Retrieval, sections: dict[str, list[Passage]] | None = None,
-    *, shown: frozenset[str] = frozenset(),
+    *, shown: frozenset[str] = frozenset(), structured_only: bool = False, lists: bool = True,
 ) -> tuple[str, list[Citation]]:
     """Answer text with [n] markers and the citations it uses, numbered from 1; sentences in
-    ``shown`` (a previous answer's, for "explícame más") are passed over when others remain."""
+    ``shown`` (a previous answer's, for "explícame más") are passed over when others remain.
+    ``structured_only``: only a glossary entry, a section's headings or a named list item, else
+    ``""`` (the learned selector answers the rest); ``lists``: also a passage's whole list."""
     passages = retrieval.passages
     if not passages:
         return "", []
@@ -232,7 +234,7 @@ def compose_extractive(
         listing = next(
             ((p, b) for p in passages[:2] if (b := _list_block(p.text)) is not None),
             None,
-        ) if wants_list else None
+        ) if wants_list and (lists or ordinals(question)) else None
         if outline is not None:
             parent_title, children = outline
             lines.append(f"La cartilla lo organiza así ({parent_title}):")
@@ -249,6 +251,8 @@ def compose_extractive(
             lines.append(f"{lead} [{cite(passage)}]")
             lines.extend(_item(item) for item in items)
             lines.extend(f"{_item(item)} [{cite(following)}]" for item in more)
+        elif structured_only:
+            return "", []
         else:
             picked = (_pick_sentences(passages, asked, shown) if shown else []) or _pick_sentences(passages, asked)
             listed: set[str] = set()

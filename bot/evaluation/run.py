@@ -1,4 +1,4 @@
-"""``make eval``: retrieval quality of every configuration on the eval set's test split.
+"""``make eval``: retrieval and answer quality of every configuration on the eval set's test split.
 
 Prints Recall@1/3/5 and MRR overall and per booklet section, out-of-scope precision and
 recall for the configured advisor, and a comparison table: each embedder dense-only, BM25,
@@ -11,9 +11,11 @@ from __future__ import annotations
 import tempfile
 from collections import defaultdict
 
+from bot.answer.compose import compose_answer, make_selector, sections_of
 from bot.answer.scope import ScopeJudge
 from bot.calibrate import MemoEmbedder
 from bot.retrieval.factory import make_normalizer, make_retriever
+from bot.evaluation.answers import answer_report, score_answer
 from bot.evaluation.baseline import langchain_baseline_ranks
 from bot.evaluation.smalltalk import smalltalk_report
 from bot.evaluation.dataset import EvalItem, bootstrap_interval, first_relevant_rank, load_eval_set, retrieval_metrics
@@ -88,6 +90,8 @@ def _detail(settings: Settings, embedder, index, calibration: dict, items: list[
     per_kind: dict[str, list[int | None]] = defaultdict(list)
     refused_inside = caught = 0
     misses: list[str] = []
+    sections, selector = sections_of(index.chunks), make_selector(index)
+    answers = []
     for item in items:
         retrieval = retriever.search(item.query)
         decision = judge.decide(item.q, retrieval)
@@ -97,6 +101,8 @@ def _detail(settings: Settings, embedder, index, calibration: dict, items: list[
                 misses.append(f"  aceptada fuera de alcance: {item.id} «{item.q}» ({decision.score:.3f})")
             continue
         rank = first_relevant_rank(item, retrieval.passages)
+        composed = compose_answer(item.q, retrieval, decision, sections, selector=selector)
+        answers.append(score_answer(item, composed.text, composed.citations, composed.kind, retrieval_first=rank == 1))
         per_section[item.section.split(" › ")[0]].append(rank)
         per_kind[item.kind].append(rank)
         if not decision.in_scope:
@@ -110,7 +116,8 @@ def _detail(settings: Settings, embedder, index, calibration: dict, items: list[
     refused_total = caught + refused_inside
     mode = retriever.mode if retriever.mode != "mix" else f"mix α={calibration['alpha']}"
     lines = [f"Configuración por defecto: {label} {mode} + normalización; umbral de alcance "
-             f"{calibration['threshold']:.4f} (peso {calibration['weight']}), ajustados en la partición de ajuste.", "",
+             f"{calibration['threshold']:.4f} (peso {calibration['weight']}), ajustados en la partición de ajuste.",
+             _selector_line(calibration), "",
              *_header("total"), _line("total", retrieval_metrics(inside)), _interval(inside), "", *_header("sección")]
     lines += [_line(section, retrieval_metrics(ranks)) for section, ranks in sorted(per_section.items())]
     lines += ["", *_header("tipo de pregunta")]
@@ -119,8 +126,16 @@ def _detail(settings: Settings, embedder, index, calibration: dict, items: list[
               f"  recall (fuera de alcance rechazadas): {caught}/{n_out} = {caught / max(n_out, 1):.3f}",
               f"  precisión de los rechazos: {caught}/{refused_total} = {caught / max(refused_total, 1):.3f}",
               f"  dentro del alcance rechazadas: {refused_inside}/{len(inside)} = {refused_inside / max(len(inside), 1):.3f}",
-              f"  fuera de alcance aceptadas: {accepted_out}", "", "Errores:", *misses, ""]
+              f"  fuera de alcance aceptadas: {accepted_out}", "", *answer_report(answers), "Errores:", *misses, ""]
     return lines
+
+
+def _selector_line(calibration: dict) -> str:
+    fitted = calibration.get("selector") or {}
+    if not fitted:
+        return "Selector de frases: sin pesos ajustados (decide el coseno)."
+    return (f"Selector de frases: acierto de la primera frase {fitted['tune_cv_top1']:.3f} en validación cruzada "
+            f"sobre la partición de ajuste (L2 {fitted['penalty']}).")
 
 
 def _interval(ranks: list[int | None]) -> str:

@@ -45,7 +45,7 @@ __all__ = [
 INDEX_FORMAT = "2"  # bump when the files of a build change (2: heading_vectors.npy): older builds go stale
 # Bump when what ``bot.calibrate`` fits changes: every index goes stale and is refitted. It lives here,
 # not in ``bot.calibrate``, because the index's freshness depends on it and the index depends on nothing above it.
-CALIBRATION_VERSION = "8"
+CALIBRATION_VERSION = "9"
 
 Manifest = dict
 
