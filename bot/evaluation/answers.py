@@ -14,7 +14,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
-from bot.evaluation.dataset import EvalItem, _squash
+from bot.evalset import EvalItem, _squash
 from bot.schemas import Citation
 
 __all__ = ["AnswerScore", "answer_metrics", "answer_report", "plain_answer", "score_answer"]
