@@ -10,7 +10,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-__all__ = ["Chunk", "Passage", "Citation", "Answer"]
+__all__ = ["Chunk", "Passage", "Citation", "Answer", "AnswerKind", "ChunkKind"]
+
+ChunkKind = Literal["text", "glossary", "practice"]
+AnswerKind = Literal["answer", "partial", "refusal", "smalltalk", "diagnosis_offer"]
 
 
 class Chunk(BaseModel):
@@ -20,7 +23,7 @@ class Chunk(BaseModel):
     section: str = Field(description="Section path, levels joined by ' › '")
     title: str = Field(description="Last level of the section path")
     text: str = Field(description="Clean text; paragraphs and list items separated by newlines")
-    kind: Literal["text", "glossary", "practice"] = "text"
+    kind: ChunkKind = "text"
     ordinal: int = Field(description="Position in reading order")
 
     @property
@@ -61,6 +64,6 @@ class Answer(BaseModel):
     # What kind of turn this was, so every channel renders it properly: a cited answer, a partial
     # answer (the booklet covers the topic but not what was asked), a refusal, small talk
     # (greetings, thanks, questions about the advisor) or an offer to start the self-diagnosis.
-    kind: Literal["answer", "partial", "refusal", "smalltalk", "diagnosis_offer"] = "answer"
+    kind: AnswerKind = "answer"
     # The answer was shortened: «Explícame más» (a «Ver más» control) gives the rest.
     more: bool = False

@@ -18,7 +18,7 @@ from bot.answer.scope import ScopeDecision
 from bot.answer.selector import SentenceSelector
 from bot.answer.short import compose_short
 from bot.retrieval import Retrieval
-from bot.schemas import Citation, Passage
+from bot.schemas import AnswerKind, Citation, Passage
 
 __all__ = ["LISTS", "Composed", "compose_answer", "make_selector", "sections_of"]
 
@@ -29,7 +29,7 @@ LISTS = True  # a passage's whole list answers «¿cuáles…?» before the sele
 class Composed:
     text: str
     citations: list[Citation] = field(default_factory=list)
-    kind: str = "answer"  # "answer", "partial" or "refusal"
+    kind: AnswerKind = "answer"  # "answer", "partial" or "refusal"
     more: bool = False  # sentences were left out: «explícame más» gives them
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.schemas import Answer
+from bot.schemas import Answer, AnswerKind
 from bot.text import fold
 
 __all__ = ["Turn", "TurnClassifier", "load_classifier", "normalize_turn", "turn_answer"]
@@ -48,7 +48,7 @@ class Turn:
     with_starters: bool
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> AnswerKind:
         """``Answer.kind`` of the reply: the self-diagnosis offer has its own."""
         return "diagnosis_offer" if self.intent == "diagnosis" else "smalltalk"
 

@@ -13,7 +13,9 @@ import re
 from pathlib import Path
 
 from bot.ingest.clean import Segment, Structure, clean_text, literal_pattern, load_structure, segments
-from bot.schemas import Chunk
+from bot.schemas import Chunk, ChunkKind
+
+_Piece = tuple[tuple[str, ...], str, ChunkKind]  # (section path, text, kind)
 
 __all__ = ["CHUNKER_VERSION", "build_chunks", "chunks_from_text", "corpus_checksum", "SEPARATOR"]
 
@@ -100,13 +102,13 @@ def _split_long(text: str, limit: int = 260) -> list[str]:
     return parts
 
 
-def _glossary(segment: Segment, structure: Structure) -> list[tuple[tuple[str, ...], str, str]]:
+def _glossary(segment: Segment, structure: Structure) -> list[_Piece]:
     body = segment.body
     starts = [(literal_pattern(e["start"]).search(body), e["title"]) for e in structure.glossary]
     if any(m is None for m, _ in starts):
         raise ValueError("a glossary entry of structure.yaml is missing from the corpus")
     starts.sort(key=lambda item: item[0].start())  # type: ignore[union-attr]
-    out = []
+    out: list[_Piece] = []
     for i, (match, title) in enumerate(starts):
         end = starts[i + 1][0].start() if i + 1 < len(starts) else len(body)  # type: ignore[union-attr]
         entry = "\n".join(p.removeprefix("• ") for p in _paragraphs(body[match.start() : end]))  # type: ignore[union-attr]
@@ -115,7 +117,7 @@ def _glossary(segment: Segment, structure: Structure) -> list[tuple[tuple[str, .
     return out
 
 
-def _practices(segment: Segment, structure: Structure) -> list[tuple[tuple[str, ...], str, str]]:
+def _practices(segment: Segment, structure: Structure) -> list[_Piece]:
     spec = structure.practices
     drops = [re.compile(p) for p in spec["drop_lines"]]
     body = "\n".join(line for line in segment.body.split("\n") if not any(p.match(line) for p in drops))
@@ -124,7 +126,7 @@ def _practices(segment: Segment, structure: Structure) -> list[tuple[tuple[str, 
     if len(statements) != spec["count"]:
         raise ValueError(f"expected {spec['count']} self-diagnosis practices, found {len(statements)}")
     intro = [p for p in paragraphs if not p.startswith(spec["statement_start"])] + [spec["scale"]]
-    out = [(segment.path, text, "text") for text in _group(intro)]
+    out: list[_Piece] = [(segment.path, text, "text") for text in _group(intro)]
     for n, statement in enumerate(statements, start=1):
         text = f"Buena práctica {n} de 13 del autodiagnóstico (Gráfica 2): {statement}"
         out.append(((*segment.path, f"Práctica {n}"), text, "practice"))
@@ -133,7 +135,7 @@ def _practices(segment: Segment, structure: Structure) -> list[tuple[tuple[str, 
 
 def chunks_from_text(raw: str, structure: Structure) -> list[Chunk]:
     """All chunks of the booklet in reading order."""
-    pieces: list[tuple[tuple[str, ...], str, str]] = []
+    pieces: list[_Piece] = []
     for segment in segments(clean_text(raw, structure), structure):
         if segment.glossary:
             pieces.extend(_glossary(segment, structure))
