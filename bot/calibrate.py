@@ -88,6 +88,7 @@ def fit_ranker(settings: Settings, index, embedder: VectorEmbedder, items: list[
     """Learned-ranker weights for this index, fitted on the in-scope tune questions."""
     retriever = make_retriever(settings, index, embedder, normalizer=normalizer, mode="learned",
                                weights=np.zeros(len(FEATURES)))
+    assert retriever.table is not None  # a learned-mode retriever has its chunk table
     texts = [c.text for c in index.chunks]
     examples = []
     for item in (i for i in items if i.in_scope):
@@ -107,7 +108,7 @@ def selector_examples(retriever, bank: SentenceBank, items: list[EvalItem]) -> l
     for item in (i for i in items if i.in_scope and i.evidence):
         retrieval = retriever.search(item.query)
         found, matrix = selector.matrix(retrieval.asked.expanded, retrieval.passages, retrieval.vector)
-        evidence = _squash(item.evidence)
+        evidence = _squash(item.evidence or "")  # never empty: filtered above
         examples.append((matrix, np.array([evidence in _squash(c.full) for c in found], dtype=np.float32)))
     return examples
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -33,7 +33,7 @@ DEFAULT_BETA = 0.35  # share of the dense score that comes from the chunk's best
 RRF_K = 60
 
 
-class _Dense:
+class _Dense(Protocol):
     """What the retriever needs from the vector store (``bot.index.chroma.DenseSearch``)."""
 
     def scores(self, vector: np.ndarray) -> np.ndarray: ...  # pragma: no cover - protocol
@@ -148,7 +148,7 @@ class HybridRetriever:
             lap("embed", started)
             started = time.perf_counter()
             dense_scores = self.dense.scores(vector)
-            if self.sentence_vectors is not None:
+            if self.sentence_vectors is not None and self.sentence_owners is not None:
                 best = np.full(len(self.chunks), -1.0, dtype=np.float32)
                 np.maximum.at(best, self.sentence_owners, self.sentence_vectors @ vector)
                 best_sentence = best
@@ -168,6 +168,7 @@ class HybridRetriever:
     def combine(self, signals: Signals) -> np.ndarray:
         """One score per chunk, by the configured mode."""
         if self.mode == "learned":
+            assert self.table is not None  # built in __init__ for the learned mode
             return features(signals, self.table) @ self.weights
         dense_mixed = signals.dense
         if self.beta and self.mode != "bm25":
