@@ -112,14 +112,14 @@ def test_make_run_needs_no_configuration():
     assert settings.telegram_token is None and settings.telegram_webhook_secret is None
 
 
-async def test_a_webhook_without_a_configured_secret_still_refuses_unsigned_updates(tmp_path: Path):
+async def test_a_webhook_without_a_configured_secret_still_refuses_unsigned_updates(tmp_path: Path, services):
     from bot.telegram.app import build_application
     from bot.telegram.webhook import WebhookForbidden, process_webhook_update
 
     settings = Settings(
         index_dir=tmp_path, telegram_token="123456:webhook-sin-secreto", telegram_webhook_url="https://bot.example/wh"
     )
-    application = build_application(settings, advisor=object())  # type: ignore[arg-type]
+    application = build_application(settings, services)
     for header in (None, "", "adivinado"):
         with pytest.raises(WebhookForbidden):
             await process_webhook_update(application, {"update_id": 1}, header)
