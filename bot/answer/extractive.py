@@ -250,7 +250,8 @@ def compose_extractive(
                 items, more = named, named_more
             lines.append(f"{lead} [{cite(passage)}]")
             lines.extend(_item(item) for item in items)
-            lines.extend(f"{_item(item)} [{cite(following)}]" for item in more)
+            if following is not None:  # the list goes on in the next passage
+                lines.extend(f"{_item(item)} [{cite(following)}]" for item in more)
         elif structured_only:
             return "", []
         else:

@@ -107,7 +107,9 @@ class GenerativeAnswerer:
             outcome.error = f"{type(error).__name__}: {error}"[:300]
             log.warning("generative answer failed, falling back to extractive: %s", outcome.error)
         finally:
-            stream.close()
+            close = getattr(stream, "close", None)  # typed as an Iterator; in fact a generator
+            if close is not None:
+                close()
         outcome.seconds = time.monotonic() - started
         outcome.pieces = len(pieces)
         outcome.text = "".join(pieces).strip()

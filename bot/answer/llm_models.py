@@ -25,7 +25,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.language_models.chat_models import generate_from_stream
-from pydantic import PrivateAttr
+from pydantic import PrivateAttr, SecretStr
 
 from bot.settings import Settings
 
@@ -113,7 +113,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
         base_url=settings.llm_base_url,
         model=settings.llm_model,
         # local servers ignore it; the client requires one
-        api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else "sin-clave",
+        api_key=settings.llm_api_key or SecretStr("sin-clave"),
         timeout=settings.llm_timeout_s,
         max_retries=0,
         temperature=settings.llm_temperature,
