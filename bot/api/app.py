@@ -69,8 +69,9 @@ def create_app(settings: Settings, services: "Services | None" = None,
             app.state.services = await run_in_threadpool(build_services, settings)
         observers = [app.state.metrics.observe_steps, log_answer]
         hooks = getattr(app.state.services, "hooks", None)  # a stand-in may have none
-        for observer in observers if hooks is not None else ():
-            hooks.add(observer)
+        if hooks is not None:
+            for observer in observers:
+                hooks.add(observer)
         try:
             if not telegram_enabled(settings):
                 yield
@@ -81,8 +82,9 @@ def create_app(settings: Settings, services: "Services | None" = None,
                 app.state.telegram = application
                 yield
         finally:
-            for observer in observers if hooks is not None else ():
-                hooks.remove(observer)
+            if hooks is not None:
+                for observer in observers:
+                    hooks.remove(observer)
 
     app = FastAPI(
         title="Asesor de la Red Cluster Colombia",
