@@ -100,6 +100,7 @@ def run_terminal(
     show = True
     while not state.finished:
         assert state.question is not None
+        question = state.question
         if show:
             write(_question_text(diagnoses, state))
         show = True
@@ -120,7 +121,7 @@ def run_terminal(
             else:
                 state = diagnoses.back(diagnosis_id)
         elif command == "skip":
-            again = state.question.index in diagnoses.pending(diagnosis_id)
+            again = question.index in diagnoses.pending(diagnosis_id)
             state = diagnoses.skip(diagnosis_id)
             if again or state.finished:
                 write("Está bien, la dejamos sin responder.")
@@ -130,7 +131,7 @@ def run_terminal(
             state = diagnoses.restart(diagnosis_id)
             write("Empezamos de nuevo desde la primera pregunta.")
         else:
-            outcome = diagnoses.answer(diagnosis_id, line or "", question=state.question.index)
+            outcome = diagnoses.answer(diagnosis_id, line or "", question=question.index)
             write(outcome.message)
             show = outcome.accepted or outcome.state.question != state.question
             state = outcome.state

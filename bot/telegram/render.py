@@ -102,7 +102,7 @@ def answer_keyboard(answer: Answer, *, feedback_key: str, offer_keys: list[str])
     if answer.kind == "diagnosis_offer":
         rows.append([InlineKeyboardButton(texts.BUTTON_DIAGNOSIS_START, callback_data=_data(DIAGNOSIS_START))])
     if offers_suggestions(answer):
-        rows += offers_keyboard(answer.suggestions, offer_keys).inline_keyboard
+        rows += [list(row) for row in offers_keyboard(answer.suggestions, offer_keys).inline_keyboard]
     if answer.kind in ("smalltalk", "diagnosis_offer"):
         return InlineKeyboardMarkup(rows)
     rows.append([
