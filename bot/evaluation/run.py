@@ -103,7 +103,7 @@ def _detail(settings: Settings, embedder, index, calibration: dict, items: list[
         rank = first_relevant_rank(item, retrieval.passages)
         composed = compose_answer(item.q, retrieval, decision, sections, selector=selector)
         answers.append(score_answer(item, composed.text, composed.citations, composed.kind, retrieval_first=rank == 1))
-        per_section[item.section.split(" › ")[0]].append(rank)
+        per_section[(item.section or "").split(" › ")[0]].append(rank)
         per_kind[item.kind].append(rank)
         if not decision.in_scope:
             refused_inside += 1

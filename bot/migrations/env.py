@@ -30,7 +30,10 @@ def run() -> None:
     if connection is not None:
         _migrate(connection)
         return
-    engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
+    url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("Falta sqlalchemy.url en la configuración de Alembic.")
+    engine = create_engine(url)
     try:
         with engine.connect() as connection:
             _migrate(connection)
