@@ -22,6 +22,7 @@ from bot import privacy
 from bot.answer.extractive import answer_sentences, compose_extractive
 from bot.answer.llm import make_generative
 from bot.advisor_diagnosis import REPORT_TYPES, DiagnosisMixin, ReportFormat
+from bot.console.events import Interaction
 from bot.answer.scope import ScopeDecision, ScopeJudge
 from bot.errors import InvalidInput, NotFound, Unavailable
 from bot.index.embedders import VectorEmbedder, make_embedder
@@ -85,6 +86,9 @@ class Advisor(DiagnosisMixin):
         self.generative = make_generative(settings)  # None unless ASESOR_ANSWERER=llm
         # Called with (per-step seconds, answer) after each answer: metrics hook in here.
         self.observers: list = []
+        # Called with a ``bot.console.events`` record after each answer and finished diagnosis
+        # (the staff console's recorder); a recorder must never block.
+        self.recorders: list = []
 
     def _use_index(self, index: LoadedIndex) -> None:
         """Serve ``index``: everything derived from it is rebuilt, then swapped in."""
@@ -140,15 +144,17 @@ class Advisor(DiagnosisMixin):
             raise InvalidInput("La pregunta está vacía. Escriba qué quiere saber.", code="pregunta_vacia")
         return cleaned
 
-    def ask(self, question: str, *, conversation_id: str | None = None) -> Answer:
+    def ask(self, question: str, *, conversation_id: str | None = None, channel: str = "cli") -> Answer:
         """Answer one question (a follow-up when the conversation has a previous turn)."""
-        *_, answer = self.ask_stream(question, conversation_id=conversation_id)
+        *_, answer = self.ask_stream(question, conversation_id=conversation_id, channel=channel)
         return answer
 
-    def ask_stream(self, question: str, *, conversation_id: str | None = None) -> Iterator[str | Answer]:
+    def ask_stream(self, question: str, *, conversation_id: str | None = None,
+                   channel: str = "cli") -> Iterator[str | Answer]:
         """The generative answer's text pieces as the model writes them (none when the extractive
         answerer answers), then the final, checked ``Answer``, always last and authoritative.
         Bad input raises at the first ``next()``, before anything is yielded."""
+        received = time.perf_counter()
         cleaned = self.check_question(question)
         self._refresh_index()
         turns: list[dict] = []
@@ -170,7 +176,20 @@ class Advisor(DiagnosisMixin):
             turn = {"question": cleaned, "resolved": resolved if answer.in_scope else previous or "", "answer": answer.answer}
             self._guard(lambda: self.store.append_turn(conversation_id=conversation_id, turn=turn))
             answer.conversation_id = conversation_id
+        self._record(question, answer, decision, channel, conversation_id, time.perf_counter() - received)
         yield answer
+
+    def _record(self, question: str, answer: Answer, decision: ScopeDecision, channel: str,
+                conversation_id: str | None, seconds: float) -> None:
+        if not self.recorders:
+            return
+        cited = answer.citations[0].section if answer.citations else None
+        nearest = answer.passages[0].section if answer.passages else None  # a refusal's nearest section
+        event = Interaction(created_at=time.time(), channel=channel, question=question, answer=answer.answer,
+                            kind=answer.kind, in_scope=answer.in_scope, section=cited or nearest,
+                            scope_score=decision.score, latency_ms=seconds * 1000, conversation_id=conversation_id)
+        for record in self.recorders:
+            record(event)
 
     def _retrieve(self, resolved: str) -> Retrieval:
         """Retrieval for a resolved question; the index never changes under a running advisor,
@@ -232,9 +251,10 @@ class Advisor(DiagnosisMixin):
         return seen
 
     def feedback(self, *, rating: Literal["up", "down"], question: str, answer: str,
-                 conversation_id: str | None = None, comment: str | None = None) -> int:
+                 conversation_id: str | None = None, comment: str | None = None, reason: str | None = None) -> int:
         return self._guard(lambda: self.store.add_feedback(
-            conversation_id=conversation_id, question=question, answer=answer, rating=rating, comment=comment))
+            conversation_id=conversation_id, question=question, answer=answer, rating=rating, comment=comment,
+            reason=reason))
 
     # Channel bindings and health --------------------------------------------------------------
     def user_state(self, key: str) -> dict:
@@ -245,14 +265,17 @@ class Advisor(DiagnosisMixin):
 
     # Privacy (Ley 1581 de 2012): thin delegations to bot.privacy -------------------------------
     def delete_conversation(self, conversation_id: str) -> None:
-        if not self._guard(lambda: self.store.delete_conversation(conversation_id=conversation_id)):
+        self._flush_recorders()  # nothing of theirs may be written after the delete
+        if not self._guard(lambda: privacy.forget_conversation(self.store, conversation_id)):
             raise NotFound("No existe una conversación con ese identificador.", code="conversacion_no_encontrada")
 
     def delete_diagnosis(self, diagnosis_id: str) -> None:
-        if not self._guard(lambda: self.store.delete_diagnosis(diagnosis_id=diagnosis_id)):
+        self._flush_recorders()
+        if not self._guard(lambda: privacy.forget_diagnosis(self.store, diagnosis_id)):
             raise NotFound("No existe un autodiagnóstico con ese identificador.", code="diagnostico_no_encontrado")
 
     def forget_user_state(self, keys: list[str], *, conversation_id: str | None = None) -> int:
+        self._flush_recorders()
         return self._guard(lambda: privacy.forget_bindings(self.store, keys, conversation_id=conversation_id))
 
     def _observe(self, retrieval: Retrieval, answer: Answer, answer_seconds: float) -> None:

@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from bot.cli_db import db_app
+from bot.cli_staff import staff_app
 from bot.errors import AdvisorError
 from bot.settings import Settings
 from bot.text import strip_terminal_controls
@@ -22,6 +23,7 @@ __all__ = ["app"]
 
 app = typer.Typer(help="El asesor de la Red Cluster Colombia.", no_args_is_help=True, add_completion=False)
 app.add_typer(db_app, name="db")  # asesor db upgrade / asesor db current
+app.add_typer(staff_app, name="staff")  # asesor staff add / remove / list / export-eval
 
 
 def _safe(text: str) -> str:
@@ -55,16 +57,17 @@ def _ensure_index(settings: Settings, *, verify: bool = False) -> None:
 
 def _advisor(settings: Settings):
     from bot.advisor import Advisor
+    from bot.console.recorder import recorded  # the staff console logs CLI questions too
 
     _ensure_index(settings)
     try:
-        return Advisor.from_settings(settings)
+        return recorded(Advisor.from_settings(settings))
     except AdvisorError as error:
         if error.code != "indice_no_disponible" or settings.chroma_url:
             raise
         typer.echo(_safe(f"{error.message} Lo reconstruyo ahora…"), err=True)
         _build(settings)
-        return Advisor.from_settings(settings)
+        return recorded(Advisor.from_settings(settings))
 
 
 def _build(settings: Settings) -> dict:

@@ -79,6 +79,23 @@ class Settings(BaseSettings):
     # A client slower than this to send its whole request body gets a 408 (slow-client defence).
     body_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
 
+    # Staff console (/staff). Sessions are signed with this secret (a random one per process in
+    # development; required in production). With a header name, a reverse proxy at one of the
+    # trusted addresses may vouch for the staff member's email instead of the login form.
+    staff_enabled: bool = True
+    staff_session_secret: str | None = Field(default=None, repr=False)
+    staff_session_hours: float = Field(default=8.0, gt=0, le=24 * 30)
+    staff_proxy_header: str | None = None  # e.g. X-Forwarded-Email (off by default)
+    staff_trusted_proxies: list[str] = []  # client addresses allowed to send that header
+    staff_max_failures: int = Field(default=5, ge=1, le=100)  # wrong passwords before the account locks
+    staff_lock_minutes: float = Field(default=15.0, gt=0, le=24 * 60)
+    staff_logins_per_minute: int = Field(default=10, ge=1, le=1000)  # login attempts per client
+    staff_flush_seconds: float = Field(default=0.5, gt=0, le=60)  # interaction log write interval
+    staff_group_similarity: float = Field(default=0.9, gt=0, le=1)  # cosine to join a question group
+    staff_low_confidence_margin: float = Field(default=0.03, ge=0, le=1)  # over the scope threshold: weak
+    # /metrics: a Prometheus scraper sends "Authorization: Bearer <token>"; otherwise a staff session.
+    metrics_token: str | None = Field(default=None, repr=False)
+
     # Telegram
     telegram_token: str | None = Field(default=None, repr=False)
     telegram_webhook_url: str | None = None

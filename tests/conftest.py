@@ -6,10 +6,12 @@ each test that needs state gets its own database file.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from auth_headers import METRICS_TOKEN
 from fakes import FakeTelegram
 from servers import pg_url, postgres_server  # noqa: F401  (throw-away PostgreSQL fixtures)
 
@@ -26,6 +28,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    prebuilt = os.environ.get("ASESOR_TEST_INDEX_DIR")  # a fresh index built by `asesor index` (saves minutes)
+    if prebuilt:
+        return Path(prebuilt)
     path = tmp_path_factory.mktemp("index")
     settings = Settings(index_dir=path)
     from bot.calibrate import calibrate_index
@@ -43,8 +48,10 @@ def shared_embedder():
 
 @pytest.fixture
 def settings(index_dir: Path, tmp_path: Path) -> Settings:
-    """Settings over the session's index with a fresh database for this test."""
-    return Settings(index_dir=index_dir, database_url=f"sqlite:///{tmp_path / 'asesor.sqlite3'}")
+    """Settings over the session's index with a fresh database for this test (``/metrics`` is read
+    with ``METRICS_AUTH``, as a Prometheus scraper would)."""
+    return Settings(index_dir=index_dir, database_url=f"sqlite:///{tmp_path / 'asesor.sqlite3'}",
+                    metrics_token=METRICS_TOKEN)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from fakes import FakeTelegram, running_bot
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from auth_headers import METRICS_AUTH
 from bot.advisor import Advisor
 from bot.api import create_app
 from bot.api.routes_misc import STATIC_DIR
@@ -57,7 +58,7 @@ def test_widget_routes_delete_a_conversation_and_a_diagnosis(settings: Settings,
         assert again.status_code == 404 and again.json()["error"]["code"] == "conversacion_no_encontrada"
         assert client.delete(f"/api/diagnosis/{my_dx}").json()["error"]["code"] == "diagnostico_no_encontrado"
         assert client.delete("/api/diagnosis/../../etc").status_code in (404, 422)
-        metrics = client.get("/metrics").text
+        metrics = client.get("/metrics", headers=METRICS_AUTH).text
         assert 'asesor_data_deletions_total{kind="conversation"} 1.0' in metrics
         assert 'asesor_data_deletions_total{kind="diagnosis"} 1.0' in metrics
 

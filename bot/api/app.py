@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.observability import configure_logging, log_answer
 from bot.settings import Settings
+from bot.staff import install_staff, start_staff, stop_staff
 
 from .errors import install_error_handlers
 from .metrics import ApiMetrics, MetricsMiddleware
@@ -32,6 +33,7 @@ from .routes_ask import build_ask_router
 from .routes_diagnosis import build_diagnosis_router
 from .routes_misc import build_api_misc_router, build_site_router
 from .routes_privacy import build_privacy_router
+from .routes_profile import build_profile_router
 from .routes_telegram import build_telegram_router, telegram_enabled
 
 if TYPE_CHECKING:
@@ -70,6 +72,7 @@ def create_app(settings: Settings, advisor: "Advisor | None" = None,
         hooks = getattr(app.state.advisor, "observers", None)
         hooks = hooks if isinstance(hooks, list) else []  # a stand-in advisor may have none
         hooks.extend(observers)
+        await start_staff(app, settings, app.state.advisor)  # the console and its interaction recorder
         try:
             if not telegram_enabled(settings):
                 yield
@@ -82,6 +85,7 @@ def create_app(settings: Settings, advisor: "Advisor | None" = None,
         finally:
             for observer in observers:
                 hooks.remove(observer)
+            await stop_staff(app, app.state.advisor)  # writes every pending record
 
     app = FastAPI(
         title="Asesor de la Red Cluster Colombia",
@@ -101,6 +105,8 @@ def create_app(settings: Settings, advisor: "Advisor | None" = None,
     app.include_router(build_api_misc_router())
     app.include_router(build_privacy_router())
     app.include_router(build_site_router())
+    app.include_router(build_profile_router())
+    install_staff(app, settings)  # /staff (the staff console) and who may read /metrics
     if telegram_enabled(settings):
         app.include_router(build_telegram_router(settings))
 

@@ -71,7 +71,8 @@ def build_ask_router(settings: Settings) -> APIRouter:
 
     async def answer(body: BaseModel, advisor: AdvisorDep, metrics: MetricsDep) -> Answer:
         conversation_id = getattr(body, "conversation_id", None) or secrets.token_urlsafe(16)
-        result = await run_in_threadpool(advisor.ask, getattr(body, "question"), conversation_id=conversation_id)
+        result = await run_in_threadpool(advisor.ask, getattr(body, "question"), conversation_id=conversation_id,
+                                         channel="web")
         result.conversation_id = conversation_id
         metrics.record_answer(result.answerer)
         return result
@@ -100,7 +101,7 @@ def build_ask_router(settings: Settings) -> APIRouter:
     )
     async def ask_stream(body: AskRequest, advisor: AdvisorDep, metrics: MetricsDep) -> StreamingResponse:  # type: ignore[valid-type]
         conversation_id = getattr(body, "conversation_id", None) or secrets.token_urlsafe(16)
-        pieces = advisor.ask_stream(getattr(body, "question"), conversation_id=conversation_id)
+        pieces = advisor.ask_stream(getattr(body, "question"), conversation_id=conversation_id, channel="web")
         first = await run_in_threadpool(next, pieces)  # bad input raises here: a JSON error, not a stream
 
         async def events() -> AsyncIterator[bytes]:

@@ -49,10 +49,10 @@ async def answer_question(context: ContextTypes.DEFAULT_TYPE, chat_id: int, ques
     draft = None
     if rt.advisor.generative is not None:  # a generative answer streams into a draft message (stream.py)
         answer, draft = await stream_to_chat(
-            context.bot, chat_id, lambda: rt.advisor.ask_stream(question, conversation_id=conversation),
+            context.bot, chat_id, lambda: rt.advisor.ask_stream(question, conversation_id=conversation, channel="telegram"),
             reply_to=reply_to)
     else:
-        answer = await rt.call(rt.advisor.ask, question, conversation_id=conversation)
+        answer = await rt.call(rt.advisor.ask, question, conversation_id=conversation, channel="telegram")
     feedback_key = await rt.remember_answer(chat_id, answer.question, answer.answer)
     offer_keys = await rt.remember_offers(answer.suggestions) if not answer.in_scope else []
     blocks = render.answer_blocks(answer, echo_question=question if echo else None)

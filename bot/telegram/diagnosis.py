@@ -127,7 +127,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _on_answer(context, query, state: DiagnosisState, action: render.DxAction) -> None:
     value = int(action.op[1])
-    new, _ = await runtime(context).call(runtime(context).advisor.diagnosis_answer, state.id, value)
+    new, _ = await runtime(context).call(runtime(context).advisor.diagnosis_answer, state.id, value,
+                                        channel="telegram")
     await query.answer()
     label = next(o.label for o in state.question.options if o.value == value)
     await edit_blocks(query, render.answered_blocks(state, label), None)
@@ -144,7 +145,7 @@ async def _on_back(context, query, state: DiagnosisState, action: render.DxActio
 
 
 async def _on_skip(context, query, state: DiagnosisState, action: render.DxAction) -> None:
-    new = await runtime(context).call(runtime(context).advisor.diagnosis_skip, state.id)
+    new = await runtime(context).call(runtime(context).advisor.diagnosis_skip, state.id, channel="telegram")
     await query.answer(texts.SKIPPED_NOTE)
     if new.finished:
         await edit_blocks(query, [*render.question_blocks(state), Block(texts.SKIPPED_NOTE)], None)
@@ -174,7 +175,7 @@ async def typed_answer(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id
     rt = runtime(context)
     try:
         before = await rt.call(rt.advisor.diagnosis_state, diagnosis_id)
-        state, reask = await rt.call(rt.advisor.diagnosis_answer, diagnosis_id, text)
+        state, reask = await rt.call(rt.advisor.diagnosis_answer, diagnosis_id, text, channel="telegram")
     except NotFound:
         return False
     if reask is None and before.question is not None:
