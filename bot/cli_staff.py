@@ -127,3 +127,26 @@ def export_eval(
     else:
         out.write_text(text, encoding="utf-8")
         typer.echo(f"{len(stubs)} preguntas escritas en {out}.", err=True)
+
+
+@staff_app.command("bench")
+def bench(
+    rows: Annotated[int, typer.Option("--rows", min=1000, max=2_000_000, help="Preguntas sembradas.")] = 100_000,
+    database_url: Annotated[Optional[str], typer.Option("--database-url", help="Base vacía (por defecto, SQLite temporal).")] = None,
+) -> None:
+    """Siembra una base con N preguntas y mide cada página de la consola (primera vez y mediana)."""
+    import tempfile
+
+    from bot.console.bench import seed, time_pages
+    from bot.console.service import open_staff_console
+
+    settings = Settings()
+    folder = tempfile.mkdtemp(prefix="asesor-staff-bench-")
+    url = database_url or f"sqlite:///{folder}/bench.sqlite3"
+    console = open_staff_console(settings.model_copy(update={"database_url": url}))
+    started = time.perf_counter()
+    seed(console.staff_store.store, settings.corpus_dir, questions=rows)
+    typer.echo(f"{rows} preguntas sembradas en {time.perf_counter() - started:.1f} s ({url.split(':', 1)[0]}).")
+    console = open_staff_console(settings.model_copy(update={"database_url": url}), embedder=True)
+    for page, (first, warm) in time_pages(console).items():
+        typer.echo(f"  {page:<28} primera {first:7.0f} ms   mediana {warm:7.0f} ms")

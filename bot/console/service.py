@@ -17,6 +17,7 @@ from bot.answer.scope import DEFAULT_CALIBRATION
 from bot.console import charts
 from bot.console.accounts import Accounts
 from bot.console.analytics import Analytics, Period
+from bot.console.events import FEEDBACK_REASONS
 from bot.console.groups import QuestionGrouper
 from bot.console.masking import mask_personal_data
 from bot.console.recorder import Recorder
@@ -70,10 +71,12 @@ class StaffConsole:
 
     def feedback(self, period: Period) -> dict:
         down = [{**row, "pregunta": mask_personal_data(row["pregunta"]), "respuesta": mask_personal_data(row["respuesta"]),
-                 "comentario": mask_personal_data(row["comentario"]) if row["comentario"] else None}
+                 "comentario": mask_personal_data(row["comentario"]) if row["comentario"] else None,
+                 "motivo": FEEDBACK_REASONS.get(row["motivo"] or "", row["motivo"])}
                 for row in self.analytics.thumbs_down(period)]
-        return {"rates": self.analytics.feedback_rates(period), "reasons": self.analytics.feedback_reasons(period),
-                "thumbs_down": down}
+        reasons = [{**row, "motivo": FEEDBACK_REASONS.get(row["motivo"], row["motivo"])}
+                   for row in self.analytics.feedback_reasons(period)]
+        return {"rates": self.analytics.feedback_rates(period), "reasons": reasons, "thumbs_down": down}
 
     def diagnoses(self, period: Period, department: str | None = None, sector: str | None = None) -> dict:
         practices = [{**row, "nombre": self.practice_names.get(row["practica"], ""),
@@ -136,8 +139,9 @@ def build_staff_console(settings: Settings, store: Store, embedder, clock=time.t
 
 
 
-def open_staff_console(settings: Settings) -> StaffConsole:
-    """A console over the configured database only (no index, no embedder): for ``asesor staff``."""
+def open_staff_console(settings: Settings, *, embedder: bool = False) -> StaffConsole:
+    """A console over the configured database (and, with ``embedder``, the configured embedder,
+    for grouping) without an index: for ``asesor staff``."""
     from bot.errors import Unavailable
     from bot.migrate import SchemaOutdated
     from bot.store import StoreUnavailable
@@ -148,4 +152,8 @@ def open_staff_console(settings: Settings) -> StaffConsole:
         raise Unavailable("No se pudo abrir la base de datos del asesor.", code="almacen_no_disponible") from error
     except SchemaOutdated as error:
         raise Unavailable(str(error), code="esquema_desactualizado") from error
+    if embedder:
+        from bot.index import make_embedder
+
+        return build_staff_console(settings, store, make_embedder(settings))
     return build_staff_console(settings, store, embedder=None)
