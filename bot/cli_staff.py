@@ -133,6 +133,7 @@ def export_eval(
 def bench(
     rows: Annotated[int, typer.Option("--rows", min=1000, max=2_000_000, help="Preguntas sembradas.")] = 100_000,
     database_url: Annotated[Optional[str], typer.Option("--database-url", help="Base vacía (por defecto, SQLite temporal).")] = None,
+    no_seed: Annotated[bool, typer.Option("--no-seed", help="Medir una base ya sembrada.")] = False,
 ) -> None:
     """Siembra una base con N preguntas y mide cada página de la consola (primera vez y mediana)."""
     import tempfile
@@ -145,8 +146,9 @@ def bench(
     url = database_url or f"sqlite:///{folder}/bench.sqlite3"
     console = open_staff_console(settings.model_copy(update={"database_url": url}))
     started = time.perf_counter()
-    seed(console.staff_store.store, settings.corpus_dir, questions=rows)
-    typer.echo(f"{rows} preguntas sembradas en {time.perf_counter() - started:.1f} s ({url.split(':', 1)[0]}).")
+    if not no_seed:
+        seed(console.staff_store.store, settings.corpus_dir, questions=rows)
+        typer.echo(f"{rows} preguntas sembradas en {time.perf_counter() - started:.1f} s ({url.split(':', 1)[0]}).")
     console = open_staff_console(settings.model_copy(update={"database_url": url}), embedder=True)
-    for page, (first, warm) in time_pages(console).items():
-        typer.echo(f"  {page:<28} primera {first:7.0f} ms   mediana {warm:7.0f} ms")
+    for page, (first, warm, cpu) in time_pages(console).items():
+        typer.echo(f"  {page:<28} primera {first:7.0f} ms   mediana {warm:7.0f} ms   CPU {cpu:6.0f} ms")

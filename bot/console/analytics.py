@@ -83,14 +83,31 @@ class Analytics:
         return self._by_question(and_(self._where(period), I.kind.in_(("answer", "partial"))), limit)
 
     def _by_question(self, where, limit: int) -> list[dict]:
-        statement = (select(I.question_key.label("key"), func.count().label("veces"),
-                            func.max(I.question).label("pregunta"), func.max(I.section).label("seccion"),
-                            func.max(I.answer).label("respuesta"), func.max(I.kind).label("tipo"),
-                            func.max(I.created_at).label("ultima"), MarkRow.mark.label("marca"))
-                     .outerjoin(MarkRow, MarkRow.question_key == I.question_key)
-                     .where(where).group_by(I.question_key, MarkRow.mark)
-                     .order_by(func.count().desc(), I.question_key).limit(limit))
-        return self._rows(statement)
+        """The most repeated questions: counted on the covering index, then the texts of one
+        example row per question (the latest) and the staff marks fetched by key."""
+        counted = self._rows(select(I.question_key.label("key"), func.count().label("veces"),
+                                    func.max(I.created_at).label("ultima"))
+                             .where(where).group_by(I.question_key)
+                             .order_by(func.count().desc(), I.question_key).limit(limit))
+        if not counted:
+            return []
+        keys = [row["key"] for row in counted]
+        latest = {(row["key"], row["ultima"]) for row in counted}
+        examples = {}
+        for row in self._rows(select(I.question_key, I.created_at, I.question, I.section, I.answer, I.kind)
+                              .where(and_(where, I.question_key.in_(keys), I.created_at.in_([r["ultima"] for r in counted])))):
+            if (row["question_key"], row["created_at"]) in latest:
+                examples[row["question_key"]] = row
+        marks = dict(self.staff_store.run(lambda s: s.execute(
+            select(MarkRow.question_key, MarkRow.mark).where(MarkRow.question_key.in_(keys))).all()))
+        out = []
+        for row in counted:
+            example = examples.get(row["key"])
+            if example is None:
+                continue
+            out.append({**row, "pregunta": example["question"], "seccion": example["section"],
+                        "respuesta": example["answer"], "tipo": example["kind"], "marca": marks.get(row["key"])})
+        return out
 
     def cited_sections(self, period: Period, *, limit: int = 30) -> list[dict]:
         statement = (select(I.section.label("seccion"), func.count().label("respuestas"))

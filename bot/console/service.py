@@ -62,6 +62,13 @@ class StaffConsole:
             out.append(item)
         return out
 
+    def warm(self, days: int = 90) -> None:
+        """Embed the questions the grouping pages will show (a background thread at start-up), so
+        the first page view does not wait for hundreds of embeddings."""
+        period = Period(self.clock() - days * 86_400, self.clock() + 1)
+        for rows in (self.analytics.unanswered(period), self.analytics.top_questions(period)):
+            self.grouper.vectors([row["pregunta"] for row in rows])
+
     def unanswered(self, period: Period) -> list[dict]:
         return self._groups(self.analytics.unanswered(period))
 

@@ -10,6 +10,8 @@ staff area without a session secret or without any staff account.
 from __future__ import annotations
 
 import hmac
+import logging
+import threading
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -63,6 +65,14 @@ async def start_staff(app: FastAPI, settings: Settings, advisor) -> None:
                                  "iniciar el asesor en producción (o ASESOR_STAFF_ENABLED=false).")
     advisor.recorders.append(console.recorder.start())
     app.state.staff_console = console
+    threading.Thread(target=_warm, args=(console,), name="console-warm", daemon=True).start()
+
+
+def _warm(console) -> None:
+    try:
+        console.warm()
+    except Exception:  # a cold cache only makes the first page slower
+        logging.getLogger("asesor.console").warning("console_warm_failed", exc_info=True)
 
 
 async def stop_staff(app: FastAPI, advisor) -> None:
