@@ -102,7 +102,7 @@ def eval_stubs(candidates: list[dict], existing: list[dict]) -> list[dict]:
             continue
         seen.add(key)
         stubs.append({"id": f"q{next_id:03d}", "q": candidate["q"], "section": candidate["section"] or "POR COMPLETAR",
-                      "evidence": "POR COMPLETAR: una frase exacta de la cartilla", "split": "tune", "kind": "real"})
+                      "evidence": "POR COMPLETAR: una frase exacta de la cartilla", "split": "tune", "kind": "plain"})
         next_id += 1
     return stubs
 
@@ -120,7 +120,8 @@ def export_eval(
         typer.echo("No hay preguntas nuevas marcadas «añadir al conjunto de evaluación».", err=True)
         return
     header = ("# Preguntas reales marcadas en la consola del equipo. Complete «evidence» (frase exacta de la\n"
-              "# cartilla) y revise «section» antes de añadirlas a corpus/eval/questions.yaml.\n")
+              "# cartilla), revise «section» y «kind» (oos si la cartilla no la responde) antes de añadirlas a\n"
+              "# corpus/eval/questions.yaml.\n")
     text = header + yaml.safe_dump(stubs, allow_unicode=True, sort_keys=False, width=120)
     if out is None:
         typer.echo(text, nl=False)

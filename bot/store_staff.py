@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import Boolean, Float, Integer, String, Text, delete, insert, select, update
+from sqlalchemy import Boolean, Float, Index, Integer, String, Text, delete, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.store import Base, Store
@@ -22,6 +22,12 @@ MARKS = ("reviewed", "out_of_scope", "eval")
 
 class InteractionRow(Base):
     __tablename__ = "interactions"
+    __table_args__ = (
+        Index("ix_interactions_channel_created", "channel", "created_at"),
+        # Covering: every aggregate reads only these columns, never the rows' texts (migration 0003).
+        Index("ix_interactions_console", "created_at", "channel", "kind", "in_scope", "scope_score", "latency_ms",
+              "day", "section", "question_key"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     created_at: Mapped[float] = mapped_column(Float, index=True)
     day: Mapped[str] = mapped_column(String(10))

@@ -141,4 +141,4 @@ def test_export_eval_writes_tune_stubs_after_the_last_id() -> None:
     stubs = eval_stubs([{"q": "Que es un cluster", "section": "1"}, {"q": "¿Cómo se financia?", "section": ""}],
                        existing)
     assert stubs == [{"id": "q460", "q": "¿Cómo se financia?", "section": "POR COMPLETAR",
-                      "evidence": "POR COMPLETAR: una frase exacta de la cartilla", "split": "tune", "kind": "real"}]
+                      "evidence": "POR COMPLETAR: una frase exacta de la cartilla", "split": "tune", "kind": "plain"}]

@@ -23,7 +23,7 @@ body{font-family:system-ui,sans-serif;margin:0;color:#1d2a33;background:#f5f7f9}
 header{background:#12425a;color:#fff;padding:.6rem 1.2rem;display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
 header a{color:#fff;text-decoration:none;padding:.2rem .5rem;border-radius:4px}
 header a[aria-current]{background:#1f6f8b}
-header form{margin-left:auto}
+header form{margin-left:auto}header .muted{color:#d7e6ee}
 main{padding:1rem 1.2rem;max-width:1200px}
 table{border-collapse:collapse;width:100%;background:#fff;margin:.4rem 0 1.2rem;font-size:.9rem}
 th,td{border:1px solid #d5dde3;padding:.35rem .5rem;text-align:left;vertical-align:top}
@@ -128,8 +128,8 @@ def _kpis(page: str, data: dict) -> str:
     elif page == "valoraciones":
         rates = data["rates"]
         items = [("Valoraciones", rates["total"]),
-                 ("👍", f"{rates['up_rate']} %" if rates["up_rate"] is not None else "—"),
-                 ("👎", f"{rates['down_rate']} %" if rates["down_rate"] is not None else "—")]
+                 ("Me sirvió", f"{rates['up_rate']} %" if rates["up_rate"] is not None else "—"),
+                 ("No me sirvió", f"{rates['down_rate']} %" if rates["down_rate"] is not None else "—")]
     elif page == "autodiagnostico":
         average = data["average_percent"]
         items = [("Autodiagnósticos completados", data["completed"]),

@@ -74,15 +74,15 @@ def tables(page: str, data: dict) -> list[Table]:
                        ("mark_label", "Marca"), ("ultima_vez", "Última vez")], _groups(data["groups"]))]
     if page == "valoraciones":
         rates = data["rates"]
-        summary = [{"valoracion": "👍", "votos": rates["up"], "porcentaje": rates["up_rate"]},
-                   {"valoracion": "👎", "votos": rates["down"], "porcentaje": rates["down_rate"]}]
+        summary = [{"valoracion": "Sí, me sirvió", "votos": rates["up"], "porcentaje": rates["up_rate"]},
+                   {"valoracion": "No me sirvió", "votos": rates["down"], "porcentaje": rates["down_rate"]}]
         down = [{**row, "fecha": date_text(row["fecha"])} for row in data["thumbs_down"]]
         return [
-            Table("valoraciones-tasas", "👍 y 👎", [("valoracion", "Valoración"), ("votos", "Votos"),
+            Table("valoraciones-tasas", "Valoraciones: me sirvió / no me sirvió", [("valoracion", "Valoración"), ("votos", "Votos"),
                   ("porcentaje", "%")], summary),
-            Table("valoraciones-motivos", "Motivos de los 👎", [("motivo", "Motivo"), ("votos", "Votos")],
+            Table("valoraciones-motivos", "Motivos de «no me sirvió»", [("motivo", "Motivo"), ("votos", "Votos")],
                   data["reasons"]),
-            Table("valoraciones-negativas", "Respuestas con 👎", [("fecha", "Fecha"), ("pregunta", "Pregunta"),
+            Table("valoraciones-negativas", "Respuestas que no sirvieron (con su motivo y comentario)", [("fecha", "Fecha"), ("pregunta", "Pregunta"),
                   ("respuesta", "Respuesta"), ("motivo", "Motivo"), ("comentario", "Comentario")], down),
         ]
     if page == "preguntas":
