@@ -124,7 +124,7 @@ def test_similar_questions_form_one_group(shared_embedder) -> None:
             for k, n, q in [("a", 5, "¿Cuánto cuesta registrar una empresa?"),
                             ("b", 2, "cuanto cuesta registrar una empresa"),
                             ("c", 1, "¿Quién ganó el mundial de fútbol?")]]
-    groups = QuestionGrouper(shared_embedder, threshold=0.9).group(rows)
+    groups = QuestionGrouper(shared_embedder, threshold=0.95).group(rows)
     assert [(g.question, g.count, g.keys) for g in groups] == [
         ("¿Cuánto cuesta registrar una empresa?", 7, ["a", "b"]), ("¿Quién ganó el mundial de fútbol?", 1, ["c"])]
 

@@ -43,9 +43,10 @@ def volume_png(per_day: list[dict]) -> bytes:
     days = [row["dia"][5:] for row in per_day]  # MM-DD
     figure, axes = plt.subplots(figsize=(9, 3.4))
     bottom = np.zeros(len(days))
+    positions = np.arange(len(days))  # numeric positions: «12-01» is a label, not a date to parse
     for key in ("respuestas", "rechazos", "conversacion"):
         values = np.array([int(row[key] or 0) for row in per_day], dtype=float)
-        axes.bar(days, values, bottom=bottom, color=_COLORS[key], label=_LABELS[key])
+        axes.bar(positions, values, bottom=bottom, color=_COLORS[key], label=_LABELS[key])
         bottom += values
     axes.set_title("Preguntas por día")
     axes.set_ylabel("Preguntas")
