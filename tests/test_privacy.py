@@ -92,7 +92,8 @@ def test_purge_deletes_only_what_is_past_retention(settings: Settings, advisor: 
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ("Se borraron los datos con más de 30 días: 1 autodiagnósticos, "
-                                     "1 conversaciones, 1 valoraciones, 1 vínculos de Telegram.")
+                                     "1 conversaciones, 1 valoraciones, 1 vínculos de Telegram, 0 preguntas registradas, "
+                                     "0 resultados anónimos de autodiagnóstico, 0 marcas del equipo.")
     assert store.load_diagnosis(diagnosis_id=old_dx) is None and store.load_diagnosis(diagnosis_id=new_dx)
     assert store.conversation(conversation_id="viejo-conversacion") == []
     assert store.conversation(conversation_id="nueva-conversacion")

@@ -17,7 +17,7 @@ from bot.schemas import Passage
 from bot.staff import require_metrics_access
 
 from .deps import AdvisorDep, MetricsDep, enforce_rate_limit
-from .errors import error_json, error_responses
+from .errors import ErrorResponse, error_json, error_responses
 from .metrics import CONTENT_TYPE_LATEST
 from .middleware import PAGE_CSP
 from .models import FeedbackRequest, FeedbackResponse, HealthResponse, SuggestionsResponse
@@ -72,7 +72,10 @@ def build_site_router() -> APIRouter:
                 description="Requiere `Authorization: Bearer <ASESOR_METRICS_TOKEN>` o una sesión de la consola del equipo.",
                 dependencies=[Depends(require_metrics_access)],
                 responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Formato de texto de Prometheus."},
-                           401: {"description": "Sin token ni sesión del equipo."}})
+                           401: {"model": ErrorResponse, "description": "Sin token ni sesión del equipo.",
+                                 "content": {"application/json": {"example": {"error": {
+                                     "code": "sesion_requerida",
+                                     "message": "Inicie sesión en la consola del equipo para ver esto."}}}}}})
     async def metrics(metrics: MetricsDep) -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
