@@ -17,11 +17,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LINT = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or "lint-imports"
-PENDING_INDEX_PIPELINE = pytest.mark.xfail(
-    strict=True,
-    reason="until the index pipeline work lands: bot.calibrate still imports bot.evaluation.dataset and "
-    "bot.index.build imports bot.calibrate (issue 18, part 2)",
-)
 
 
 def lint(*args: str, cwd: Path = ROOT, pythonpath: Path = ROOT) -> subprocess.CompletedProcess:
@@ -32,10 +27,10 @@ def lint(*args: str, cwd: Path = ROOT, pythonpath: Path = ROOT) -> subprocess.Co
 
 @pytest.mark.slow
 @pytest.mark.parametrize("contract", [
-    pytest.param("layers", marks=PENDING_INDEX_PIPELINE),
+    "layers",
     "channels-past-services",
     "base",
-    pytest.param("acyclic", marks=PENDING_INDEX_PIPELINE),
+    "acyclic",
 ])
 def test_the_import_contract_is_kept(contract: str) -> None:
     result = lint("--contract", contract)
