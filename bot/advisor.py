@@ -14,18 +14,17 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
-import yaml
 
 from bot.answer.compose import compose_answer, make_selector
 from bot.answer.extractive import answer_sentences
 from bot.answer.llm import GenerativeAnswerer
 from bot.answer.scope import ScopeDecision, ScopeJudge
 from bot.answer.stream import AnswerStream
+from bot.answer.suggestions import Suggestions, load_suggestions
 from bot.answer.turns import TurnClassifier, turn_answer
 from bot.console.events import Interaction, interaction
 from bot.errors import InvalidInput, NotFound
@@ -42,7 +41,7 @@ from bot.services.hooks import AnswerHooks
 from bot.settings import Settings
 from bot.store import Store
 
-__all__ = ["Advisor", "Suggestions", "load_suggestions"]
+__all__ = ["Advisor", "Suggestions", "load_suggestions"]  # the last two from bot.answer.suggestions
 
 _REFUSALS = {
     "empty": "No recibí ninguna pregunta. Escríbame lo que quiera saber sobre las iniciativas cluster.",
@@ -64,21 +63,6 @@ _KNOWS = (
     "diseñarla, la gobernanza, el autodiagnóstico de 13 buenas prácticas, las entidades que apoyan y el SSME."
 )
 
-
-
-@dataclass(frozen=True)
-class Suggestions:
-    """The suggested questions (embedded once, for "nearest questions") and the conversation starters."""
-
-    questions: list[str]
-    starters: list[str]
-    vectors: np.ndarray
-
-
-def load_suggestions(path: Path, embedder: VectorEmbedder) -> Suggestions:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return Suggestions(questions=data["questions"], starters=data["starters"],
-                       vectors=embedder.document_vectors(data["questions"]))
 
 
 def _ready(answer: Answer) -> Generator[str, None, Answer]:

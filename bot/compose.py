@@ -82,10 +82,10 @@ def build_services(
     ``record=False`` builds no interaction recorder and no console (benchmarks, evaluation)."""
     from bot import diagnosis as dx
     from bot.advisor import Advisor, load_suggestions
+    from bot.answer.llm import make_generative
+    from bot.answer.turns import load_classifier
     from bot.console.recorder import Recorder
     from bot.console.service import build_staff_console
-    from bot.answer.turns import load_classifier
-    from bot.answer.llm import make_generative
     from bot.index.embedders import make_embedder
     from bot.index.live import IndexWatcher
     from bot.index.load import IndexUnavailable, load_index

@@ -22,7 +22,8 @@ from bot.settings import Settings
 from bot.staff.auth import NotSignedIn, StaffAuth
 from bot.staff.routes import build_staff_router, staff_console
 
-__all__ = ["install_staff", "start_staff", "stop_staff", "staff_console", "require_metrics_access", "StaffNotConfigured"]
+__all__ = ["install_staff", "start_staff", "stop_staff", "staff_console", "require_metrics_access",
+           "StaffNotConfigured"]
 
 
 class StaffNotConfigured(RuntimeError):
