@@ -74,8 +74,10 @@ def _warm(console) -> None:
 async def stop_staff(app: FastAPI) -> None:
     """Write every pending record (a clean stop loses none). The recorder keeps running for
     services the app was handed (their owner closes them); ``Services.close()`` stops it."""
+    from bot.console.recorder import Recorder
+
     recorder = getattr(getattr(app.state, "services", None), "recorder", None)
-    if recorder is not None:
+    if isinstance(recorder, Recorder):  # a stand-in's services have none
         await run_in_threadpool(recorder.flush)
 
 

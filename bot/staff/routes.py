@@ -65,7 +65,8 @@ def parse_period(query: dict, now: float) -> Period:
 
 def staff_console(app) -> StaffConsole | None:
     """The services' staff console, or None (still starting, disabled, or a stand-in's services)."""
-    return getattr(getattr(app.state, "services", None), "staff", None)
+    console = getattr(getattr(app.state, "services", None), "staff", None)
+    return console if isinstance(console, StaffConsole) else None
 
 
 def _console(request: Request) -> StaffConsole:
