@@ -14,19 +14,19 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
-import yaml
 
 from bot.answer.compose import compose_answer, make_selector
 from bot.answer.extractive import answer_sentences
 from bot.answer.llm import GenerativeAnswerer
 from bot.answer.scope import ScopeDecision, ScopeJudge
 from bot.answer.stream import AnswerStream
+from bot.answer.suggestions import Suggestions, load_suggestions
 from bot.answer.turns import TurnClassifier, turn_answer
+from bot.console.events import Interaction, interaction
 from bot.errors import InvalidInput, NotFound
 from bot.ids import new_id
 from bot.index.embedders import VectorEmbedder
@@ -41,7 +41,7 @@ from bot.services.hooks import AnswerHooks
 from bot.settings import Settings
 from bot.store import Store
 
-__all__ = ["Advisor", "Suggestions", "load_suggestions"]
+__all__ = ["Advisor", "Suggestions", "load_suggestions"]  # the last two from bot.answer.suggestions
 
 _REFUSALS = {
     "empty": "No recibí ninguna pregunta. Escríbame lo que quiera saber sobre las iniciativas cluster.",
@@ -65,21 +65,6 @@ _KNOWS = (
 
 
 
-@dataclass(frozen=True)
-class Suggestions:
-    """The suggested questions (embedded once, for "nearest questions") and the conversation starters."""
-
-    questions: list[str]
-    starters: list[str]
-    vectors: np.ndarray
-
-
-def load_suggestions(path: Path, embedder: VectorEmbedder) -> Suggestions:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return Suggestions(questions=data["questions"], starters=data["starters"],
-                       vectors=embedder.document_vectors(data["questions"]))
-
-
 def _ready(answer: Answer) -> Generator[str, None, Answer]:
     """A stream with no text pieces whose answer is already known (small talk)."""
     return answer
@@ -100,6 +85,7 @@ class Advisor:
         watcher: IndexWatcher | None = None,
         generative: GenerativeAnswerer | None = None,
         hooks: AnswerHooks | None = None,
+        recorder: Callable[[Interaction], None] | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self._settings = settings
@@ -113,12 +99,18 @@ class Advisor:
         self._watcher = watcher  # a newly published version replaces the index
         self._generative = generative  # None unless ASESOR_ANSWERER=llm
         self._hooks = hooks or AnswerHooks()  # told (per-step seconds, answer) after each answer
+        self._recorder = recorder  # told each question with its channel (the staff console's log)
         self._clock = clock
 
     @property
     def streams_drafts(self) -> bool:
         """Whether answers arrive as a draft written piece by piece (the generative answerer)."""
         return self._generative is not None
+
+    @property
+    def scope_threshold(self) -> float:
+        """The calibrated score under which a question is refused (the console flags answers just above)."""
+        return self._scope.threshold
 
     def _use_index(self, index: LoadedIndex) -> None:
         """Serve ``index``: everything derived from it is rebuilt, then swapped in."""
@@ -154,15 +146,19 @@ class Advisor:
             raise InvalidInput("La pregunta está vacía. Escriba qué quiere saber.", code="pregunta_vacia")
         return cleaned
 
-    def ask(self, question: str, *, conversation_id: str | None = None, converse: bool = False) -> Answer:
+    def ask(self, question: str, *, conversation_id: str | None = None, converse: bool = False,
+            channel: str = "cli") -> Answer:
         """Answer one question (a follow-up when the conversation has a previous turn)."""
-        return self.stream(question, conversation_id=conversation_id, converse=converse).answer
+        return self.stream(question, conversation_id=conversation_id, converse=converse, channel=channel).answer
 
-    def stream(self, question: str, *, conversation_id: str | None = None, converse: bool = False) -> AnswerStream:
+    def stream(self, question: str, *, conversation_id: str | None = None, converse: bool = False,
+               channel: str = "cli") -> AnswerStream:
         """The answer as it is written (see ``AnswerStream``). Bad input raises here, before any
         text; retrieval and the extractive answer are done here too, only the model is lazy.
         With ``converse`` and no ``conversation_id`` a new conversation is started (its id is on
-        the answer); with an id the turn is remembered for follow-up questions."""
+        the answer); with an id the turn is remembered for follow-up questions. ``channel``
+        (web, telegram, cli, whatsapp) is what the interaction recorder notes."""
+        received = self._clock()
         cleaned = self.check_question(question)
         if converse and not conversation_id:
             conversation_id = new_id()
@@ -178,6 +174,7 @@ class Advisor:
                 turn = {"question": cleaned, "resolved": previous or "", "answer": talk.answer}
                 guard_store(lambda: self._store.append_turn(conversation_id=conversation_id, turn=turn))
                 talk.conversation_id = conversation_id
+            self._record(question, talk, channel, received, None)
             return AnswerStream(_ready(talk))
         resolved = resolve_followup(cleaned, previous)
         retrieval = self._retrieve(resolved)
@@ -199,6 +196,7 @@ class Advisor:
                         "answer": answer.answer}
                 guard_store(lambda: self._store.append_turn(conversation_id=conversation_id, turn=turn))
                 answer.conversation_id = conversation_id
+            self._record(question, answer, channel, received, decision.score)
             return answer
 
         return AnswerStream(pieces())
@@ -210,6 +208,13 @@ class Advisor:
             return None
         turn = self._turns.classify(cleaned, last_answer)
         return None if turn is None else turn_answer(question, turn, self.starters())
+
+    def _record(self, question: str, answer: Answer, channel: str, received: float,
+                score: float | None) -> None:
+        """Tell the recorder (the staff console's interaction log) about one answer; never blocks."""
+        if self._recorder is not None:
+            self._recorder(interaction(question, answer, channel=channel, scope_score=score,
+                                       latency_ms=(self._clock() - received) * 1000))
 
     def _retrieve(self, resolved: str) -> Retrieval:
         """Retrieval for a resolved question; the same text (a popular question) is served from a
@@ -273,9 +278,11 @@ class Advisor:
         return seen
 
     def feedback(self, *, rating: Literal["up", "down"], question: str, answer: str,
-                 conversation_id: str | None = None, comment: str | None = None) -> int:
+                 conversation_id: str | None = None, comment: str | None = None, reason: str | None = None) -> int:
+        """Store a rating; ``reason`` is the optional 👎 chip (``bot.console.events.FEEDBACK_REASONS``)."""
         return guard_store(lambda: self._store.add_feedback(
-            conversation_id=conversation_id, question=question, answer=answer, rating=rating, comment=comment))
+            conversation_id=conversation_id, question=question, answer=answer, rating=rating, comment=comment,
+            reason=reason))
 
     def index_info(self) -> dict:
         """Which index is serving (after looking for a newly published one), for health checks."""

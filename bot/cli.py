@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from bot.cli_db import db_app
+from bot.cli_staff import staff_app
 from bot.cli_turns import print_turn_extras
 from bot.errors import AdvisorError
 from bot.settings import Settings
@@ -23,6 +24,7 @@ __all__ = ["app"]
 
 app = typer.Typer(help="El asesor de la Red Cluster Colombia.", no_args_is_help=True, add_completion=False)
 app.add_typer(db_app, name="db")  # asesor db upgrade / asesor db current
+app.add_typer(staff_app, name="staff")  # asesor staff add / remove / list / export-eval
 
 
 def _safe(text: str) -> str:
@@ -40,19 +42,24 @@ def _say(message: str) -> None:
 
 
 def _services(settings: Settings):
-    """Every service (``bot.compose``), building the index first when it is missing or damaged."""
+    """Every service (``bot.compose``), building the index first when it is missing or damaged;
+    closed at exit, so the staff console's recorder writes what it holds."""
+    import atexit
+
     from bot.compose import build_services
     from bot.services.indexing import build_and_publish, ensure_index
 
     ensure_index(settings, _say)
     try:
-        return build_services(settings)
+        services = build_services(settings)
     except AdvisorError as error:
         if error.code != "indice_no_disponible" or settings.chroma_url:
             raise
         _say(f"{error.message} Lo reconstruyo ahora…")
         build_and_publish(settings)
-        return build_services(settings)
+        services = build_services(settings)
+    atexit.register(services.close)
+    return services
 
 
 @app.command()

@@ -7,7 +7,10 @@ the instrument, embeds the suggestions and starts the generative model. Collabor
 or deployments replace (the embedder, the generative model, the clock) are parameters.
 
 ``Services`` is a plain dataclass: adding a service is adding a field here and building it in
-``build_services`` (see docs/architecture.md).
+``build_services`` (see docs/architecture.md). The staff console's interaction recorder is built
+here too and handed to the answer and diagnosis services (who write records) and to the
+personal-data service (who flushes it before deleting); ``Services.close()`` stops it, writing
+every pending record.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from bot.settings import Settings
 if TYPE_CHECKING:  # the heavy parts (index, models, database) are imported when built, not on import
     from bot.advisor import Advisor
     from bot.answer.llm import GenerativeAnswerer
+    from bot.console.recorder import Recorder
+    from bot.console.service import StaffConsole
     from bot.index.embedders import VectorEmbedder
     from bot.services.chat_state import ChatState
     from bot.services.diagnoses import Diagnoses
@@ -47,12 +52,18 @@ class Services:
     chat_state: ChatState  # typed per-chat state of the channels' bindings
     operations: Operations  # health and the shared rate-limit counter
     hooks: AnswerHooks = field(default_factory=AnswerHooks)  # who hears about each answer
+    recorder: Recorder | None = None  # the interaction log, batched off the request path (started)
+    staff: StaffConsole | None = None  # the staff console (None with ASESOR_STAFF_ENABLED=false)
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def close(self) -> None:
-        """Release the database connections (a process that ends need not call it)."""
+        """Write the recorder's pending records, then release the database connections. Safe to
+        call twice; a process that ends should call it (or lose up to a flush interval of records)."""
+        if self.recorder is not None:
+            self.recorder.stop()
         for close in self._closers:
             close()
+        self._closers.clear()
 
 
 def build_services(
@@ -63,14 +74,18 @@ def build_services(
     clock: Callable[[], float] = time.time,
     observers: tuple[AnswerObserver, ...] = (),
     store: "Store | None" = None,
+    record: bool = True,
 ) -> Services:
     """Build every service. ``generative=None`` forces the extractive answerer; by default the one
     ``ASESOR_ANSWERER`` asks for. ``clock`` is wall time (retention); ``observers`` hear each answer;
-    ``store`` is an already open store (its owner closes it), else one is opened from the settings."""
+    ``store`` is an already open store (its owner closes it), else one is opened from the settings.
+    ``record=False`` builds no interaction recorder and no console (benchmarks, evaluation)."""
     from bot import diagnosis as dx
     from bot.advisor import Advisor, load_suggestions
-    from bot.answer.turns import load_classifier
     from bot.answer.llm import make_generative
+    from bot.answer.turns import load_classifier
+    from bot.console.recorder import Recorder
+    from bot.console.service import build_staff_console
     from bot.index.embedders import make_embedder
     from bot.index.live import IndexWatcher
     from bot.index.load import IndexUnavailable, load_index
@@ -79,6 +94,7 @@ def build_services(
     from bot.services.diagnoses import Diagnoses
     from bot.services.operations import Operations
     from bot.services.personal_data import PersonalData
+    from bot.store_staff import StaffStore
 
     try:
         index = load_index(settings)
@@ -93,6 +109,7 @@ def build_services(
     hooks = AnswerHooks(observers)
     lexicon = Lexicon.load(settings.corpus_dir / "lexicon.yaml")
     instrument = dx.load_instrument(settings.corpus_dir / "diagnosis.yaml")
+    recorder = Recorder(StaffStore(store), interval=settings.staff_flush_seconds).start() if record else None
     answers = Advisor(
         settings=settings,
         index=index,
@@ -104,15 +121,23 @@ def build_services(
         watcher=IndexWatcher(settings, index.version),
         generative=model,  # type: ignore[arg-type]
         hooks=hooks,
+        recorder=recorder,
     )
+    staff = None
+    if record and settings.staff_enabled:  # answers scored just above the scope threshold count as weak
+        staff = build_staff_console(settings, store, embedder, clock, recorder=recorder, instrument=instrument,
+                                    low_confidence=answers.scope_threshold)
     return Services(
         settings=settings,
         answers=answers,
-        diagnoses=Diagnoses(store, instrument),
-        personal_data=PersonalData(store, retention_days=settings.retention_days, clock=clock),
+        diagnoses=Diagnoses(store, instrument, recorder=recorder),
+        personal_data=PersonalData(store, retention_days=settings.retention_days, clock=clock,
+                                   flush=recorder.flush if recorder is not None else None),
         chat_state=ChatState(store),
         operations=Operations(store, answers.index_info),
         hooks=hooks,
+        recorder=recorder,
+        staff=staff,
         _closers=[store.close] if owned else [],
     )
 

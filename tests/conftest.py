@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from auth_headers import METRICS_TOKEN
 from fakes import FakeTelegram
 from servers import pg_url, postgres_server  # noqa: F401  (throw-away PostgreSQL fixtures)
 
@@ -85,8 +86,10 @@ def shared_embedder():
 
 @pytest.fixture
 def settings(index_dir: Path, tmp_path: Path) -> Settings:
-    """Settings over the session's index with a fresh database for this test."""
-    return Settings(index_dir=index_dir, database_url=f"sqlite:///{tmp_path / 'asesor.sqlite3'}")
+    """Settings over the session's index with a fresh database for this test (``/metrics`` is read
+    with ``METRICS_AUTH``, as a Prometheus scraper would)."""
+    return Settings(index_dir=index_dir, database_url=f"sqlite:///{tmp_path / 'asesor.sqlite3'}",
+                    metrics_token=METRICS_TOKEN)
 
 
 @pytest.fixture

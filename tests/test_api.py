@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from auth_headers import METRICS_AUTH
 from bot.compose import Services
 from bot.api import create_app
 from bot.api.app import app_from_env
@@ -86,7 +87,7 @@ def test_word_chunks_rebuild_the_text_exactly() -> None:
 def test_refusal_is_counted_in_metrics(client: TestClient) -> None:
     refused = client.post("/api/ask", json={"question": "What is the weather like in London today?"}).json()
     assert refused["in_scope"] is False and refused["suggestions"]
-    metrics = client.get("/metrics")
+    metrics = client.get("/metrics", headers=METRICS_AUTH)
     assert metrics.status_code == 200
     assert metrics.headers["content-type"].startswith("text/plain")
     text = metrics.text

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from auth_headers import METRICS_AUTH
 from bot.compose import Services
 from bot.api import create_app
 from bot.api.ratelimit import SlidingWindowLimiter
@@ -138,7 +139,7 @@ def test_rate_limit_answers_429_with_retry_after(settings: Settings, services) -
         assert "por minuto" in message
         assert 1 <= int(response.headers["retry-after"]) <= 60
         assert client.get("/health").status_code == 200  # operations are not limited
-        assert "asesor_rate_limited_total 1.0" in client.get("/metrics").text
+        assert "asesor_rate_limited_total 1.0" in client.get("/metrics", headers=METRICS_AUTH).text
 
 
 def test_sliding_window_limiter() -> None:

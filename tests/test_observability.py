@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from auth_headers import METRICS_AUTH
 from bot.advisor import Advisor
 from bot.api import create_app
 from bot.observability import JsonFormatter, configure_logging, sane_request_id, secret_values
@@ -107,7 +108,7 @@ def test_metrics_cover_routes_steps_refusals_feedback_and_diagnoses(settings: Se
             client.post(f"/api/diagnosis/{diagnosis_id}/answer", json={"answer": 2})
         client.post(f"/api/diagnosis/{diagnosis_id}/answer", json={"answer": 2})  # already finished
         client.get("/wp-admin/setup-config.php")  # a scanner
-        text = client.get("/metrics").text
+        text = client.get("/metrics", headers=METRICS_AUTH).text
     samples = _samples(text)
     assert diagnosis_id not in text and "wp-admin" not in text, "routes are templates, never raw paths"
     assert samples[("asesor_http_requests_total", (("method", "POST"), ("route", "/api/diagnosis/{diagnosis_id}/answer"),

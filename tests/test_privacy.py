@@ -18,6 +18,7 @@ from fakes import FakeTelegram, running_bot
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from auth_headers import METRICS_AUTH
 from bot.advisor import Advisor
 from bot.compose import Services
 from bot.api import create_app
@@ -58,7 +59,7 @@ def test_widget_routes_delete_a_conversation_and_a_diagnosis(settings: Settings,
         assert again.status_code == 404 and again.json()["error"]["code"] == "conversacion_no_encontrada"
         assert client.delete(f"/api/diagnosis/{my_dx}").json()["error"]["code"] == "diagnostico_no_encontrado"
         assert client.delete("/api/diagnosis/../../etc").status_code in (404, 422)
-        metrics = client.get("/metrics").text
+        metrics = client.get("/metrics", headers=METRICS_AUTH).text
         assert 'asesor_data_deletions_total{kind="conversation"} 1.0' in metrics
         assert 'asesor_data_deletions_total{kind="diagnosis"} 1.0' in metrics
 
@@ -93,7 +94,8 @@ def test_purge_deletes_only_what_is_past_retention(settings: Settings, advisor: 
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ("Se borraron los datos con más de 30 días: 1 autodiagnósticos, "
-                                     "1 conversaciones, 1 valoraciones, 1 vínculos de Telegram.")
+                                     "1 conversaciones, 1 valoraciones, 1 vínculos de Telegram, 0 preguntas registradas, "
+                                     "0 resultados anónimos de autodiagnóstico, 0 marcas del equipo.")
     assert store.load_diagnosis(diagnosis_id=old_dx) is None and store.load_diagnosis(diagnosis_id=new_dx)
     assert store.conversation(conversation_id="viejo-conversacion") == []
     assert store.conversation(conversation_id="nueva-conversacion")

@@ -146,7 +146,8 @@ def test_texts_use_spanish_opening_marks_and_fit_telegram_limits():
               "DIAGNOSIS_FINISHED_BUTTON", "ALREADY_FIRST", "SKIPPED_NOTE")
     assert all(len(getattr(texts, name)) <= 200 for name in toasts)
     assert all(re.fullmatch(r"[a-z0-9_]{1,32}", c) and 3 <= len(d) <= 256 for c, d in texts.COMMANDS.items())
-    assert set(texts.__all__) == set(_user_strings()) | {"COMMANDS"}
+    assert all(3 <= len(label) <= 40 for label in texts.FEEDBACK_REASONS.values())  # button labels
+    assert set(texts.__all__) == set(_user_strings()) | {"COMMANDS", "FEEDBACK_REASONS"}
 
 
 def test_the_redaction_filter_cleans_message_arguments_and_tracebacks():

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.observability import configure_logging, log_answer
 from bot.settings import Settings
+from bot.staff import install_staff, start_staff, stop_staff
 
 from .errors import install_error_handlers
 from .metrics import ApiMetrics, MetricsMiddleware
@@ -33,6 +34,7 @@ from .routes_ask import build_ask_router
 from .routes_diagnosis import build_diagnosis_router
 from .routes_misc import build_api_misc_router, build_site_router
 from .routes_privacy import build_privacy_router
+from .routes_profile import build_profile_router
 from .routes_telegram import build_telegram_router, telegram_enabled
 
 if TYPE_CHECKING:
@@ -63,7 +65,8 @@ def create_app(settings: Settings, services: "Services | None" = None,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if app.state.services is None:
+        built = app.state.services is None
+        if built:
             from bot.compose import build_services  # heavy: imported only when the app starts
 
             app.state.services = await run_in_threadpool(build_services, settings)
@@ -72,6 +75,7 @@ def create_app(settings: Settings, services: "Services | None" = None,
         if hooks is not None:
             for observer in observers:
                 hooks.add(observer)
+        await start_staff(app, settings)  # the console's checks, its recorder running
         try:
             if not telegram_enabled(settings):
                 yield
@@ -85,6 +89,9 @@ def create_app(settings: Settings, services: "Services | None" = None,
             if hooks is not None:
                 for observer in observers:
                     hooks.remove(observer)
+            await stop_staff(app)  # writes every pending record
+            if built:  # services built here are closed here (recorder stopped, connections released)
+                await run_in_threadpool(app.state.services.close)
 
     app = FastAPI(
         title="Asesor de la Red Cluster Colombia",
@@ -104,6 +111,8 @@ def create_app(settings: Settings, services: "Services | None" = None,
     app.include_router(build_api_misc_router())
     app.include_router(build_privacy_router())
     app.include_router(build_site_router())
+    app.include_router(build_profile_router())
+    install_staff(app, settings)  # /staff (the staff console) and who may read /metrics
     if telegram_enabled(settings):
         app.include_router(build_telegram_router(settings))
 

@@ -100,6 +100,8 @@ class FeedbackRequest(_Body):
     answer: str = Field(min_length=1, max_length=20000, description="El texto de la respuesta valorada.")
     conversation_id: ConversationId | None = None
     comment: str | None = Field(default=None, max_length=1000, description="Comentario opcional.")
+    reason: Literal["no_respondio", "cita_equivocada", "muy_larga", "confusa", "otro"] | None = Field(
+        default=None, description="Motivo opcional de un 👎 (los botones del widget y de Telegram).")
 
 
 class FeedbackResponse(BaseModel):

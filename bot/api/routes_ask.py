@@ -71,7 +71,8 @@ def build_ask_router(settings: Settings) -> APIRouter:
 
     async def answer(body: BaseModel, services: ServicesDep, metrics: MetricsDep) -> Answer:
         result = await run_in_threadpool(services.answers.ask, getattr(body, "question"),
-                                         conversation_id=getattr(body, "conversation_id", None), converse=True)
+                                         conversation_id=getattr(body, "conversation_id", None), converse=True,
+                                         channel="web")
         metrics.record_answer(result.answerer, kind=result.kind)
         return result
 
@@ -100,7 +101,7 @@ def build_ask_router(settings: Settings) -> APIRouter:
     async def ask_stream(body: AskRequest, services: ServicesDep, metrics: MetricsDep) -> StreamingResponse:  # type: ignore[valid-type]
         stream = await run_in_threadpool(  # bad input raises here: a JSON error, not a stream
             services.answers.stream, getattr(body, "question"),
-            conversation_id=getattr(body, "conversation_id", None), converse=True)
+            conversation_id=getattr(body, "conversation_id", None), converse=True, channel="web")
 
         async def events() -> AsyncIterator[bytes]:
             try:

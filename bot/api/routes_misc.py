@@ -14,9 +14,10 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from bot.schemas import Passage
+from bot.staff import require_metrics_access
 
 from .deps import MetricsDep, ServicesDep, enforce_rate_limit
-from .errors import error_json, error_responses
+from .errors import ErrorResponse, error_json, error_responses
 from .metrics import CONTENT_TYPE_LATEST
 from .middleware import PAGE_CSP
 from .models import FeedbackRequest, FeedbackResponse, HealthResponse, SuggestionsResponse
@@ -42,7 +43,7 @@ def build_api_misc_router() -> APIRouter:
     async def feedback(body: FeedbackRequest, services: ServicesDep, metrics: MetricsDep) -> FeedbackResponse:
         feedback_id = await run_in_threadpool(
             services.answers.feedback, rating=body.rating, question=body.question, answer=body.answer,
-            conversation_id=body.conversation_id, comment=body.comment,
+            conversation_id=body.conversation_id, comment=body.comment, reason=body.reason,
         )
         metrics.feedback.labels(body.rating).inc()
         return FeedbackResponse(id=feedback_id, message="¡Gracias por su opinión! Nos ayuda a mejorar el asesor.")
@@ -68,7 +69,13 @@ def build_site_router() -> APIRouter:
         return HealthResponse(**data)
 
     @router.get("/metrics", tags=["Operación"], summary="Métricas de Prometheus", response_class=Response,
-                responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Formato de texto de Prometheus."}})
+                description="Requiere `Authorization: Bearer <ASESOR_METRICS_TOKEN>` o una sesión de la consola del equipo.",
+                dependencies=[Depends(require_metrics_access)],
+                responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Formato de texto de Prometheus."},
+                           401: {"model": ErrorResponse, "description": "Sin token ni sesión del equipo.",
+                                 "content": {"application/json": {"example": {"error": {
+                                     "code": "sesion_requerida",
+                                     "message": "Inicie sesión en la consola del equipo para ver esto."}}}}}})
     async def metrics(metrics: MetricsDep) -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 

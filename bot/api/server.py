@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import os
-
 from typing import TYPE_CHECKING
+
+from pydantic import SecretStr
 
 from bot.settings import Settings
 
@@ -30,6 +31,9 @@ def settings_environment(settings: Settings) -> dict[str, str | None]:
     """
     env: dict[str, str | None] = {}
     for name, value in settings.model_dump(mode="json").items():
+        secret = getattr(settings, name)
+        if isinstance(secret, SecretStr):  # dumped as "**********": the worker needs the value itself
+            value = secret.get_secret_value()
         text = None if value is None else value if isinstance(value, str) else json.dumps(value)
         env[f"ASESOR_{name.upper()}"] = text
     return env

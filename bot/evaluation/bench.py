@@ -38,7 +38,7 @@ def bench(settings: Settings, *, passes: int = 3) -> dict[str, float]:
         scratch = build_scratch_index(scratch_db, embedder, f"{workdir}/index")  # never published to a server
         local = scratch.settings
         build_seconds = scratch.manifest["build_seconds"]
-        advisor = build_services(local, embedder=embedder).answers
+        advisor = build_services(local, embedder=embedder, record=False).answers
         questions = [i.q for i in load_eval_set(local.corpus_dir / "eval" / "questions.yaml")]
         for question in questions[:20]:
             advisor.ask(question)  # warm-up

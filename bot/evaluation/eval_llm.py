@@ -74,8 +74,8 @@ def evaluate_llm(settings: Settings, *, split: str = "test", limit: int | None =
     settings = _configured(settings).model_copy(update={"database_url": f"sqlite:///{scratch}/eval.sqlite3"})
     embedder = make_embedder(settings)
     # Both over the same scratch database, so a turn one of them answered is the other's history too.
-    extractive = build_services(settings, embedder=embedder, generative=None).answers
-    generative = build_services(settings, embedder=embedder).answers
+    extractive = build_services(settings, embedder=embedder, generative=None, record=False).answers
+    generative = build_services(settings, embedder=embedder, record=False).answers
     items = load_eval_set(settings.corpus_dir / "eval" / "questions.yaml", split=split)[:limit]
     rows = []
     for number, item in enumerate(items, start=1):

@@ -51,9 +51,10 @@ async def answer_question(context: ContextTypes.DEFAULT_TYPE, chat_id: int, ques
     answers = rt.services.answers
     if answers.streams_drafts:  # a generative answer streams into a draft message (stream.py)
         answer, draft = await stream_to_chat(
-            context.bot, chat_id, lambda: answers.stream(question, conversation_id=conversation), reply_to=reply_to)
+            context.bot, chat_id, lambda: answers.stream(question, conversation_id=conversation, channel="telegram"),
+            reply_to=reply_to)
     else:
-        answer = await rt.call(answers.ask, question, conversation_id=conversation)
+        answer = await rt.call(answers.ask, question, conversation_id=conversation, channel="telegram")
     feedback_key = await rt.remember_answer(chat_id, answer.question, answer.answer)
     offer_keys = await rt.remember_offers(answer.suggestions) if render.offers_suggestions(answer) else []
     blocks = render.answer_blocks(answer, echo_question=question if echo else None)

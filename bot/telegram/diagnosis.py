@@ -129,7 +129,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _on_answer(context, query, state: DiagnosisState, action: render.DxAction) -> None:
     value = int(action.op[1])
     outcome = await runtime(context).call(runtime(context).services.diagnoses.answer, state.id, value,
-                                          question=action.index)  # another worker may have moved on
+                                          question=action.index, channel="telegram")  # another worker may have moved on
     await query.answer()
     label = outcome.noted or next(o.label for o in state.question.options if o.value == value)
     await edit_blocks(query, render.answered_blocks(state, label), None)
@@ -146,7 +146,7 @@ async def _on_back(context, query, state: DiagnosisState, action: render.DxActio
 
 
 async def _on_skip(context, query, state: DiagnosisState, action: render.DxAction) -> None:
-    new = await runtime(context).call(runtime(context).services.diagnoses.skip, state.id)
+    new = await runtime(context).call(runtime(context).services.diagnoses.skip, state.id, channel="telegram")
     await query.answer(texts.SKIPPED_NOTE)
     if new.finished:
         await edit_blocks(query, [*render.question_blocks(state), Block(texts.SKIPPED_NOTE)], None)
@@ -175,7 +175,7 @@ async def typed_answer(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id
     """Handle text typed while a diagnosis is active. False when the diagnosis is gone."""
     rt = runtime(context)
     try:
-        outcome = await rt.call(rt.services.diagnoses.answer, diagnosis_id, text)
+        outcome = await rt.call(rt.services.diagnoses.answer, diagnosis_id, text, channel="telegram")
     except NotFound:
         return False
     state = outcome.state

@@ -97,16 +97,23 @@ async def on_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @guarded
 async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """👍/👎: stored with the question and answer it rates; the vote buttons then disappear."""
+    """👍/👎: stored with the question and answer it rates; the vote buttons then disappear.
+    A 👎 first offers its optional reasons (``fb:d.<reason>``); the vote is stored with the one chosen."""
     query, rt = update.callback_query, runtime(context)
     _, rating, key = query.data.split(":", 2)
     chat_id = query.message.chat.id
     item = await rt.recalled_answer(chat_id, key)
-    if item is None or rating not in ("up", "down"):
+    reason = rating.removeprefix("d.") if rating.startswith("d.") else None
+    if item is None or (rating not in ("up", "down") and reason not in texts.FEEDBACK_REASONS):
         await query.answer(texts.FEEDBACK_GONE)
         return
-    await rt.call(rt.services.answers.feedback, rating=rating, question=item.question, answer=item.answer,
-                  conversation_id=rt.keys.conversation(chat_id))
+    if rating == "down":
+        await query.answer(texts.FEEDBACK_WHY)
+        await query.edit_message_reply_markup(render.reason_keyboard(query.message.reply_markup, key))
+        return
+    await rt.call(rt.services.answers.feedback, rating="up" if rating == "up" else "down", question=item.question,
+                  answer=item.answer, conversation_id=rt.keys.conversation(chat_id),
+                  reason=None if reason == "omitir" else reason)
     await query.answer(texts.FEEDBACK_UP if rating == "up" else texts.FEEDBACK_DOWN)
     await query.edit_message_reply_markup(render.without_feedback(query.message.reply_markup))
 

@@ -38,6 +38,7 @@ __all__ = [
     "sections_blocks",
     "source_blocks",
     "without_feedback",
+    "reason_keyboard",
 ]
 
 _CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback_data
@@ -119,6 +120,14 @@ def without_feedback(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarku
     rows = [row for row in markup.inline_keyboard
             if not any(str(b.callback_data or "").startswith("fb:") for b in row)]
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def reason_keyboard(markup: InlineKeyboardMarkup | None, key: str) -> InlineKeyboardMarkup:
+    """After a 👎: the 👍/👎 row becomes the optional reasons (``fb:d.<reason>:<key>``)."""
+    rows = list(without_feedback(markup).inline_keyboard) if without_feedback(markup) else []
+    buttons = [InlineKeyboardButton(label, callback_data=_data(f"fb:d.{code}:{key}"))
+               for code, label in texts.FEEDBACK_REASONS.items()]
+    return InlineKeyboardMarkup(rows + [buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
 def offers_keyboard(questions: list[str], keys: list[str]) -> InlineKeyboardMarkup:

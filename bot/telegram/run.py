@@ -19,7 +19,11 @@ __all__ = ["run_polling"]
 
 
 def run_polling(settings: Settings, services: "Services") -> None:
-    """Long-poll Telegram until interrupted (deletes any webhook first)."""
+    """Long-poll Telegram until interrupted (deletes any webhook first); at the stop the services
+    are closed, so the staff console's recorder writes every pending record."""
     from .app import ALLOWED_UPDATES, build_application
 
-    build_application(settings, services).run_polling(allowed_updates=ALLOWED_UPDATES)
+    try:
+        build_application(settings, services).run_polling(allowed_updates=ALLOWED_UPDATES)
+    finally:
+        services.close()

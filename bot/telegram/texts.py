@@ -43,6 +43,8 @@ __all__ = [
     "FEEDBACK_DOWN",
     "FEEDBACK_GONE",
     "FEEDBACK_UP",
+    "FEEDBACK_WHY",
+    "FEEDBACK_REASONS",
     "FINISHED_TITLE",
     "GENERIC_ERROR",
     "HELP_COMMANDS",
@@ -140,6 +142,10 @@ BUTTON_THUMBS_DOWN = "👎"
 FEEDBACK_UP = "¡Gracias por su opinión! 🙌"
 FEEDBACK_DOWN = "Gracias por contarnos. Lo tendremos en cuenta para mejorar 🙏"
 FEEDBACK_GONE = "Gracias. Ya no encuentro esa respuesta, pero igual tomamos nota."
+FEEDBACK_WHY = "¿Qué falló? Elija un motivo, u «Omitir» (es opcional)."
+# The 👎 reasons (the same codes as the widget's chips; the staff console counts them).
+FEEDBACK_REASONS = {"no_respondio": "No respondió mi pregunta", "cita_equivocada": "Cita equivocada",
+                    "muy_larga": "Muy larga", "confusa": "Difícil de entender", "omitir": "Omitir"}
 OFFER_GONE = "Ya no encuentro esa pregunta; escríbala, por favor."
 PARTIAL_NOTE = "ℹ️ Respuesta parcial: la cartilla trata el tema, pero no dice exactamente lo que preguntó."
 BUTTON_MORE = "➕ Ver más"

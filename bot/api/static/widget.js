@@ -37,7 +37,7 @@
     send: "Enviar",
     diagnosis: "Hacer el autodiagnóstico",
     diagnosisContinue: "Continuar el autodiagnóstico",
-    privacy: "Guardamos sus preguntas y respuestas del autodiagnóstico para mejorar el servicio (Ley 1581 de 2012) y las borramos pasado el plazo de conservación. No escriba datos personales.",
+    privacy: "Guardamos sus preguntas y respuestas del autodiagnóstico para mejorar el servicio (Ley 1581 de 2012) y las borramos pasado el plazo de conservación. Al terminar el autodiagnóstico puede indicar, si quiere, su departamento y sector para estadísticas anónimas. No escriba datos personales.",
     forget: "Borrar mis datos",
     forgetConfirm: "¿Quiere borrar sus preguntas, sus valoraciones y su autodiagnóstico guardados en el asesor? No se puede deshacer.",
     forgotten: "Listo: borramos sus datos del asesor.",
@@ -172,6 +172,8 @@
     ".badge{display:inline-block;margin:0 0 6px;padding:2px 8px;border-radius:6px;background:#fff4dc;border:1px solid #e5c27a;color:#5a3d00;font-size:12.5px}",
     ".act{display:flex;flex-wrap:wrap;gap:8px;margin-top:8px}.act .go{background:var(--a);color:var(--on-a);font-weight:600}",
     ".act .more{background:#fff;border:1px solid var(--c);color:#0d3b4f}",
+    ".fbr{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}.fbr .chip[aria-pressed=true]{background:var(--a);color:var(--on-a)}.fbr input{flex:1 1 100%;padding:6px 8px;border:1px solid #9aa5b1;border-radius:6px}",
+    ".dxp{display:flex;flex-wrap:wrap;gap:6px;padding:8px 0;border:0;background:transparent}.dxp p{flex:1 1 100%;margin:0}.dxp input{flex:1;min-width:120px;padding:6px 8px;border:1px solid #9aa5b1;border-radius:6px}",
     ".start{width:100%;margin:0 0 12px;background:var(--a);color:var(--on-a);font-weight:600;text-align:center}",
     "form{display:flex;gap:8px;padding:10px 12px;border-top:1px solid #dde1e6;background:#fff;margin:0}",
     "textarea{flex:1;resize:none;min-height:42px;max-height:120px;padding:9px 10px;border:1px solid #9aa5b1;border-radius:8px;background:#fff;color:#1d1d1f}",
@@ -361,10 +363,13 @@
         row.setAttribute("data-sent", "1"); // aria-disabled, not disabled: keeps the keyboard focus here
         Array.prototype.forEach.call(row.querySelectorAll("button"), function (b) { b.setAttribute("aria-disabled", "true"); });
         button.setAttribute("aria-pressed", "true");
-        request("POST", "/api/feedback", { rating: spec[0], question: answer.question, answer: answer.answer,
-          conversation_id: answer.conversation_id || undefined }).then(function () {
-          row.appendChild(el("span", { text: T.thanks, role: "status" }));
-        }, function (error) { row.appendChild(el("span", { text: error.message, role: "status" })); });
+        var send = function (extra) {
+          request("POST", "/api/feedback", { rating: spec[0], question: answer.question, answer: answer.answer,
+            conversation_id: answer.conversation_id || undefined, reason: extra.reason, comment: extra.comment }).then(function () {
+            row.appendChild(el("span", { text: T.thanks, role: "status" }));
+          }, function (error) { row.appendChild(el("span", { text: error.message, role: "status" })); });
+        };
+        if (spec[0] === "down") downReason(row, send); else send({});
       });
       row.appendChild(button);
     });
@@ -629,8 +634,59 @@
       text: T.fullReport, "aria-label": T.fullReport + T.newTab })]));
     dx.appendChild(el("p", {}, [el("a", { href: report + "pdf", target: "_blank", rel: "noopener",
       text: T.pdf, "aria-label": T.pdf + T.newTab })]));
+    dx.appendChild(profileForm(state.id)); // optional department and sector (staff console)
     dx.appendChild(el("div", { "class": "nav" }, [
       el("button", { type: "button", text: T.restart, onclick: function () { act("POST", "/restart"); } }), exit]));
+  }
+
+  // 👎 reason and the diagnosis profile (staff console, issue 20) ----------------------------------
+  // Both optional: «Omitir» sends the vote without a reason; the profile can be left empty.
+  var FB = { why: "¿Qué falló? (opcional)", other: "Cuéntenos en pocas palabras (opcional)", send: "Enviar",
+    skip: "Omitir", reasons: [["no_respondio", "No respondió mi pregunta"], ["cita_equivocada", "Cita equivocada"],
+      ["muy_larga", "Muy larga"], ["confusa", "Difícil de entender"]],
+    profile: "Opcional y anónimo: ¿dónde trabaja su iniciativa? Nos ayuda a comparar regiones y sectores.",
+    department: "Departamento", sector: "Sector", save: "Guardar", saved: "¡Gracias! Quedó guardado." };
+  function downReason(row, send) {
+    var chosen = null;
+    var panel = el("div", { "class": "fbr", role: "group", "aria-label": FB.why }, [el("span", { "class": "small", text: FB.why })]);
+    FB.reasons.forEach(function (r) {
+      var chip = el("button", { type: "button", "class": "chip", "aria-pressed": "false", "data-reason": r[0], text: r[1] });
+      chip.addEventListener("click", function () {
+        chosen = chosen === r[0] ? null : r[0];
+        Array.prototype.forEach.call(panel.querySelectorAll("[data-reason]"), function (b) {
+          b.setAttribute("aria-pressed", b.getAttribute("data-reason") === chosen ? "true" : "false");
+        });
+      });
+      panel.appendChild(chip);
+    });
+    var text = el("input", { type: "text", maxlength: "300", "aria-label": FB.other, placeholder: FB.other });
+    var done = function (withReason) {
+      var comment = text.value.trim();
+      panel.parentNode.removeChild(panel);
+      send(withReason ? { reason: chosen || (comment ? "otro" : undefined), comment: comment || undefined } : {});
+    };
+    panel.appendChild(text);
+    panel.appendChild(el("div", { "class": "nav" }, [el("button", { type: "button", "class": "fbsend", text: FB.send,
+      onclick: function () { done(true); } }), el("button", { type: "button", text: FB.skip, onclick: function () { done(false); } })]));
+    row.parentNode.insertBefore(panel, row.nextSibling);
+    panel.querySelector("[data-reason]").focus();
+  }
+  function profileForm(diagnosisId) {
+    var form = el("form", { "class": "dxp", "aria-label": FB.profile }, [el("p", { "class": "small", text: FB.profile })]);
+    var fields = {};
+    [["department", FB.department], ["sector", FB.sector]].forEach(function (f) {
+      fields[f[0]] = el("input", { type: "text", name: f[0], maxlength: "64", "aria-label": f[1], placeholder: f[1] });
+      form.appendChild(fields[f[0]]);
+    });
+    form.appendChild(el("button", { type: "submit", text: FB.save }));
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      request("POST", "/api/diagnosis/" + encodeURIComponent(diagnosisId) + "/perfil", {
+        department: fields.department.value.trim() || undefined, sector: fields.sector.value.trim() || undefined
+      }).then(function () { form.textContent = ""; form.appendChild(el("p", { role: "status", text: FB.saved })); },
+        function (error) { form.appendChild(el("p", { role: "status", text: error.message })); });
+    });
+    return form;
   }
 
   // Start -------------------------------------------------------------------------------------
