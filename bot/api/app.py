@@ -30,9 +30,11 @@ from .ratelimit import RateLimiter
 from .scaleout import WorkerHeaderMiddleware, advisor_store, make_rate_limiter, shared_state
 from .routes_ask import build_ask_router
 from .routes_diagnosis import build_diagnosis_router
+from .routes_handoff import build_handoff_router
 from .routes_misc import build_api_misc_router, build_site_router
 from .routes_privacy import build_privacy_router
 from .routes_telegram import build_telegram_router, telegram_enabled
+from .routes_whatsapp import build_whatsapp_router
 
 if TYPE_CHECKING:
     from bot.advisor import Advisor
@@ -70,6 +72,11 @@ def create_app(settings: Settings, advisor: "Advisor | None" = None,
         hooks = getattr(app.state.advisor, "observers", None)
         hooks = hooks if isinstance(hooks, list) else []  # a stand-in advisor may have none
         hooks.extend(observers)
+        whatsapp = None
+        if settings.whatsapp_enabled:
+            from bot.whatsapp.app import build_runtime, drain
+
+            whatsapp = app.state.whatsapp = build_runtime(settings, app.state.advisor)
         try:
             if not telegram_enabled(settings):
                 yield
@@ -82,6 +89,8 @@ def create_app(settings: Settings, advisor: "Advisor | None" = None,
         finally:
             for observer in observers:
                 hooks.remove(observer)
+            if whatsapp is not None:
+                await drain(whatsapp)
 
     app = FastAPI(
         title="Asesor de la Red Cluster Colombia",
@@ -98,11 +107,14 @@ def create_app(settings: Settings, advisor: "Advisor | None" = None,
     install_error_handlers(app)
     app.include_router(build_ask_router(settings))
     app.include_router(build_diagnosis_router())
+    app.include_router(build_handoff_router())
     app.include_router(build_api_misc_router())
     app.include_router(build_privacy_router())
     app.include_router(build_site_router())
     if telegram_enabled(settings):
         app.include_router(build_telegram_router(settings))
+    if settings.whatsapp_enabled:
+        app.include_router(build_whatsapp_router())
 
     # add_middleware prepends: the last one added runs first (outermost).
     app.add_middleware(BodyLimitMiddleware, limit=MAX_BODY_BYTES, timeout=settings.body_timeout_seconds)

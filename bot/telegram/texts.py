@@ -43,6 +43,8 @@ __all__ = [
     "FEEDBACK_UP",
     "FINISHED_TITLE",
     "GENERIC_ERROR",
+    "HANDOFF_BAD",
+    "HANDOFF_DONE",
     "HELP_COMMANDS",
     "HELP_COMMANDS_TITLE",
     "HELP_GROUPS",
@@ -211,6 +213,13 @@ BUTTON_DELETE_NO = "No, conservarlos"
 DELETE_DONE = "✅ Listo: borramos sus datos del asesor. Puede seguir preguntando cuando quiera."
 DELETE_NOTHING = "No tenía datos guardados en el asesor, así que no hubo nada que borrar."
 DELETE_CANCELLED = "De acuerdo, no borramos nada."
+
+# --- /start <code>: a diagnosis handed off from another channel --------------------------------
+HANDOFF_DONE = "📋 Retomamos aquí el autodiagnóstico que empezó en otro canal, en la misma pregunta."
+HANDOFF_BAD = (
+    "Ese código para continuar no sirve: ya se usó o venció (duran 30 minutos). Pida uno nuevo con "
+    "«Continuar en Telegram» en la página del asesor."
+)
 
 # --- Webhook (returned to whoever calls the webhook route, not to chat users) -----------------
 WEBHOOK_FORBIDDEN = "La solicitud al webhook de Telegram no trae el token secreto correcto."

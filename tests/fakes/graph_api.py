@@ -104,7 +104,7 @@ class FakeGraph:
         """One inbound message: ``kind`` text (``text=``), interactive (``reply_id=``, ``title=``,
         ``list_reply=True``) or a media kind (sticker, audio, image…)."""
         message: dict[str, Any] = {"from": phone, "id": message_id or f"wamid.IN{next(self._ids):06d}",
-                                   "timestamp": str(int(time.time())), "type": kind}
+                                   "timestamp": str(int(content.pop("timestamp", None) or time.time())), "type": kind}
         if kind == "text":
             message["text"] = {"body": content["text"]}
         elif kind == "interactive":
@@ -114,12 +114,20 @@ class FakeGraph:
             message[kind] = {"id": "media-in-1", "mime_type": "audio/ogg" if kind == "audio" else "image/webp"}
         return message
 
-    async def deliver(self, url: str, payload: dict, *, signature: str | None = None) -> httpx.Response:
+    async def deliver(self, client: httpx.AsyncClient, url: str, payload: dict, *,
+                      signature: str | None = None, headers: dict | None = None) -> httpx.Response:
         """POST ``payload`` to the webhook as Meta does (signed unless ``signature`` is given)."""
         body = json.dumps(payload).encode()
-        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature or self.sign(body)}
-        async with httpx.AsyncClient(timeout=30) as client:
-            return await client.post(url, content=body, headers=headers)
+        sent = {"Content-Type": "application/json", "X-Hub-Signature-256": signature or self.sign(body), **(headers or {})}
+        return await client.post(url, content=body, headers=sent)
+
+    async def say(self, client: httpx.AsyncClient, url: str, phone: str, *, kind: str = "text",
+                  **content: Any) -> dict:
+        """A user's message delivered to the webhook; returns the message (its id for retries)."""
+        message = self.message(phone, kind=kind, **content)
+        response = await self.deliver(client, url, webhook_payload(self.phone_number_id, messages=[message]))
+        assert response.status_code == 200, response.text
+        return message
 
     # --- faults and inspection --------------------------------------------------------------------
     def fail_next(self, endpoint: str, kind: str, *, delay: float = 1.5) -> None:
