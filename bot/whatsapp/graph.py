@@ -17,6 +17,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from weakref import WeakValueDictionary
 
 import httpx
 
@@ -62,28 +63,32 @@ class GraphClient:
         self._url = f"{base_url.rstrip('/')}/{phone_number_id}"
         self._http = httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"},
                                        timeout=httpx.Timeout(self.policy.timeout))
-        self._next_slot: dict[str, float] = {}
-        self._pace_lock = asyncio.Lock()
+        self._last_sent: dict[str, float] = {}
+        self._user_locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
 
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _wait_turn(self, user_key: str) -> None:
-        """Space messages to one user by ``policy.pace`` seconds (a slot is booked before sleeping)."""
-        async with self._pace_lock:
-            now = time.monotonic()
-            slot = max(now, self._next_slot.get(user_key, 0.0))
-            self._next_slot[user_key] = slot + self.policy.pace
-            if len(self._next_slot) > 10_000:  # forget users whose slot has passed
-                self._next_slot = {k: v for k, v in self._next_slot.items() if v > now}
-        if slot > now:
-            await asyncio.sleep(slot - now)
-
     async def send(self, user_key: str, to: str, body: dict) -> str | None:
-        """Send one message; its id. ``Uncertain`` when it may have arrived, ``GraphError`` otherwise."""
-        await self._wait_turn(user_key)
-        payload = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, **body}
-        response = await self._post("messages", repeat_if_unsure=False, json=payload)
+        """Send one message; its id. ``Uncertain`` when it may have arrived, ``GraphError`` otherwise.
+
+        Messages to one user go one at a time, each at least ``policy.pace`` seconds after the
+        previous one was answered, which keeps clear of Meta's per-pair rate limit."""
+        lock = self._user_locks.get(user_key)
+        if lock is None:
+            lock = self._user_locks[user_key] = asyncio.Lock()
+        async with lock:
+            wait = self._last_sent.get(user_key, 0.0) + self.policy.pace - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            payload = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, **body}
+            try:
+                response = await self._post("messages", repeat_if_unsure=False, json=payload)
+            finally:
+                self._last_sent[user_key] = time.monotonic()
+                if len(self._last_sent) > 10_000:  # forget users whose pause is long over
+                    cutoff = time.monotonic() - self.policy.pace
+                    self._last_sent = {k: v for k, v in self._last_sent.items() if v > cutoff}
         return (response.json().get("messages") or [{}])[0].get("id")
 
     async def upload(self, data: bytes, mime: str, filename: str) -> str:

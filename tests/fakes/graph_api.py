@@ -221,7 +221,7 @@ class FakeGraph:
         if not self._authorised(request):
             self.calls.append(GraphCall("media", body, status=401))
             return _error(401, 190, "Invalid OAuth access token")
-        failed, _ = await self._faulted("media", body, data)
+        failed, fault = await self._faulted("media", body, data)
         if failed is not None:
             return failed
         if data is None or body.get("messaging_product") != "whatsapp" or not body.get("type"):
@@ -230,6 +230,8 @@ class FakeGraph:
         media_id = f"media-{next(self._ids)}"
         self.media[media_id] = (str(body["type"]), data)
         self.calls.append(GraphCall("media", {**body, "id": media_id, "filename": upload.filename}, file=data))
+        if fault and fault.kind == "timeout":
+            await asyncio.sleep(fault.delay)
         return web.json_response({"id": media_id})
 
     def _check(self, body: dict) -> str | None:
