@@ -28,12 +28,14 @@ WINDOW_SECONDS = 24 * 60 * 60
 HANDOFF_TTL = 30 * 60
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: the code may be typed by hand
 _CODE_LENGTH = 10
-_CODE = re.compile(rf"(?<![A-Za-z0-9])([{_ALPHABET}]{{{_CODE_LENGTH}}})(?![A-Za-z0-9])")
+# A code holds at least one digit, so a ten-letter word («estrategas») is never taken for one.
+_CODE = re.compile(rf"(?:CONTINUAR:?\s+)?((?=[A-Z]*[2-9])[{_ALPHABET}]{{{_CODE_LENGTH}}})[.!]?")
 
 
 def find_code(text: str) -> str | None:
-    """The hand-off code in a message such as «Continuar K7QXM2PAR4» (typed codes in any case)."""
-    match = _CODE.search(text.strip().upper())
+    """The hand-off code when the whole message is one: «K7QXM2PAR4» or «Continuar K7QXM2PAR4»
+    (any case); a question that happens to hold a ten-letter word is not a code."""
+    match = _CODE.fullmatch(" ".join(text.split()).upper())
     return match.group(1) if match else None
 
 
@@ -89,9 +91,9 @@ class ChannelService:
         if self._exists is not None:
             self._exists(diagnosis_id)  # raises NotFound in Spanish
         expires = self.clock() + HANDOFF_TTL
-        for _ in range(5):
+        for _ in range(20):
             code = "".join(secrets.choice(_ALPHABET) for _ in range(_CODE_LENGTH))
-            if guard_store(lambda: self._store.add_handoff(code=code, diagnosis_id=diagnosis_id, expires_at=expires)):
+            if find_code(code) and guard_store(lambda: self._store.add_handoff(code=code, diagnosis_id=diagnosis_id, expires_at=expires)):
                 return Handoff(code, expires, *self.links(code))
         raise NotFound("No se pudo crear el código; intente de nuevo.", code="codigo_no_creado")
 

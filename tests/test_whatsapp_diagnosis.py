@@ -46,7 +46,7 @@ async def _tap(graph, client, message: dict, title_start: str) -> None:
     await graph.say(client, URL, PHONE, kind="interactive", reply_id=reply_id, title=title)
 
 
-async def test_a_whole_diagnosis_by_buttons_ends_with_image_and_pdf(wa_settings, advisor, graph):
+async def test_a_whole_diagnosis_by_buttons_ends_with_image_and_pdf(wa_settings, advisor, graph, tmp_path):
     async with running_app(wa_settings, advisor) as (_, client):
         await graph.say(client, URL, PHONE, text="diagnóstico")
         first = await _next_question(graph, 1)
@@ -86,10 +86,10 @@ async def test_a_whole_diagnosis_by_buttons_ends_with_image_and_pdf(wa_settings,
     for body in bodies:  # every interactive message within WhatsApp's limits (the fake checks them too)
         for title in graph.choices(body):
             assert len(title) <= (20 if body["interactive"]["type"] == "button" else 24)
-    if TRANSCRIPT:
-        lines = [json.dumps({"to": "<usuario>", **{k: v for k, v in b.items() if k != "to"}}, ensure_ascii=False)
-                 for b in bodies]
-        with open(TRANSCRIPT, "w", encoding="utf-8") as out:
+    lines = graph.transcript(PHONE)  # the conversation as the fake recorded it (the number masked)
+    assert len(lines) > len(bodies)
+    for path in filter(None, [TRANSCRIPT, str(tmp_path / "transcript.jsonl")]):
+        with open(path, "w", encoding="utf-8") as out:
             out.write("\n".join(lines) + "\n")
 
 

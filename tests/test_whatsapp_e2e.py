@@ -100,3 +100,16 @@ async def test_sticker_or_audio_only_text(wa_settings, advisor, graph):
         await graph.say(client, URL, PHONE, kind="audio")
         await graph.wait_for(lambda: len(graph.delivered(PHONE)) >= 2, what="the reply to an audio")
     assert graph.text_of(graph.delivered(PHONE)[-1]) == texts.ONLY_TEXT
+
+
+async def test_status_callbacks_are_accepted_failed_ones_recorded_none_answered(wa_settings, advisor, graph):
+    statuses = [{"id": "wamid.OUT1", "recipient_id": PHONE, "status": status, "timestamp": "1700000000",
+                 **({"errors": [{"code": 131026, "title": "Message undeliverable"}]} if status == "failed" else {})}
+                for status in ("sent", "delivered", "read", "failed")]
+    async with running_app(wa_settings, advisor) as (app, client):
+        response = await graph.deliver(client, URL, webhook_payload(graph.phone_number_id, statuses=statuses))
+        assert response.status_code == 200
+        rt = app.state.whatsapp
+        failed = await graph.wait_for(lambda: rt.service.failed_statuses(rt.keys.user(PHONE)), what="the failure")
+    assert failed == [{"message_id": "wamid.OUT1", "error_code": "131026", "error_title": "Message undeliverable"}]
+    assert graph.calls == []  # statuses are never answered

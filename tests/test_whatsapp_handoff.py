@@ -101,3 +101,25 @@ async def test_a_handoff_for_an_unknown_diagnosis_is_404(both, advisor):
     async with running_app(both, advisor) as (_, client):
         response = await client.post("/api/diagnosis/no-existe/handoff")
     assert response.status_code == 404 and response.json()["error"]["code"] == "diagnostico_no_encontrado"
+
+
+def test_the_cli_prints_a_single_use_code(settings, advisor, monkeypatch):
+    import re
+
+    from typer.testing import CliRunner
+
+    from bot.channel_service import ChannelService
+    from bot.cli import app
+
+    diagnosis = advisor.diagnosis_start()
+    for name, value in {"ASESOR_INDEX_DIR": str(settings.index_dir), "ASESOR_DATABASE_URL": settings.database_url,
+                        "ASESOR_TELEGRAM_BOT_USERNAME": "asesor_cluster_bot"}.items():
+        monkeypatch.setenv(name, value)
+    made = CliRunner().invoke(app, ["handoff", "--id", diagnosis.id])
+    assert made.exit_code == 0, made.output
+    code = re.search(r"otro canal: ([A-Z2-9]{10}) ", made.output).group(1)
+    assert f"https://t.me/asesor_cluster_bot?start={code}" in made.output and diagnosis.id not in made.output
+    service = ChannelService.for_advisor(advisor)
+    assert service.redeem_handoff(code) == diagnosis.id and service.redeem_handoff(code) is None
+    unknown = CliRunner().invoke(app, ["handoff", "--id", "no-existe"])
+    assert unknown.exit_code == 1 and "No existe un autodiagnóstico" in unknown.output

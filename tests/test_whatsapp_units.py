@@ -188,6 +188,7 @@ def test_dedup_window_and_handoff_codes(tmp_path):
     assert made.telegram_url == f"https://t.me/asesor_cluster_bot?start={made.code}" and len(made.telegram_url) <= 64
     assert find_code(f"Continuar {made.code}") == made.code and find_code(made.code.lower()) == made.code
     assert find_code("hola, ¿qué es un cluster?") is None and find_code("ABCDEFGHJKLM") is None
+    assert find_code("¿Qué hacen los estrategas?") is None and find_code(f"hola {made.code}") is None
     assert service.redeem_handoff(made.code) == "diagnosis-1"
     assert service.redeem_handoff(made.code) is None  # single use
     late = service.create_handoff("diagnosis-1")

@@ -28,6 +28,8 @@ BUTTON_TITLE, ROW_TITLE, ROW_DESCRIPTION, BODY_LIMIT, MAX_BUTTONS, MAX_ROWS = 20
 
 def short(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters at a word, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
     text = " ".join(text.split())
     if len(text) <= limit:
         return text

@@ -71,6 +71,7 @@ class FakeGraph:
         self.token, self.phone_number_id, self.app_secret = token, phone_number_id, app_secret
         self.calls: list[GraphCall] = []
         self.media: dict[str, tuple[str, bytes]] = {}
+        self.inbound: list[tuple[float, dict]] = []  # what "users" sent through ``deliver``, with the time
         self.faults: dict[str, deque[_Fault]] = defaultdict(deque)
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -118,6 +119,9 @@ class FakeGraph:
                       signature: str | None = None, headers: dict | None = None) -> httpx.Response:
         """POST ``payload`` to the webhook as Meta does (signed unless ``signature`` is given)."""
         body = json.dumps(payload).encode()
+        for entry in payload.get("entry", []):
+            for change in entry.get("changes", []):
+                self.inbound += [(time.monotonic(), m) for m in change.get("value", {}).get("messages", [])]
         sent = {"Content-Type": "application/json", "X-Hub-Signature-256": signature or self.sign(body), **(headers or {})}
         return await client.post(url, content=body, headers=sent)
 
@@ -140,6 +144,17 @@ class FakeGraph:
 
     def attempts(self, endpoint: str = "messages") -> list[GraphCall]:
         return [c for c in self.calls if c.endpoint == endpoint]
+
+    def transcript(self, phone: str) -> list[str]:
+        """The conversation with ``phone`` in order, one JSON line per message (the number masked)."""
+        events = [(t, "usuario", {k: v for k, v in m.items() if k not in ("from", "id", "timestamp")})
+                  for t, m in self.inbound if m.get("from") == phone]
+        events += [(c.at, "asesor", {k: v for k, v in c.body.items() if k not in ("to", "messaging_product",
+                                                                             "recipient_type")})
+                   for c in self.calls if c.ok and c.endpoint == "messages" and c.body.get("to") == phone]
+        events += [(c.at, "media", {"type": c.body.get("type"), "bytes": len(c.file or b"")})
+                   for c in self.calls if c.ok and c.endpoint == "media"]
+        return [json.dumps({"de": who, **body}, ensure_ascii=False) for _, who, body in sorted(events, key=lambda e: e[0])]
 
     @staticmethod
     def text_of(body: dict) -> str:
