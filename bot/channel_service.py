@@ -56,9 +56,10 @@ class ChannelService:
         self.clock = clock
 
     @classmethod
-    def for_advisor(cls, advisor, *, clock: Callable[[], float] = time.time) -> "ChannelService":
-        """The service over the advisor's own database (one per process, like the advisor)."""
-        settings = advisor.settings
+    def for_advisor(cls, advisor, settings=None, *, clock: Callable[[], float] = time.time) -> "ChannelService":
+        """The service over the advisor's own database (one per process, like the advisor); the
+        deep links come from ``settings`` (the app's), else from the advisor's."""
+        settings = settings or advisor.settings
         return cls(ChannelStore(advisor.store), diagnosis_exists=advisor.diagnosis_state,
                    telegram_bot=settings.telegram_bot_username, whatsapp_number=settings.whatsapp_number, clock=clock)
 

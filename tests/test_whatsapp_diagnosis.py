@@ -51,7 +51,8 @@ async def test_a_whole_diagnosis_by_buttons_ends_with_image_and_pdf(wa_settings,
         await graph.say(client, URL, PHONE, text="diagnóstico")
         first = await _next_question(graph, 1)
         assert "Pregunta 1 de 13" in graph.text_of(first)
-        lists = [b for b in graph.delivered(PHONE) if b["type"] == "interactive" and b["interactive"]["type"] == "list"]
+        lists = await graph.wait_for(lambda: [b for b in graph.delivered(PHONE) if b["type"] == "interactive"
+                                              and b["interactive"]["type"] == "list"], what="the list of question 1")
         assert set(graph.choices(lists[-1])) == {texts.OPTION_SKIP, texts.OPTION_HELP}  # no «Atrás» on question 1
         await _tap(graph, client, lists[-1], texts.OPTION_HELP)  # «¿Qué significa?» from the list
         await graph.wait_for(lambda: any(graph.text_of(b).startswith("ℹ️") for b in graph.delivered(PHONE)),

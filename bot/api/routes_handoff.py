@@ -36,7 +36,7 @@ def _service(request: Request, advisor) -> ChannelService:
         return whatsapp.service
     service = getattr(request.app.state, "channels", None)
     if service is None:
-        service = request.app.state.channels = ChannelService.for_advisor(advisor)
+        service = request.app.state.channels = ChannelService.for_advisor(advisor, request.app.state.settings)
     return service
 
 
@@ -47,7 +47,7 @@ def build_handoff_router() -> APIRouter:
                  summary="Continuar en otro canal",
                  description="Crea un código de un solo uso (30 minutos) y los enlaces para seguir el "
                  "autodiagnóstico en Telegram o WhatsApp, en la misma pregunta.",
-                 responses=error_responses(404, 422, 429, 500, 503))
+                 responses=error_responses(404, 413, 422, 429, 500, 503))
     async def handoff(diagnosis_id: Annotated[str, Path(max_length=64)], request: Request,
                       advisor: AdvisorDep) -> HandoffResponse:
         service = _service(request, advisor)

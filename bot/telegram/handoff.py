@@ -32,7 +32,7 @@ def start_code(context: ContextTypes.DEFAULT_TYPE) -> str | None:
 def _service(context: ContextTypes.DEFAULT_TYPE) -> ChannelService:
     data = context.application.bot_data
     if _SERVICE_KEY not in data:
-        data[_SERVICE_KEY] = ChannelService.for_advisor(runtime(context).advisor)
+        data[_SERVICE_KEY] = ChannelService.for_advisor(runtime(context).advisor, runtime(context).settings)
     return data[_SERVICE_KEY]
 
 

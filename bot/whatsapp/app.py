@@ -56,7 +56,7 @@ def build_runtime(settings: Settings, advisor, *, policy: GraphPolicy | None = N
     policy = policy or GraphPolicy(pace=settings.whatsapp_pace_seconds)
     graph = GraphClient(settings.whatsapp_api_base_url, settings.whatsapp_phone_number_id or "",
                         _secret(settings.whatsapp_token) or "", policy)
-    return Runtime(advisor=advisor, service=ChannelService.for_advisor(advisor, clock=clock), graph=graph,
+    return Runtime(advisor=advisor, service=ChannelService.for_advisor(advisor, settings, clock=clock), graph=graph,
                    keys=Keys(_secret(settings.whatsapp_id_salt) or _DEV_SALT))
 
 
