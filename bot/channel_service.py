@@ -22,7 +22,7 @@ from bot.advisor_diagnosis import guard_store
 from bot.channel_store import ChannelStore
 from bot.errors import NotFound
 
-__all__ = ["ChannelService", "Handoff", "HANDOFF_TTL", "WINDOW_SECONDS", "find_code"]
+__all__ = ["HANDOFF_TTL", "WINDOW_SECONDS", "ChannelService", "Handoff", "find_code"]
 
 WINDOW_SECONDS = 24 * 60 * 60
 HANDOFF_TTL = 30 * 60
@@ -56,7 +56,7 @@ class ChannelService:
         self.clock = clock
 
     @classmethod
-    def for_advisor(cls, advisor, settings=None, *, clock: Callable[[], float] = time.time) -> "ChannelService":
+    def for_advisor(cls, advisor, settings=None, *, clock: Callable[[], float] = time.time) -> ChannelService:
         """The service over the advisor's own database (one per process, like the advisor); the
         deep links come from ``settings`` (the app's), else from the advisor's."""
         settings = settings or advisor.settings
@@ -94,7 +94,7 @@ class ChannelService:
         expires = self.clock() + HANDOFF_TTL
         for _ in range(20):
             code = "".join(secrets.choice(_ALPHABET) for _ in range(_CODE_LENGTH))
-            if find_code(code) and guard_store(lambda: self._store.add_handoff(code=code, diagnosis_id=diagnosis_id, expires_at=expires)):
+            if find_code(code) and guard_store(lambda c=code: self._store.add_handoff(code=c, diagnosis_id=diagnosis_id, expires_at=expires)):
                 return Handoff(code, expires, *self.links(code))
         raise NotFound("No se pudo crear el código; intente de nuevo.", code="codigo_no_creado")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -90,8 +91,7 @@ async def test_a_whole_diagnosis_by_buttons_ends_with_image_and_pdf(wa_settings,
     lines = graph.transcript(PHONE)  # the conversation as the fake recorded it (the number masked)
     assert len(lines) > len(bodies)
     for path in filter(None, [TRANSCRIPT, str(tmp_path / "transcript.jsonl")]):
-        with open(path, "w", encoding="utf-8") as out:
-            out.write("\n".join(lines) + "\n")
+        Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 async def test_a_restart_mid_diagnosis_continues_at_the_same_question(wa_settings, advisor, graph):

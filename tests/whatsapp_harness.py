@@ -10,9 +10,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from pydantic import SecretStr
-
 from fakes.graph_api import FakeGraph
+from pydantic import SecretStr
 
 from bot.api.app import create_app
 from bot.settings import Settings

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-__all__ = ["build_whatsapp_router", "WEBHOOK_PATH"]
+__all__ = ["WEBHOOK_PATH", "build_whatsapp_router"]
 
 WEBHOOK_PATH = "/whatsapp/webhook"
 

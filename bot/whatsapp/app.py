@@ -49,7 +49,8 @@ def _secret(value) -> str | None:
 
 def build_runtime(settings: Settings, advisor, *, policy: GraphPolicy | None = None,
                   clock: Callable[[], float] = time.time) -> Runtime:
-    from bot.telegram.logsafe import install_redaction  # the record factory every channel shares
+    # the log-record factory every channel shares (the secrets are also SecretStr, see observability)
+    from bot.telegram.logsafe import install_redaction
 
     install_redaction(_secret(settings.whatsapp_token), _secret(settings.whatsapp_app_secret),
                       _secret(settings.whatsapp_verify_token), _secret(settings.whatsapp_id_salt))

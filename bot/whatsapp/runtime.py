@@ -16,9 +16,10 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 from weakref import WeakValueDictionary
 
 from bot.channel_service import ChannelService
@@ -72,7 +73,7 @@ class Runtime:
             lock = self._locks[user_key] = asyncio.Lock()
         return lock
 
-    def chat(self, phone: str) -> "Chat":
+    def chat(self, phone: str) -> Chat:
         return Chat(self, phone, self.keys.user(phone), self.keys.conversation(phone))
 
 

@@ -19,8 +19,9 @@ import itertools
 import json
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 from aiohttp import web
@@ -78,7 +79,7 @@ class FakeGraph:
         self.port = 0
 
     # --- lifecycle ------------------------------------------------------------------------------
-    async def start(self) -> "FakeGraph":
+    async def start(self) -> FakeGraph:
         app = web.Application()
         app.router.add_post("/{version}/{phone}/messages", self._messages)
         app.router.add_post("/{version}/{phone}/media", self._media)
