@@ -76,9 +76,9 @@ def test_the_widget_offers_telegram_and_whatsapp_links(handoff_server: str) -> N
             page.get_by_role("button", name="Abrir el asesor de la Red Cluster Colombia").click()
             dialog = page.get_by_role("dialog", name="Asesor de la Red Cluster Colombia")
             dialog.get_by_role("button", name="Hacer el autodiagnóstico").click()
-            dialog.get_by_text("Pregunta 1 de 13").wait_for()
+            dialog.get_by_text("Pregunta 1 de 13", exact=True).wait_for()
             dialog.get_by_role("button", name="Se ha ejecutado en forma completa").click()
-            dialog.get_by_text("Pregunta 2 de 13").wait_for()
+            dialog.get_by_text("Pregunta 2 de 13", exact=True).wait_for()
             with page.expect_response(re.compile(r"/handoff$")) as made:
                 dialog.get_by_role("button", name="Continuar en el celular").click()
             assert made.value.status == 201
