@@ -25,13 +25,14 @@ if TYPE_CHECKING:  # the heavy parts (index, models, database) are imported when
     from bot.advisor import Advisor
     from bot.answer.llm import GenerativeAnswerer
     from bot.index.embedders import VectorEmbedder
+    from bot.services.channels import ChannelService
     from bot.services.chat_state import ChatState
     from bot.services.diagnoses import Diagnoses
     from bot.services.operations import Operations
     from bot.services.personal_data import PersonalData
     from bot.store import Store
 
-__all__ = ["Services", "build_personal_data", "build_services"]
+__all__ = ["Services", "build_channels", "build_personal_data", "build_services"]
 
 _NO_MODEL = object()  # "not given": build the generative model the settings ask for
 
@@ -46,6 +47,7 @@ class Services:
     personal_data: PersonalData  # delete a conversation or diagnosis, forget a chat, purge by age
     chat_state: ChatState  # typed per-chat state of the channels' bindings
     operations: Operations  # health and the shared rate-limit counter
+    channels: ChannelService  # messaging channels: seen message ids, the 24-hour window, hand-off codes
     hooks: AnswerHooks = field(default_factory=AnswerHooks)  # who hears about each answer
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
@@ -69,8 +71,8 @@ def build_services(
     ``store`` is an already open store (its owner closes it), else one is opened from the settings."""
     from bot import diagnosis as dx
     from bot.advisor import Advisor, load_suggestions
-    from bot.answer.turns import load_classifier
     from bot.answer.llm import make_generative
+    from bot.answer.turns import load_classifier
     from bot.index.embedders import make_embedder
     from bot.index.live import IndexWatcher
     from bot.index.load import IndexUnavailable, load_index
@@ -105,13 +107,15 @@ def build_services(
         generative=model,  # type: ignore[arg-type]
         hooks=hooks,
     )
+    diagnoses = Diagnoses(store, instrument)
     return Services(
         settings=settings,
         answers=answers,
-        diagnoses=Diagnoses(store, instrument),
+        diagnoses=diagnoses,
         personal_data=PersonalData(store, retention_days=settings.retention_days, clock=clock),
         chat_state=ChatState(store),
         operations=Operations(store, answers.index_info),
+        channels=_channels(settings, store, diagnoses, clock),
         hooks=hooks,
         _closers=[store.close] if owned else [],
     )
@@ -123,3 +127,24 @@ def build_personal_data(settings: Settings, *, clock: Callable[[], float] = time
     from bot.services.personal_data import PersonalData
 
     return PersonalData(open_store(settings), retention_days=settings.retention_days, clock=clock)
+
+
+def build_channels(settings: Settings, *, clock: Callable[[], float] = time.time) -> ChannelService:
+    """Only the channel service (hand-off codes): opens the store and the instrument, never the
+    index or the embedder (``asesor handoff``)."""
+    from bot import diagnosis as dx
+    from bot.services.database import open_store
+    from bot.services.diagnoses import Diagnoses
+
+    store = open_store(settings)
+    instrument = dx.load_instrument(settings.corpus_dir / "diagnosis.yaml")
+    return _channels(settings, store, Diagnoses(store, instrument), clock)
+
+
+def _channels(settings: Settings, store: Store, diagnoses: Diagnoses, clock: Callable[[], float]) -> ChannelService:
+    from bot.channel_store import ChannelStore
+    from bot.services.channels import ChannelService
+
+    return ChannelService(ChannelStore(store), diagnosis_exists=diagnoses.state,
+                          telegram_bot=settings.telegram_bot_username, whatsapp_number=settings.whatsapp_number,
+                          clock=clock)

@@ -28,12 +28,14 @@ from .middleware import (
     SpanishCORSMiddleware,
 )
 from .ratelimit import RateLimiter
-from .scaleout import WorkerHeaderMiddleware, app_operations, make_rate_limiter, shared_state
 from .routes_ask import build_ask_router
 from .routes_diagnosis import build_diagnosis_router
+from .routes_handoff import build_handoff_router
 from .routes_misc import build_api_misc_router, build_site_router
 from .routes_privacy import build_privacy_router
 from .routes_telegram import build_telegram_router, telegram_enabled
+from .routes_whatsapp import build_whatsapp_router
+from .scaleout import WorkerHeaderMiddleware, app_operations, make_rate_limiter, shared_state
 
 if TYPE_CHECKING:
     from bot.compose import Services
@@ -71,6 +73,11 @@ def create_app(settings: Settings, services: "Services | None" = None,
         hooks = getattr(app.state.services, "hooks", None)  # a stand-in may have none
         for observer in observers if hooks is not None else ():
             hooks.add(observer)
+        whatsapp = None
+        if settings.whatsapp_enabled:
+            from bot.whatsapp.app import build_runtime, drain
+
+            whatsapp = app.state.whatsapp = build_runtime(settings, app.state.services)
         try:
             if not telegram_enabled(settings):
                 yield
@@ -83,6 +90,8 @@ def create_app(settings: Settings, services: "Services | None" = None,
         finally:
             for observer in observers if hooks is not None else ():
                 hooks.remove(observer)
+            if whatsapp is not None:
+                await drain(whatsapp)
 
     app = FastAPI(
         title="Asesor de la Red Cluster Colombia",
@@ -99,11 +108,14 @@ def create_app(settings: Settings, services: "Services | None" = None,
     install_error_handlers(app)
     app.include_router(build_ask_router(settings))
     app.include_router(build_diagnosis_router())
+    app.include_router(build_handoff_router())
     app.include_router(build_api_misc_router())
     app.include_router(build_privacy_router())
     app.include_router(build_site_router())
     if telegram_enabled(settings):
         app.include_router(build_telegram_router(settings))
+    if settings.whatsapp_enabled:
+        app.include_router(build_whatsapp_router())
 
     # add_middleware prepends: the last one added runs first (outermost).
     app.add_middleware(BodyLimitMiddleware, limit=MAX_BODY_BYTES, timeout=settings.body_timeout_seconds)

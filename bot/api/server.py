@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import os
-
 from typing import TYPE_CHECKING
+
+from pydantic import SecretStr
 
 from bot.settings import Settings
 
@@ -29,7 +30,10 @@ def settings_environment(settings: Settings) -> dict[str, str | None]:
     Secrets are included: they only travel in this process's environment to its own workers.
     """
     env: dict[str, str | None] = {}
+    raw = settings.model_dump()
     for name, value in settings.model_dump(mode="json").items():
+        if isinstance(raw.get(name), SecretStr):  # dumped as "**********": the worker needs the value
+            value = raw[name].get_secret_value()
         text = None if value is None else value if isinstance(value, str) else json.dumps(value)
         env[f"ASESOR_{name.upper()}"] = text
     return env

@@ -10,6 +10,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from bot.store import Base
+import bot.channel_store  # noqa: F401,E402  (its tables are part of the schema)
 
 target_metadata = Base.metadata
 
