@@ -17,13 +17,16 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from bot.channel_store import ChannelStore
 from bot.errors import NotFound
 from bot.settings import Settings
 
 from .guard import guard_store
+
+if TYPE_CHECKING:  # channels import find_code from here without loading the database layer
+    from bot.channel_store import ChannelStore
 
 __all__ = ["HANDOFF_TTL", "WINDOW_SECONDS", "ChannelService", "Handoff", "find_code"]
 
@@ -51,7 +54,7 @@ class Handoff:
 
 
 class ChannelService:
-    def __init__(self, store: ChannelStore, *, diagnosis_exists: Callable[[str], object] | None = None,
+    def __init__(self, store: "ChannelStore", *, diagnosis_exists: Callable[[str], object] | None = None,
                  telegram_bot: str | None = None, whatsapp_number: str | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self._store, self._exists = store, diagnosis_exists
