@@ -279,6 +279,9 @@ def bench(
 from bot.cli_privacy import purge  # noqa: E402  (asesor purge)
 
 app.command()(purge)
+from bot.cli_handoff import handoff  # noqa: E402  (asesor handoff --id …)
+
+app.command()(handoff)
 
 
 if __name__ == "__main__":  # pragma: no cover

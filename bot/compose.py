@@ -30,13 +30,14 @@ if TYPE_CHECKING:  # the heavy parts (index, models, database) are imported when
     from bot.console.recorder import Recorder
     from bot.console.service import StaffConsole
     from bot.index.embedders import VectorEmbedder
+    from bot.services.channels import ChannelService
     from bot.services.chat_state import ChatState
     from bot.services.diagnoses import Diagnoses
     from bot.services.operations import Operations
     from bot.services.personal_data import PersonalData
     from bot.store import Store
 
-__all__ = ["Services", "build_personal_data", "build_services"]
+__all__ = ["Services", "build_channels", "build_personal_data", "build_services"]
 
 _NO_MODEL = object()  # "not given": build the generative model the settings ask for
 
@@ -51,6 +52,7 @@ class Services:
     personal_data: PersonalData  # delete a conversation or diagnosis, forget a chat, purge by age
     chat_state: ChatState  # typed per-chat state of the channels' bindings
     operations: Operations  # health and the shared rate-limit counter
+    channels: ChannelService  # messaging channels: seen message ids, the 24-hour window, hand-off codes
     hooks: AnswerHooks = field(default_factory=AnswerHooks)  # who hears about each answer
     recorder: Recorder | None = None  # the interaction log, batched off the request path (started)
     staff: StaffConsole | None = None  # the staff console (None with ASESOR_STAFF_ENABLED=false)
@@ -127,14 +129,16 @@ def build_services(
     if record and settings.staff_enabled:  # answers scored just above the scope threshold count as weak
         staff = build_staff_console(settings, store, embedder, clock, recorder=recorder, instrument=instrument,
                                     low_confidence=answers.scope_threshold)
+    diagnoses = Diagnoses(store, instrument, recorder=recorder)
     return Services(
         settings=settings,
         answers=answers,
-        diagnoses=Diagnoses(store, instrument, recorder=recorder),
+        diagnoses=diagnoses,
         personal_data=PersonalData(store, retention_days=settings.retention_days, clock=clock,
                                    flush=recorder.flush if recorder is not None else None),
         chat_state=ChatState(store),
         operations=Operations(store, answers.index_info),
+        channels=_channels(settings, store, diagnoses, clock),
         hooks=hooks,
         recorder=recorder,
         staff=staff,
@@ -148,3 +152,24 @@ def build_personal_data(settings: Settings, *, clock: Callable[[], float] = time
     from bot.services.personal_data import PersonalData
 
     return PersonalData(open_store(settings), retention_days=settings.retention_days, clock=clock)
+
+
+def build_channels(settings: Settings, *, clock: Callable[[], float] = time.time) -> ChannelService:
+    """Only the channel service (hand-off codes): opens the store and the instrument, never the
+    index or the embedder (``asesor handoff``)."""
+    from bot import diagnosis as dx
+    from bot.services.database import open_store
+    from bot.services.diagnoses import Diagnoses
+
+    store = open_store(settings)
+    instrument = dx.load_instrument(settings.corpus_dir / "diagnosis.yaml")
+    return _channels(settings, store, Diagnoses(store, instrument), clock)
+
+
+def _channels(settings: Settings, store: Store, diagnoses: Diagnoses, clock: Callable[[], float]) -> ChannelService:
+    from bot.channel_store import ChannelStore
+    from bot.services.channels import ChannelService
+
+    return ChannelService(ChannelStore(store), diagnosis_exists=diagnoses.state,
+                          telegram_bot=settings.telegram_bot_username, whatsapp_number=settings.whatsapp_number,
+                          clock=clock)

@@ -1,6 +1,7 @@
 """Personal data on request and on schedule (Colombia's Ley 1581 de 2012).
 
-Why this exists: the advisor stores questions, diagnoses, feedback and Telegram bindings. The
+Why this exists: the advisor stores questions, diagnoses, feedback, chat bindings and the
+messaging channels' records (seen ids, windows, hand-off codes). The
 law asks that people can have their own data deleted and that nothing is kept longer than its
 purpose needs. This module holds that logic over the ``Store`` so every channel deletes the same
 way: the web widget by its unguessable ids (possession is authority), Telegram by the keyed
@@ -13,6 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from bot.channel_store import ChannelStore
 from bot.store import Store
 from bot.store_staff import StaffStore
 
@@ -37,16 +39,21 @@ class PurgeReport:
                  "bindings": "vínculos de Telegram", "interactions": "preguntas registradas",
                  "diagnosis_outcomes": "resultados anónimos de autodiagnóstico", "staff_marks": "marcas del equipo"}
         parts = ", ".join(f"{self.deleted.get(key, 0)} {label}" for key, label in names.items())
+        channel = self.deleted.get("channels", 0)
+        if channel:  # WhatsApp's seen message ids, windows, failed deliveries and hand-off codes
+            parts += f" y {channel} registros de mensajería (WhatsApp y códigos para continuar)"
         return f"Se borraron los datos con más de {self.retention_days} días: {parts}."
 
 
 def purge(store: Store, retention_days: int, *, now: float | None = None) -> PurgeReport:
-    """Delete every diagnosis, conversation, feedback and binding older than ``retention_days``."""
+    """Delete every diagnosis, conversation, feedback and binding older than ``retention_days``,
+    and the messaging channels' seen ids, windows, failed statuses and hand-off codes."""
     if retention_days < 1:
         raise ValueError("retention_days must be at least 1")
     cutoff = (time.time() if now is None else now) - retention_days * DAY
     deleted = store.purge_before(cutoff=cutoff)
     deleted.update(StaffStore(store).purge_before(cutoff))
+    deleted["channels"] = ChannelStore(store).purge_before(cutoff)
     return PurgeReport(retention_days, cutoff, deleted)
 
 

@@ -129,6 +129,17 @@ class Settings(BaseSettings):
     # Key for hashing Telegram chat/user ids before they reach the store (Ley 1581 de 2012); when
     # unset, one is generated on first run and kept beside the index (``telegram_salt()``).
     telegram_id_salt: SecretStr | None = None
+    telegram_bot_username: str | None = None  # for the widget's t.me/<bot>?start=<code> hand-off link
+
+    # WhatsApp Business Cloud API (bot/whatsapp): on as soon as any of the four secrets is set.
+    whatsapp_token: SecretStr | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_app_secret: SecretStr | None = None  # signs every webhook POST (X-Hub-Signature-256)
+    whatsapp_verify_token: SecretStr | None = None  # the GET verification handshake
+    whatsapp_api_base_url: str = "https://graph.facebook.com/v21.0"
+    whatsapp_id_salt: SecretStr | None = None  # key for hashing phone numbers (Ley 1581 de 2012)
+    whatsapp_number: str | None = None  # the public number, digits only, for wa.me/<number>?text=<code>
+    whatsapp_pace_seconds: float = Field(default=1.0, ge=0, le=60)  # least time between two sends to one user
 
     @model_validator(mode="after")
     def _report_unknown_variables(self) -> "Settings":
@@ -150,6 +161,9 @@ class Settings(BaseSettings):
             raise ValueError("El webhook de Telegram requiere ASESOR_TELEGRAM_WEBHOOK_SECRET en producción")
         if self.telegram_token and not self.telegram_id_salt:
             raise ValueError("El bot de Telegram requiere ASESOR_TELEGRAM_ID_SALT en producción")
+        if self.whatsapp_enabled and not self.whatsapp_complete:
+            raise ValueError("WhatsApp requiere ASESOR_WHATSAPP_TOKEN, _PHONE_NUMBER_ID, _APP_SECRET, "
+                             "_VERIFY_TOKEN e _ID_SALT en producción")
         if self.answerer == "llm" and not (self.llm_gguf or self.llm_base_url):
             raise ValueError("ASESOR_ANSWERER=llm requiere ASESOR_LLM_BASE_URL o ASESOR_LLM_GGUF")
         return self
@@ -182,6 +196,23 @@ class Settings(BaseSettings):
     def metrics_bearer(self) -> str | None:
         """The token a scraper must send to read ``/metrics``, or None when none is configured."""
         return _revealed(self.metrics_token)
+
+    def whatsapp_salt(self) -> str:
+        """The key that hashes phone numbers: the configured one, or one generated on first run and
+        kept beside the index (production requires it configured, see ``_check_production``)."""
+        if self.whatsapp_id_salt is not None and self.whatsapp_id_salt.get_secret_value():
+            return self.whatsapp_id_salt.get_secret_value()
+        return persisted_secret(self.index_dir, "whatsapp_id_salt")
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return any((self.whatsapp_token, self.whatsapp_phone_number_id, self.whatsapp_app_secret,
+                    self.whatsapp_verify_token))
+
+    @property
+    def whatsapp_complete(self) -> bool:
+        return all((self.whatsapp_token, self.whatsapp_phone_number_id, self.whatsapp_app_secret,
+                    self.whatsapp_verify_token, self.whatsapp_id_salt))
 
     @property
     def corpus_file(self) -> Path:

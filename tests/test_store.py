@@ -22,6 +22,8 @@ from sqlalchemy import create_engine, text
 from bot.migrate import SchemaOutdated, alembic_config, head_revision, schema_status, upgrade
 from bot.settings import ROOT
 from bot.store import Base, StaleWrite, Store
+import bot.channel_store  # noqa: F401,E402  (the channels' tables are part of the schema)
+import bot.store_staff  # noqa: F401,E402  (and the staff console's)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])  # PostgreSQL: a server

@@ -29,13 +29,15 @@ from .middleware import (
     SpanishCORSMiddleware,
 )
 from .ratelimit import RateLimiter
-from .scaleout import WorkerHeaderMiddleware, app_operations, make_rate_limiter, shared_state
 from .routes_ask import build_ask_router
 from .routes_diagnosis import build_diagnosis_router
+from .routes_handoff import build_handoff_router
 from .routes_misc import build_api_misc_router, build_site_router
 from .routes_privacy import build_privacy_router
 from .routes_profile import build_profile_router
 from .routes_telegram import build_telegram_router, telegram_enabled
+from .routes_whatsapp import build_whatsapp_router
+from .scaleout import WorkerHeaderMiddleware, app_operations, make_rate_limiter, shared_state
 
 if TYPE_CHECKING:
     from bot.compose import Services
@@ -76,6 +78,11 @@ def create_app(settings: Settings, services: "Services | None" = None,
             for observer in observers:
                 hooks.add(observer)
         await start_staff(app, settings)  # the console's checks, its recorder running
+        whatsapp = None
+        if settings.whatsapp_enabled:
+            from bot.whatsapp.app import build_runtime, drain
+
+            whatsapp = app.state.whatsapp = build_runtime(settings, app.state.services)
         try:
             if not telegram_enabled(settings):
                 yield
@@ -89,6 +96,8 @@ def create_app(settings: Settings, services: "Services | None" = None,
             if hooks is not None:
                 for observer in observers:
                     hooks.remove(observer)
+            if whatsapp is not None:
+                await drain(whatsapp)
             await stop_staff(app)  # writes every pending record
             if built:  # services built here are closed here (recorder stopped, connections released)
                 await run_in_threadpool(app.state.services.close)
@@ -108,6 +117,7 @@ def create_app(settings: Settings, services: "Services | None" = None,
     install_error_handlers(app)
     app.include_router(build_ask_router(settings))
     app.include_router(build_diagnosis_router())
+    app.include_router(build_handoff_router())
     app.include_router(build_api_misc_router())
     app.include_router(build_privacy_router())
     app.include_router(build_site_router())
@@ -115,6 +125,8 @@ def create_app(settings: Settings, services: "Services | None" = None,
     install_staff(app, settings)  # /staff (the staff console) and who may read /metrics
     if telegram_enabled(settings):
         app.include_router(build_telegram_router(settings))
+    if settings.whatsapp_enabled:
+        app.include_router(build_whatsapp_router())
 
     # add_middleware prepends: the last one added runs first (outermost).
     app.add_middleware(BodyLimitMiddleware, limit=MAX_BODY_BYTES, timeout=settings.body_timeout_seconds)

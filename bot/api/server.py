@@ -30,6 +30,7 @@ def settings_environment(settings: Settings) -> dict[str, str | None]:
     Secrets are included: they only travel in this process's environment to its own workers.
     """
     env: dict[str, str | None] = {}
+    raw = settings.model_dump()
     for name, value in settings.model_dump(mode="json").items():
         secret = getattr(settings, name)
         if isinstance(secret, SecretStr):  # dumped as "**********": the worker needs the value itself

@@ -1,4 +1,4 @@
-"""Typed per-chat state for the channels' bindings (Telegram today), each operation one write.
+"""Typed per-chat state for the channels' bindings (Telegram, WhatsApp), each operation one write.
 
 Why this exists: a channel that keeps state in the store (a user's current diagnosis, the
 suggested questions it offered as buttons, recent answers awaiting 👍/👎) must survive restarts and
@@ -18,10 +18,13 @@ from .guard import guard_store
 if TYPE_CHECKING:
     from bot.store import Store
 
-__all__ = ["ChatState", "DiagnosisBinding", "RecentAnswer", "RECENT_ANSWERS"]
+__all__ = ["ChatState", "DiagnosisBinding", "RecentAnswer", "RECENT_ANSWERS", "Source"]
 
 RECENT_ANSWERS = 20  # answers per chat that can still receive 👍/👎
-_OFFER = "tg:offer:"
+_OFFER = "tg:offer:"  # shared by every channel (the prefix predates the second one)
+_GREETED = ":greeted"  # under the user's key, so forgetting the user forgets it
+
+Source = tuple[int, str, str]  # a citation of an answer: (n, section, passage id)
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class RecentAnswer:
     key: str
     question: str
     answer: str
+    sources: tuple[Source, ...] = ()  # kept by channels that offer «Ver fuente» later (WhatsApp)
 
 
 class ChatState:
@@ -51,18 +55,28 @@ class ChatState:
         data = {"diagnosis_id": diagnosis_id, "active": active}
         guard_store(lambda: self._store.set_binding(key=user_key, data=data))
 
+    # Whether a user has seen the welcome (and the privacy notice) ----------------------------
+    def greeted(self, user_key: str) -> bool:
+        return bool(guard_store(lambda: self._store.binding(key=user_key + _GREETED)))
+
+    def mark_greeted(self, user_key: str) -> None:
+        """One idempotent upsert of its own row: the diagnosis binding is never rewritten for it."""
+        guard_store(lambda: self._store.set_binding(key=user_key + _GREETED, data={"greeted": True}))
+
     # Offered questions (not personal data: the booklet's suggested questions) ---------------
     def remember_offers(self, offers: dict[str, str]) -> None:
         """Remember each offered question under its short key (usable in callback data)."""
         for key, question in offers.items():
-            guard_store(lambda: self._store.set_binding(key=f"{_OFFER}{key}", data={"question": question}))
+            guard_store(lambda k=key, q=question: self._store.set_binding(key=f"{_OFFER}{k}", data={"question": q}))
 
     def offered(self, key: str) -> str | None:
         return guard_store(lambda: self._store.binding(key=f"{_OFFER}{key}")).get("question")
 
     # Recent answers of a chat ----------------------------------------------------------------
     def remember_answer(self, chat_key: str, item: RecentAnswer) -> None:
-        data = {"q": item.question, "a": item.answer}
+        data: dict = {"q": item.question, "a": item.answer}
+        if item.sources:
+            data["s"] = [list(source) for source in item.sources]
         guard_store(lambda: self._store.add_binding_item(
             prefix=f"{chat_key}:a:", key=item.key, data=data, keep=RECENT_ANSWERS))
 
@@ -71,4 +85,7 @@ class ChatState:
         if not data:  # written before answers had a row each: the chat's ring
             legacy = guard_store(lambda: self._store.binding(key=chat_key)).get("recent", [])
             data = next((item for item in legacy if item.get("k") == key), {})
-        return RecentAnswer(key, data["q"], data["a"]) if data.get("q") is not None else None
+        if data.get("q") is None:
+            return None
+        sources = tuple((int(n), str(section), str(pid)) for n, section, pid in data.get("s") or ())
+        return RecentAnswer(key, data["q"], data["a"], sources)

@@ -11,13 +11,13 @@ answerer the text is first written into a draft message (``stream``) that become
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from contextlib import suppress
 
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
+
+from bot.channel_texts import looks_like_question
 
 from . import render
 from .send import send_blocks
@@ -25,20 +25,6 @@ from .state import runtime
 from .stream import finish_draft, stream_to_chat
 
 __all__ = ["answer_question", "looks_like_question"]
-
-_INTERROGATIVES = re.compile(
-    r"^(?:que|como|cual|cuales|cuando|cuanto|cuantos|cuantas|donde|quien|quienes|por que|para que|"
-    r"explique|explica|expliqueme|explicame|digame|dime|me puede|me podria|podria|puede|significa)\b"
-)
-
-
-def looks_like_question(text: str) -> bool:
-    """True for text that reads as a question ("¿qué es…?", "explíqueme la fase 2")."""
-    if "?" in text or "¿" in text:
-        return True
-    folded = unicodedata.normalize("NFKD", text.lower())
-    folded = "".join(c for c in folded if not unicodedata.combining(c)).strip()
-    return bool(_INTERROGATIVES.match(folded))
 
 
 async def answer_question(context: ContextTypes.DEFAULT_TYPE, chat_id: int, question: str, *,

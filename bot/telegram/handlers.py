@@ -20,6 +20,7 @@ from telegram.ext import ContextTypes
 from . import render, texts
 from .answers import answer_question
 from .diagnosis import cmd_diagnosis, typed_answer
+from .handoff import continue_from_code, start_code
 from .send import addressed_text, guarded, send_blocks, send_text
 from .split import Block
 from .state import per_user, runtime
@@ -44,6 +45,10 @@ def _is_group(update: Update) -> bool:
 
 @guarded
 async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    code = start_code(context)
+    if code is not None and not _is_group(update):  # t.me/<bot>?start=<code>: a hand-off from the web
+        await continue_from_code(update, context, code)
+        return
     rt, chat_id = runtime(context), update.effective_chat.id
     starters = rt.services.answers.starters()
     keys = await rt.remember_offers(starters)

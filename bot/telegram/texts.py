@@ -9,6 +9,38 @@ markup. Templates use ``str.format`` placeholders.
 
 from __future__ import annotations
 
+from bot.channel_texts import (  # the strings every chat channel shares
+    ALREADY_FIRST,
+    AREA_LINE,
+    AREAS_TITLE,
+    BOOKLET_QUOTE,
+    CONTINUE_OFFER,
+    DELETE_CANCELLED,
+    DELETE_DONE,
+    DELETE_NOTHING,
+    DIAGNOSIS_RESUME,
+    DOCUMENT_CAPTION,
+    DOCUMENT_FILENAME,
+    FEEDBACK_DOWN,
+    FEEDBACK_GONE,
+    FEEDBACK_UP,
+    FINISHED_TITLE,
+    HANDOFF_DONE,
+    LEVEL_LINE,
+    NOTED,
+    OFFER_GONE,
+    PHOTO_CAPTION,
+    PHOTO_FILENAME,
+    QUESTION_ANSWERED,
+    RECOMMENDATION_SOURCE,
+    RECOMMENDATIONS_TITLE,
+    RESTARTED,
+    SKIPPED_NOTE,
+    STRENGTHS_LINE,
+    UNANSWERED_NOTE,
+    WELCOME,
+)
+
 __all__ = [
     "ALREADY_FIRST",
     "ANSWERED_RECORD",
@@ -47,6 +79,8 @@ __all__ = [
     "FEEDBACK_REASONS",
     "FINISHED_TITLE",
     "GENERIC_ERROR",
+    "HANDOFF_BAD",
+    "HANDOFF_DONE",
     "HELP_COMMANDS",
     "HELP_COMMANDS_TITLE",
     "HELP_GROUPS",
@@ -95,12 +129,6 @@ COMMANDS: dict[str, str] = {
 }
 
 # --- /start, /ayuda, /fuentes -----------------------------------------------------------------
-WELCOME = (
-    "¡Hola! 👋 Soy el asesor de la Red Cluster Colombia.\n\n"
-    "Respondo preguntas sobre la cartilla «ABC de las iniciativas cluster en Colombia»: qué es un "
-    "cluster y una iniciativa cluster, las fases para diseñarla, la gobernanza, las entidades que "
-    "apoyan y el SSME. Cada respuesta le dice de qué sección de la cartilla sale."
-)
 WELCOME_DIAGNOSIS = (
     "También puedo acompañarle en un autodiagnóstico de 13 buenas prácticas para su iniciativa "
     "cluster: escriba /diagnostico cuando quiera."
@@ -139,14 +167,10 @@ SUGGESTIONS_TITLE = "Quizá le sirva alguna de estas preguntas 👇"
 BUTTON_SOURCE = "Ver fuente [{n}]"
 BUTTON_THUMBS_UP = "👍"
 BUTTON_THUMBS_DOWN = "👎"
-FEEDBACK_UP = "¡Gracias por su opinión! 🙌"
-FEEDBACK_DOWN = "Gracias por contarnos. Lo tendremos en cuenta para mejorar 🙏"
-FEEDBACK_GONE = "Gracias. Ya no encuentro esa respuesta, pero igual tomamos nota."
 FEEDBACK_WHY = "¿Qué falló? Elija un motivo, u «Omitir» (es opcional)."
 # The 👎 reasons (the same codes as the widget's chips; the staff console counts them).
 FEEDBACK_REASONS = {"no_respondio": "No respondió mi pregunta", "cita_equivocada": "Cita equivocada",
                     "muy_larga": "Muy larga", "confusa": "Difícil de entender", "omitir": "Omitir"}
-OFFER_GONE = "Ya no encuentro esa pregunta; escríbala, por favor."
 PARTIAL_NOTE = "ℹ️ Respuesta parcial: la cartilla trata el tema, pero no dice exactamente lo que preguntó."
 BUTTON_MORE = "➕ Ver más"
 MORE_QUESTION = "Explícame más"  # what «Ver más» asks, in the same conversation
@@ -160,24 +184,16 @@ DIAGNOSIS_INTRO = (
     "puede escribir su respuesta («no», «parcial», «sí, completo»). Toma unos cinco minutos y, si "
     "se detiene, retomamos donde quedó."
 )
-DIAGNOSIS_RESUME = "📋 Retomamos su autodiagnóstico donde lo dejó."
-RESTARTED = "🔄 Listo, empezamos de nuevo el autodiagnóstico desde la primera pregunta."
 NO_DIAGNOSIS_TO_RESTART = "No tenía un autodiagnóstico en curso, así que empezamos uno nuevo 📋"
-QUESTION_ANSWERED = "{progress} · {area}"
-BOOKLET_QUOTE = "📖 La cartilla lo dice así: «{statement}»"
 BUTTON_BACK = "⬅️ Atrás"
 BUTTON_HELP = "❓ ¿Qué significa?"
 BUTTON_SKIP = "⏭️ Saltar"
 BUTTON_CONTINUE = "▶️ Sí, seguir"
 ANSWERED_RECORD = "✅ Su respuesta: {label}"
-SKIPPED_NOTE = "⏭️ La dejamos para el final."
-NOTED = "✅ Anotado: «{label}»."
 NOT_AN_ANSWER = (
     "No entendí su respuesta 🤔. Elija una opción con los botones o escriba «no», «parcial» o "
     "«completo». Si tiene una duda, escríbala como pregunta, por ejemplo: «¿Qué es la gobernanza?»."
 )
-CONTINUE_OFFER = "¿Seguimos con el autodiagnóstico?"
-ALREADY_FIRST = "Ya está en la primera pregunta."
 STALE_BUTTON = "Esa pregunta ya quedó atrás. Siga con la más reciente o escriba /diagnostico para verla de nuevo."
 DIAGNOSIS_NOT_YOURS = (
     "Ese botón es de otro autodiagnóstico (de otra persona o uno anterior). Escriba /diagnostico para "
@@ -186,19 +202,7 @@ DIAGNOSIS_NOT_YOURS = (
 DIAGNOSIS_FINISHED_BUTTON = "Este autodiagnóstico ya terminó. Escriba /diagnostico para hacer uno nuevo."
 
 # --- Result -----------------------------------------------------------------------------------
-FINISHED_TITLE = "🏁 ¡Terminó el autodiagnóstico!"
-LEVEL_LINE = "Nivel de madurez: {level} ({total} de {max_total} puntos, {percent} %)"
-AREAS_TITLE = "Puntaje por área"
-AREA_LINE = "• {line}"  # the line is bot.diagnosis.present.area_line
-STRENGTHS_LINE = "💪 Fortalezas: {areas}."
-UNANSWERED_NOTE = "Preguntas sin responder (cuentan como 0): {numbers}."
-RECOMMENDATIONS_TITLE = "Recomendaciones prioritarias"
-RECOMMENDATION_SOURCE = "📖 Fuente: {section}"
 REPORT_FOLLOWS = "Le envío la gráfica de radar y el informe completo en PDF 👇"
-PHOTO_CAPTION = "Gráfica de radar: su puntaje en cada área"
-DOCUMENT_CAPTION = "Informe completo de su autodiagnóstico, con todas las recomendaciones y sus fuentes"
-DOCUMENT_FILENAME = "autodiagnostico-iniciativa-cluster.pdf"
-PHOTO_FILENAME = "autodiagnostico-radar.png"
 
 # --- Hardening --------------------------------------------------------------------------------
 ONLY_TEXT = "Por ahora solo entiendo mensajes de texto 🙂. Escríbame su pregunta sobre la cartilla."
@@ -222,9 +226,12 @@ DELETE_CONFIRM_GROUP = (
 )
 BUTTON_DELETE_YES = "🗑️ Sí, borrar mis datos"
 BUTTON_DELETE_NO = "No, conservarlos"
-DELETE_DONE = "✅ Listo: borramos sus datos del asesor. Puede seguir preguntando cuando quiera."
-DELETE_NOTHING = "No tenía datos guardados en el asesor, así que no hubo nada que borrar."
-DELETE_CANCELLED = "De acuerdo, no borramos nada."
+
+# --- /start <code>: a diagnosis handed off from another channel --------------------------------
+HANDOFF_BAD = (
+    "Ese código para continuar no sirve: ya se usó o venció (duran 30 minutos). Pida uno nuevo con "
+    "«Continuar en Telegram» en la página del asesor."
+)
 
 # --- Webhook (returned to whoever calls the webhook route, not to chat users) -----------------
 WEBHOOK_FORBIDDEN = "La solicitud al webhook de Telegram no trae el token secreto correcto."

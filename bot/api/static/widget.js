@@ -597,6 +597,37 @@
     [bar, live, el("p", { "class": "area", text: q.practice }),
       el("h3", { tabindex: "-1", text: q.text }), helpBtn, helpText, opts,
       el("div", { "class": "nav" }, [back, skip, exit])].forEach(function (n) { dx.appendChild(n); });
+    dx.appendChild(handoffBlock());
+  }
+
+  // Hand-off: continue this diagnosis in Telegram or WhatsApp (a single-use code, 30 minutes) ----
+  var H = {
+    offer: "Continuar en el celular",
+    telegram: "Continuar en Telegram",
+    whatsapp: "Continuar en WhatsApp",
+    code: function (c) { return "O escriba este código en el chat del asesor: " + c + " (vale 30 minutos, una sola vez)."; }
+  };
+  function handoffBlock() {
+    var box = el("div", { "class": "handoff small", "aria-live": "polite" });
+    var offer = el("button", { type: "button", text: H.offer });
+    offer.addEventListener("click", function () {
+      offer.disabled = true;
+      dxCall("POST", "/handoff").then(function (made) {
+        box.textContent = "";
+        var links = el("div", { "class": "nav" });
+        if (made.telegram_url) links.appendChild(el("a", { href: made.telegram_url, target: "_blank", rel: "noopener",
+          "class": "to-telegram", text: H.telegram, "aria-label": H.telegram + T.newTab }));
+        if (made.whatsapp_url) links.appendChild(el("a", { href: made.whatsapp_url, target: "_blank", rel: "noopener",
+          "class": "to-whatsapp", text: H.whatsapp, "aria-label": H.whatsapp + T.newTab }));
+        box.appendChild(links);
+        box.appendChild(el("p", { text: H.code(made.code) }));
+      }, function (error) {
+        offer.disabled = false;
+        box.appendChild(el("p", { "class": "notice", role: "alert", text: error.message || T.network }));
+      });
+    });
+    box.appendChild(offer);
+    return box;
   }
 
   function act(method, suffix, payload) {
