@@ -24,6 +24,7 @@ from bot.answer.llm import make_generative
 from bot.advisor_diagnosis import REPORT_TYPES, DiagnosisMixin, ReportFormat
 from bot.answer.scope import ScopeDecision, ScopeJudge
 from bot.errors import InvalidInput, NotFound, Unavailable
+from bot.index.batching import batched
 from bot.index.embedders import VectorEmbedder, make_embedder
 from bot.index.live import IndexWatcher
 from bot.index.load import IndexUnavailable, LoadedIndex, load_index
@@ -123,7 +124,8 @@ class Advisor(DiagnosisMixin):
         return cls(
             settings=settings,
             index=index,
-            embedder=embedder or make_embedder(settings),
+            # perf (issue 19): concurrent questions share one embedder call (bot/index/batching.py)
+            embedder=embedder or batched(make_embedder(settings)),
             store=store,
             instrument=dx.load_instrument(settings.corpus_dir / "diagnosis.yaml"),
         )
@@ -140,19 +142,22 @@ class Advisor(DiagnosisMixin):
             raise InvalidInput("La pregunta está vacía. Escriba qué quiere saber.", code="pregunta_vacia")
         return cleaned
 
-    def ask(self, question: str, *, conversation_id: str | None = None) -> Answer:
+    def ask(self, question: str, *, conversation_id: str | None = None, new_conversation: bool = False) -> Answer:
         """Answer one question (a follow-up when the conversation has a previous turn)."""
-        *_, answer = self.ask_stream(question, conversation_id=conversation_id)
+        *_, answer = self.ask_stream(question, conversation_id=conversation_id, new_conversation=new_conversation)
         return answer
 
-    def ask_stream(self, question: str, *, conversation_id: str | None = None) -> Iterator[str | Answer]:
+    def ask_stream(self, question: str, *, conversation_id: str | None = None,
+                   new_conversation: bool = False) -> Iterator[str | Answer]:
         """The generative answer's text pieces as the model writes them (none when the extractive
         answerer answers), then the final, checked ``Answer``, always last and authoritative.
-        Bad input raises at the first ``next()``, before anything is yielded."""
+        Bad input raises at the first ``next()``, before anything is yielded.
+        ``new_conversation``: the caller just minted ``conversation_id``, so there is no turn to
+        read (perf, issue 19: a question without a conversation costs one store write, no read)."""
         cleaned = self.check_question(question)
         self._refresh_index()
         turns: list[dict] = []
-        if conversation_id:
+        if conversation_id and not new_conversation:
             turns = self._guard(lambda: self.store.conversation(conversation_id=conversation_id))
         previous = turns[-1]["resolved"] if turns else None
         resolved = resolve_followup(cleaned, previous)

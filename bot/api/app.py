@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.observability import configure_logging, log_answer
 from bot.settings import Settings
 
+from .admission import QuestionLane
 from .errors import install_error_handlers
 from .metrics import ApiMetrics, MetricsMiddleware
 from .middleware import (
@@ -94,6 +95,7 @@ def create_app(settings: Settings, advisor: "Advisor | None" = None,
     app.state.advisor = advisor
     app.state.metrics = ApiMetrics()
     app.state.rate_limiter = rate_limiter or make_rate_limiter(settings, lambda: advisor_store(app))
+    app.state.question_lane = QuestionLane.from_settings(settings)  # perf (issue 19): bounded, 503 when full
 
     install_error_handlers(app)
     app.include_router(build_ask_router(settings))

@@ -13,7 +13,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import suppress
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.schemas import Answer
 from bot.settings import Settings
 
+from .admission import run_question
 from .deps import AdvisorDep, MetricsDep, enforce_rate_limit
 from .errors import error_responses
 from .models import ask_request_model
@@ -69,12 +70,16 @@ def build_ask_router(settings: Settings) -> APIRouter:
     AskRequest = ask_request_model(settings.max_question_chars)
     router = APIRouter(prefix="/api", tags=["Preguntas"], dependencies=[Depends(enforce_rate_limit)])
 
-    async def answer(body: BaseModel, advisor: AdvisorDep, metrics: MetricsDep) -> Answer:
-        conversation_id = getattr(body, "conversation_id", None) or secrets.token_urlsafe(16)
-        result = await run_in_threadpool(advisor.ask, getattr(body, "question"), conversation_id=conversation_id)
+    async def answer(body: BaseModel, advisor: AdvisorDep, metrics: MetricsDep, request: Request) -> Response:
+        given = getattr(body, "conversation_id", None)
+        conversation_id = given or secrets.token_urlsafe(16)
+        # perf (issue 19): questions run in the bounded lane (503 + Retry-After when full); a
+        # minted conversation has nothing to read; the answer is encoded once, by pydantic.
+        result = await run_question(request, advisor.ask, getattr(body, "question"),
+                                    conversation_id=conversation_id, new_conversation=not given)
         result.conversation_id = conversation_id
         metrics.record_answer(result.answerer)
-        return result
+        return Response(result.model_dump_json(), media_type="application/json")
 
     @router.post(
         "/ask", response_model=Answer, summary="Hacer una pregunta sobre la cartilla",
@@ -83,8 +88,9 @@ def build_ask_router(settings: Settings) -> APIRouter:
         "entienda las preguntas de seguimiento («¿y cuáles son sus fases?»).",
         responses={200: {"content": {"application/json": {"example": _ANSWER_EXAMPLE}}}, **_ERRORS},
     )
-    async def ask(body: AskRequest, advisor: AdvisorDep, metrics: MetricsDep) -> Answer:  # type: ignore[valid-type]
-        return await answer(body, advisor, metrics)
+    async def ask(body: AskRequest, advisor: AdvisorDep, metrics: MetricsDep,  # type: ignore[valid-type]
+                  request: Request) -> Response:
+        return await answer(body, advisor, metrics, request)
 
     @router.post(
         "/ask/stream", summary="Hacer una pregunta y recibir la respuesta en streaming (SSE)",
@@ -98,10 +104,13 @@ def build_ask_router(settings: Settings) -> APIRouter:
             "example": 'event: token\ndata: {"text":"Una "}\n\nevent: answer\ndata: {…}\n\nevent: done\ndata: {}\n\n',
         }}}, **_ERRORS},
     )
-    async def ask_stream(body: AskRequest, advisor: AdvisorDep, metrics: MetricsDep) -> StreamingResponse:  # type: ignore[valid-type]
-        conversation_id = getattr(body, "conversation_id", None) or secrets.token_urlsafe(16)
-        pieces = advisor.ask_stream(getattr(body, "question"), conversation_id=conversation_id)
-        first = await run_in_threadpool(next, pieces)  # bad input raises here: a JSON error, not a stream
+    async def ask_stream(body: AskRequest, advisor: AdvisorDep, metrics: MetricsDep,  # type: ignore[valid-type]
+                         request: Request) -> StreamingResponse:
+        given = getattr(body, "conversation_id", None)
+        conversation_id = given or secrets.token_urlsafe(16)
+        pieces = advisor.ask_stream(getattr(body, "question"), conversation_id=conversation_id,
+                                    new_conversation=not given)
+        first = await run_question(request, next, pieces)  # bad input raises here: a JSON error, not a stream
 
         async def events() -> AsyncIterator[bytes]:
             item, streamed = first, False

@@ -5,6 +5,11 @@ machines) a per-process rate limit would give each client N budgets, so the coun
 shared database: one fixed one-minute window per client, counted with one atomic upsert, the same
 on SQLite and PostgreSQL. ``X-Worker`` names the process that answered, so operators (and the
 topology tests) can see requests spread over the workers.
+
+The per-request cost matters (a hot, cached answer is a few milliseconds): ``SyncedWindowLimiter``,
+the one ``make_rate_limiter`` builds, decides in memory and sends each process's new hits to the
+database in the background, one upsert per active client every ``sync_seconds``. Between two
+syncs a client can get at most one sync interval's worth of extra requests per worker.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from bot.store import Store, StoreUnavailable
 
 from .ratelimit import RateDecision, RateLimiter, SlidingWindowLimiter
 
-__all__ = ["StoreWindowLimiter", "make_rate_limiter", "shared_state", "advisor_store", "WorkerHeaderMiddleware"]
+__all__ = ["StoreWindowLimiter", "SyncedWindowLimiter", "make_rate_limiter", "shared_state", "advisor_store", "WorkerHeaderMiddleware"]
 
 log = logging.getLogger("bot.api")
 
@@ -70,6 +75,78 @@ class StoreWindowLimiter:
         store.forget_windows(before=start - self.window)
 
 
+class SyncedWindowLimiter:
+    """The shared fixed-window budget of ``StoreWindowLimiter``, decided without a database
+    round-trip per request: hits are counted here and pushed (with the shared totals read back)
+    by ``sync()``, which a background thread runs every ``sync_seconds``."""
+
+    def __init__(self, limit: int, store: Callable[[], Store], *, window: int = 60, sync_seconds: float = 0.5,
+                 clock: Callable[[], float] = time.time, background: bool = True) -> None:
+        self.limit, self.window, self.sync_seconds = limit, window, sync_seconds
+        self._store, self._clock, self._background = store, clock, background
+        self._lock = threading.Lock()
+        self._window_start = -1
+        self._shared: dict[str, int] = {}  # the database's total per client at the last sync
+        self._pending: dict[str, int] = {}  # this process's hits not yet sent
+        self._thread: threading.Thread | None = None
+        self._next_cleanup = 0.0
+
+    def hit(self, key: str) -> RateDecision:
+        now = self._clock()
+        start = int(now // self.window) * self.window
+        key = key[:128]
+        with self._lock:
+            if start != self._window_start:  # a new window: every budget starts over
+                self._window_start, self._shared, self._pending = start, {}, {}
+            used = self._shared.get(key, 0) + self._pending.get(key, 0)
+            if used >= self.limit:
+                return RateDecision(False, 0, max(1, math.ceil(start + self.window - now)))
+            self._pending[key] = self._pending.get(key, 0) + 1
+        if self._background and self._thread is None:
+            self._start()
+        return RateDecision(True, self.limit - used - 1)
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                return
+            self._thread = threading.Thread(target=self._loop, name="rate-limit-sync", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(self.sync_seconds)
+            try:
+                self.sync()
+            except Exception:  # never let the sync thread die: the next round tries again
+                log.exception("no se pudo sincronizar el límite de solicitudes")
+
+    def sync(self) -> None:
+        """Send this process's new hits and learn the shared totals of the clients it saw."""
+        with self._lock:
+            start, pending, self._pending = self._window_start, self._pending, {}
+        if not pending:
+            return
+        try:
+            store = self._store()
+            totals = {key: store.count_hit(key=key, window_start=start, hits=hits) for key, hits in pending.items()}
+            now = self._clock()
+            if now >= self._next_cleanup:
+                self._next_cleanup = now + self.window
+                store.forget_windows(before=start - self.window)
+        except (StoreUnavailable, Unavailable) as error:
+            log.warning("límite de solicitudes sin base de datos (%s): se cuenta solo en este proceso", error)
+            with self._lock:  # kept for the next try, and still counted here meanwhile
+                if self._window_start == start:
+                    for key, hits in pending.items():
+                        self._pending[key] = self._pending.get(key, 0) + hits
+            return
+        with self._lock:
+            if self._window_start == start:
+                for key, total in totals.items():
+                    self._shared[key] = total  # includes what was just sent; newer hits stay pending
+
+
 def advisor_store(app) -> Store:
     """The store of the app's advisor (built in the lifespan)."""
     advisor = getattr(app.state, "advisor", None)
@@ -82,7 +159,7 @@ def advisor_store(app) -> Store:
 def make_rate_limiter(settings: Settings, store: Callable[[], Store]) -> RateLimiter:
     """In-process counters for one process; database counters when the state is shared."""
     if shared_state(settings):
-        return StoreWindowLimiter(settings.rate_limit_per_minute, store)
+        return SyncedWindowLimiter(settings.rate_limit_per_minute, store)
     return SlidingWindowLimiter(settings.rate_limit_per_minute)
 
 

@@ -1,0 +1,35 @@
+"""Questions over HTTP go through the process's bounded lane; a full lane answers 503 at once.
+
+Why this exists: ``bot.admission.QuestionLane`` is channel-neutral; here its ``Busy`` becomes the
+API's error shape with the lane's own ``Retry-After`` (the generic 503 handler would say 5 s).
+
+Plug point: ``app.state.question_lane``; without one, routes use the default thread pool.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from starlette.concurrency import run_in_threadpool
+
+from bot.admission import Busy, QuestionLane
+
+from .errors import ApiError
+
+__all__ = ["QuestionLane", "busy_error", "run_question"]
+
+
+def busy_error(busy: Busy) -> ApiError:
+    return ApiError(503, busy.code, busy.message, {"Retry-After": str(busy.retry_after)})
+
+
+async def run_question(request: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run question work in the app's lane (``app.state.question_lane``), else the default pool."""
+    lane = getattr(request.app.state, "question_lane", None)
+    if lane is None:
+        return await run_in_threadpool(fn, *args, **kwargs)
+    try:
+        return await lane.run(fn, *args, **kwargs)
+    except Busy as busy:
+        request.app.state.metrics.shed.inc()
+        raise busy_error(busy) from None
