@@ -25,6 +25,7 @@ from weakref import WeakValueDictionary
 from telegram import Update
 from telegram.ext import Application, ContextTypes
 
+from bot.admission import QuestionLane
 from bot.advisor import Advisor
 from bot.settings import Settings
 
@@ -69,6 +70,8 @@ class Runtime:
     settings: Settings
     advisor: Advisor
     keys: Keys
+    # perf (issue 19): questions go through this bounded lane (bot/admission.py; see busy.py).
+    lane: QuestionLane | None = None
     _locks: WeakValueDictionary = field(default_factory=WeakValueDictionary, repr=False)
 
     def lock(self, chat_id: int, user_id: int) -> asyncio.Lock:
@@ -84,7 +87,7 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings, advisor: Advisor) -> "Runtime":
         salt = settings.telegram_id_salt or DEFAULT_SALT
-        return cls(settings=settings, advisor=advisor, keys=Keys(salt))
+        return cls(settings=settings, advisor=advisor, keys=Keys(salt), lane=QuestionLane.from_settings(settings))
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run an advisor method in a worker thread."""
