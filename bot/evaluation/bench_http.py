@@ -184,12 +184,13 @@ def _cpu_seconds(pids: list[int]) -> float:
 class Server:
     """A real ``asesor serve`` on loopback, with the rate limit lifted."""
 
-    def __init__(self, port: int, workers: int, log: Path) -> None:
-        env = {**os.environ, "ASESOR_RATE_LIMIT_PER_MINUTE": "1000000", "PYTHONPATH": str(ROOT)}
+    def __init__(self, port: int, workers: int, log: Path, root: Path = ROOT) -> None:
+        env = {**os.environ, "ASESOR_RATE_LIMIT_PER_MINUTE": "1000000", "PYTHONPATH": str(root),
+               "ASESOR_INDEX_DIR": os.environ.get("ASESOR_INDEX_DIR", str(ROOT / "index"))}
         self.port, self.log = port, log.open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(workers)], env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
+             "--workers", str(workers)], env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=root)
 
     async def ready(self, timeout: float = 300.0) -> None:
         deadline = time.monotonic() + timeout
@@ -232,10 +233,10 @@ def _row(result: LoadResult) -> str:
 
 
 async def bench(*, workers: tuple[int, ...], clients: tuple[int, ...], loads: tuple[str, ...], seconds: float,
-                port: int, log_dir: Path) -> list[LoadResult]:
+                port: int, log_dir: Path, root: Path = ROOT) -> list[LoadResult]:
     results = []
     for count in workers:
-        server = Server(port, count, log_dir / f"bench-http-{count}.log")
+        server = Server(port, count, log_dir / f"bench-http-{count}.log", root)
         try:
             await server.ready()
             await run_load(port, "repeated", 8, 2.0)  # warm-up: models, caches, connections
@@ -258,11 +259,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--loads", default="health,repeated,distinct,mixed")
     parser.add_argument("--seconds", type=float, default=8.0, help="duración de cada carga")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--server-root", type=Path, default=ROOT,
+                        help="carpeta del código que sirve (para comparar con otra versión; mismo índice)")
     args = parser.parse_args(argv)
     asyncio.run(bench(workers=tuple(int(w) for w in args.workers.split(",")),
                       clients=tuple(int(c) for c in args.clients.split(",")),
                       loads=tuple(args.loads.split(",")), seconds=args.seconds, port=args.port,
-                      log_dir=Path(os.environ.get("TMPDIR", "/tmp"))))
+                      log_dir=Path(os.environ.get("TMPDIR", "/tmp")), root=args.server_root))
 
 
 if __name__ == "__main__":
