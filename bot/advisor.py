@@ -193,6 +193,16 @@ class Advisor(DiagnosisMixin):
                 cache.popitem(last=False)
         return retrieval
 
+    def is_cached(self, question: str) -> bool:
+        """True when ``question``, asked outside any conversation, needs no embedding (its
+        retrieval is cached): perf (issue 19) lets such cheap work skip the bounded lane."""
+        try:
+            resolved = resolve_followup(self.check_question(question), None)
+        except InvalidInput:
+            return False
+        with self._cache_lock:
+            return resolved in self._cache
+
     def clear_cache(self) -> None:
         """Forget cached retrievals (benchmarks of distinct questions need a cold cache)."""
         with self._cache_lock:

@@ -49,7 +49,7 @@ def test_a_full_lane_refuses_questions_at_once_while_diagnosis_answers(client: T
     client.app.state.question_lane = lane
     release, holder = occupy(lane)
     try:
-        refused = client.post("/api/ask", json={"question": "que es una iniciativa cluster"})
+        refused = client.post("/api/ask", json={"question": "¿cuál es el papel de las cámaras de comercio?"})
         assert refused.status_code == 503
         assert refused.headers["Retry-After"] == "2"
         error = refused.json()["error"]
@@ -105,3 +105,18 @@ def test_a_follow_up_in_one_conversation_is_not_served_to_another(client: TestCl
     # A question without a conversation wrote its one turn: a follow-up with the minted id works.
     assert len(advisor.store.conversation(conversation_id=a)) == 2
     assert len(advisor.store.conversation(conversation_id=fresh["conversation_id"])) == 1
+
+
+def test_a_cached_question_is_answered_even_when_the_lane_is_full(client: TestClient) -> None:
+    assert client.post("/api/ask", json={"question": "que es una iniciativa cluster"}).status_code == 200
+    lane = QuestionLane(threads=1, budget=1.0, initial_seconds=2.0)
+    client.app.state.question_lane = lane
+    release, holder = occupy(lane)
+    try:
+        again = client.post("/api/ask", json={"question": "que es una iniciativa cluster"})
+        assert again.status_code == 200 and again.json()["in_scope"] is True  # no embedding: not shed
+        other = client.post("/api/ask", json={"question": "¿quién financia las iniciativas cluster?"})
+        assert other.status_code == 503  # needs the embedder: shed
+    finally:
+        release.set()
+        holder.join(10)

@@ -23,10 +23,11 @@ def busy_error(busy: Busy) -> ApiError:
     return ApiError(503, busy.code, busy.message, {"Retry-After": str(busy.retry_after)})
 
 
-async def run_question(request: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run question work in the app's lane (``app.state.question_lane``), else the default pool."""
+async def run_question(request: Any, fn: Callable[..., Any], *args: Any, cheap: bool = False, **kwargs: Any) -> Any:
+    """Run question work in the app's lane (``app.state.question_lane``), else the default pool.
+    ``cheap`` work (a cached question: no embedding) is never shed: it skips the lane."""
     lane = getattr(request.app.state, "question_lane", None)
-    if lane is None:
+    if lane is None or cheap:
         return await run_in_threadpool(fn, *args, **kwargs)
     try:
         return await lane.run(fn, *args, **kwargs)
