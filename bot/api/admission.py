@@ -23,14 +23,18 @@ def busy_error(busy: Busy) -> ApiError:
     return ApiError(503, busy.code, busy.message, {"Retry-After": str(busy.retry_after)})
 
 
-async def run_question(request: Any, fn: Callable[..., Any], *args: Any, cheap: bool = False, **kwargs: Any) -> Any:
+async def run_question(request: Any, fn: Callable[..., Any], *args: Any,
+                       cheap: Callable[[], bool] | None = None, **kwargs: Any) -> Any:
     """Run question work in the app's lane (``app.state.question_lane``), else the default pool.
-    ``cheap`` work (a cached question: no embedding) is never shed: it skips the lane."""
+    When the lane is full, work that ``cheap()`` says needs no embedding (a cached question) runs
+    anyway on the default pool; the check costs nothing while the lane has room."""
     lane = getattr(request.app.state, "question_lane", None)
-    if lane is None or cheap:
+    if lane is None:
         return await run_in_threadpool(fn, *args, **kwargs)
     try:
         return await lane.run(fn, *args, **kwargs)
     except Busy as busy:
+        if cheap is not None and await run_in_threadpool(cheap):
+            return await run_in_threadpool(fn, *args, **kwargs)
         request.app.state.metrics.shed.inc()
         raise busy_error(busy) from None

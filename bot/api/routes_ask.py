@@ -76,7 +76,7 @@ def build_ask_router(settings: Settings) -> APIRouter:
         # perf (issue 19): questions run in the bounded lane (503 + Retry-After when full); a
         # minted conversation has nothing to read; the answer is encoded once, by pydantic.
         question = getattr(body, "question")
-        cheap = not given and advisor.is_cached(question)  # a popular question: no embedding, never shed
+        cheap = None if given else (lambda: advisor.is_cached(question))  # popular: no embedding, never shed
         result = await run_question(request, advisor.ask, question, cheap=cheap,
                                     conversation_id=conversation_id, new_conversation=not given)
         result.conversation_id = conversation_id

@@ -6,7 +6,9 @@ capacity. Here one worker thread owns the model: callers queue their text and wa
 takes what is queued (up to ``max_batch``, waiting at most ``window`` seconds for company when
 others are already waiting) and embeds it in one call, whose per-query cost is lower than one by
 one (``python -m bot.evaluation.bench_embed`` measures it per embedder). A lone question is
-embedded at once: batching only happens when questions actually overlap.
+embedded at once: batching only happens when questions actually overlap. ``max_batch`` is 2 by
+default because that is the only size that was cheaper per query for both packaged embedders
+when measured (on a heavily shared machine; re-measure on a quiet one and raise it if it pays).
 
 Plug point: wrap the process's embedder once, ``batched(make_embedder(settings))``; everything
 else keeps calling ``query_vector``. Document embeddings (index build, suggestions) go straight
@@ -32,7 +34,7 @@ _STOP = object()
 class BatchingEmbedder(VectorEmbedder):
     """A ``VectorEmbedder`` whose ``query_vector`` calls are gathered into batched model calls."""
 
-    def __init__(self, inner: VectorEmbedder, *, max_batch: int = 16, window: float = 0.002) -> None:
+    def __init__(self, inner: VectorEmbedder, *, max_batch: int = 2, window: float = 0.002) -> None:
         self.inner, self.max_batch, self.window = inner, max_batch, window
         self.name = inner.name
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
@@ -124,7 +126,7 @@ class BatchingEmbedder(VectorEmbedder):
             self._worker = None
 
 
-def batched(embedder: VectorEmbedder, *, max_batch: int = 16, window: float = 0.002) -> VectorEmbedder:
+def batched(embedder: VectorEmbedder, *, max_batch: int = 2, window: float = 0.002) -> VectorEmbedder:
     """``embedder`` with micro-batched queries (an already batched one is returned as is)."""
     if isinstance(embedder, BatchingEmbedder):
         return embedder
