@@ -18,8 +18,9 @@ import functools
 import math
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 from bot.errors import Unavailable
 
@@ -52,7 +53,7 @@ class QuestionLane:
         self.refused = 0
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "QuestionLane":
+    def from_settings(cls, settings: Any) -> QuestionLane:
         return cls(threads=settings.question_threads, budget=settings.question_budget_seconds)
 
     def expected_wait(self) -> float:

@@ -12,8 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.api.scaleout import StoreWindowLimiter, SyncedWindowLimiter, make_rate_limiter, shared_state
 from bot.api.ratelimit import SlidingWindowLimiter
+from bot.api.scaleout import (
+    StoreWindowLimiter,
+    SyncedWindowLimiter,
+    make_rate_limiter,
+    shared_state,
+)
 from bot.index.build import current_build, write_atomic
 from bot.index.live import IndexWatcher
 from bot.settings import Settings

@@ -8,7 +8,8 @@ Plug point: ``app.state.question_lane``; without one, routes use the default thr
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 

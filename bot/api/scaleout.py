@@ -29,7 +29,8 @@ from bot.store import Store, StoreUnavailable
 
 from .ratelimit import RateDecision, RateLimiter, SlidingWindowLimiter
 
-__all__ = ["StoreWindowLimiter", "SyncedWindowLimiter", "make_rate_limiter", "shared_state", "advisor_store", "WorkerHeaderMiddleware"]
+__all__ = ["StoreWindowLimiter", "SyncedWindowLimiter", "WorkerHeaderMiddleware", "advisor_store", "make_rate_limiter",
+           "shared_state"]
 
 log = logging.getLogger("bot.api")
 

@@ -109,7 +109,7 @@ class BatchingEmbedder(VectorEmbedder):
             try:
                 with self._model_lock:
                     vectors = self.inner.query_vectors(texts)
-            except BaseException as error:  # every waiting caller learns of the failure
+            except BaseException as error:  # noqa: BLE001 - every waiting caller must learn of it, or waits forever
                 for _, future in batch:
                     future.set_exception(error)
                 continue
