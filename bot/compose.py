@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the heavy parts (index, models, database) are imported when
     from bot.advisor import Advisor
     from bot.answer.llm import GenerativeAnswerer
     from bot.index.embedders import VectorEmbedder
+    from bot.services.admission import QuestionLane
     from bot.services.chat_state import ChatState
     from bot.services.diagnoses import Diagnoses
     from bot.services.operations import Operations
@@ -46,11 +47,13 @@ class Services:
     personal_data: PersonalData  # delete a conversation or diagnosis, forget a chat, purge by age
     chat_state: ChatState  # typed per-chat state of the channels' bindings
     operations: Operations  # health and the shared rate-limit counter
+    question_lane: QuestionLane  # the process's one bounded lane for questions (503 / retry when full)
     hooks: AnswerHooks = field(default_factory=AnswerHooks)  # who hears about each answer
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def close(self) -> None:
-        """Release the database connections (a process that ends need not call it)."""
+        """Release the lane's threads, the embedder's batching thread and the database connections
+        (a process that ends need not call it)."""
         for close in self._closers:
             close()
 
@@ -62,19 +65,21 @@ def build_services(
     generative: GenerativeAnswerer | None | object = _NO_MODEL,
     clock: Callable[[], float] = time.time,
     observers: tuple[AnswerObserver, ...] = (),
-    store: "Store | None" = None,
+    store: Store | None = None,
 ) -> Services:
     """Build every service. ``generative=None`` forces the extractive answerer; by default the one
     ``ASESOR_ANSWERER`` asks for. ``clock`` is wall time (retention); ``observers`` hear each answer;
     ``store`` is an already open store (its owner closes it), else one is opened from the settings."""
     from bot import diagnosis as dx
     from bot.advisor import Advisor, load_suggestions
-    from bot.answer.turns import load_classifier
     from bot.answer.llm import make_generative
+    from bot.answer.turns import load_classifier
+    from bot.index.batching import BatchingEmbedder, batched
     from bot.index.embedders import make_embedder
     from bot.index.live import IndexWatcher
     from bot.index.load import IndexUnavailable, load_index
     from bot.retrieval import Lexicon
+    from bot.services.admission import QuestionLane
     from bot.services.chat_state import ChatState
     from bot.services.diagnoses import Diagnoses
     from bot.services.operations import Operations
@@ -88,11 +93,20 @@ def build_services(
 
     owned = store is None
     store = open_store(settings) if store is None else store
-    embedder = embedder or make_embedder(settings)
+    # perf (issue 19): concurrent questions share one embedder call (bot/index/batching.py);
+    # a given embedder (tests, benchmarks) is wrapped too, so every process embeds the same way
+    given = embedder
+    embedder = batched(embedder or make_embedder(settings))
     model = make_generative(settings) if generative is _NO_MODEL else generative
     hooks = AnswerHooks(observers)
     lexicon = Lexicon.load(settings.corpus_dir / "lexicon.yaml")
     instrument = dx.load_instrument(settings.corpus_dir / "diagnosis.yaml")
+    lane = QuestionLane.from_settings(settings)
+    closers: list[Callable[[], None]] = [lane.close]
+    if isinstance(embedder, BatchingEmbedder) and embedder is not given:  # ours: stop its worker thread
+        closers.append(embedder.close)
+    if owned:
+        closers.append(store.close)
     answers = Advisor(
         settings=settings,
         index=index,
@@ -112,8 +126,9 @@ def build_services(
         personal_data=PersonalData(store, retention_days=settings.retention_days, clock=clock),
         chat_state=ChatState(store),
         operations=Operations(store, answers.index_info),
+        question_lane=lane,
         hooks=hooks,
-        _closers=[store.close] if owned else [],
+        _closers=closers,
     )
 
 

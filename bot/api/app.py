@@ -28,12 +28,12 @@ from .middleware import (
     SpanishCORSMiddleware,
 )
 from .ratelimit import RateLimiter
-from .scaleout import WorkerHeaderMiddleware, app_operations, make_rate_limiter, shared_state
 from .routes_ask import build_ask_router
 from .routes_diagnosis import build_diagnosis_router
 from .routes_misc import build_api_misc_router, build_site_router
 from .routes_privacy import build_privacy_router
 from .routes_telegram import build_telegram_router, telegram_enabled
+from .scaleout import WorkerHeaderMiddleware, app_operations, make_rate_limiter, shared_state
 
 if TYPE_CHECKING:
     from bot.compose import Services
@@ -57,7 +57,7 @@ _TAGS = [
 ]
 
 
-def create_app(settings: Settings, services: "Services | None" = None,
+def create_app(settings: Settings, services: Services | None = None,
                rate_limiter: RateLimiter | None = None) -> FastAPI:
     """Build the HTTP app; the services are built in the lifespan unless ``services`` are given."""
 
@@ -67,6 +67,7 @@ def create_app(settings: Settings, services: "Services | None" = None,
             from bot.compose import build_services  # heavy: imported only when the app starts
 
             app.state.services = await run_in_threadpool(build_services, settings)
+            app.state.question_lane = app.state.services.question_lane
         observers = [app.state.metrics.observe_steps, log_answer]
         hooks = getattr(app.state.services, "hooks", None)  # a stand-in may have none
         for observer in observers if hooks is not None else ():
@@ -95,6 +96,8 @@ def create_app(settings: Settings, services: "Services | None" = None,
     app.state.services = services
     app.state.metrics = ApiMetrics()
     app.state.rate_limiter = rate_limiter or make_rate_limiter(settings, lambda: app_operations(app))
+    # perf (issue 19): the process's one bounded question lane (503 when full), from the services
+    app.state.question_lane = getattr(services, "question_lane", None)
 
     install_error_handlers(app)
     app.include_router(build_ask_router(settings))
