@@ -17,11 +17,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LINT = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or "lint-imports"
-PENDING_INDEX_PIPELINE = pytest.mark.xfail(
-    strict=True,
-    reason="until the index pipeline work lands: bot.calibrate still imports bot.evaluation.dataset and "
-    "bot.index.build imports bot.calibrate (issue 18, part 2)",
-)
 
 
 def lint(*args: str, cwd: Path = ROOT, pythonpath: Path = ROOT) -> subprocess.CompletedProcess:
@@ -31,12 +26,7 @@ def lint(*args: str, cwd: Path = ROOT, pythonpath: Path = ROOT) -> subprocess.Co
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("contract", [
-    pytest.param("layers", marks=PENDING_INDEX_PIPELINE),
-    "channels-past-services",
-    "base",
-    pytest.param("acyclic", marks=PENDING_INDEX_PIPELINE),
-])
+@pytest.mark.parametrize("contract", ["layers", "channels-past-services", "base", "acyclic"])
 def test_the_import_contract_is_kept(contract: str) -> None:
     result = lint("--contract", contract)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
