@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.api import create_app
-from bot.compose import Services
+from bot.compose import Services, build_services
 from bot.services.admission import Busy, QuestionLane
 from bot.settings import Settings
 from bot.store import Store
@@ -121,3 +121,27 @@ def test_a_cached_question_is_answered_even_when_the_lane_is_full(client: TestCl
     finally:
         release.set()
         holder.join(10)
+
+
+class ReadCountingStore(Store):
+    """The real store, counting how often a conversation is read."""
+
+    reads = 0
+
+    def conversation(self, **kwargs):
+        self.reads += 1
+        return super().conversation(**kwargs)
+
+
+def test_a_conversation_the_service_mints_costs_no_read(settings: Settings, shared_embedder) -> None:
+    store = ReadCountingStore(settings.database_url)
+    services = build_services(settings, embedder=shared_embedder, store=store)
+    try:
+        first = services.answers.ask("¿Cuáles son las fases para diseñar una iniciativa cluster?", converse=True)
+        assert first.conversation_id and store.reads == 0  # minted here: nothing to read
+        follow = services.answers.ask("¿y la segunda?", conversation_id=first.conversation_id, converse=True)
+        assert store.reads == 1 and follow.conversation_id == first.conversation_id
+        assert len(store.conversation(conversation_id=first.conversation_id)) == 2
+    finally:
+        services.close()
+        store.close()
