@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: install install-llm index run chat test test-fast check test-scaleout eval eval-llm bench soak clean
+.PHONY: install install-llm index run chat test test-fast check test-scaleout eval eval-llm bench bench-http soak clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -51,6 +51,11 @@ eval: index
 
 bench: index
 	$(ASESOR) bench
+
+# Concurrent users against a real `asesor serve` on 127.0.0.1 (1 and 2 workers, 32 and 128 clients):
+# answers/s, p50/p99/p99.9, errors by status, CPU-ms per answer. BENCH_HTTP_ARGS="--seconds 5 --workers 1".
+bench-http: index
+	$(PY) -m bot.evaluation.bench_http $(BENCH_HTTP_ARGS)
 
 # Generative answers on the eval set: citation-check pass rate, evidence, refusals, latency p50/p99.
 # Uses ASESOR_LLM_BASE_URL / ASESOR_LLM_GGUF, or SmolLM2 in-process; EVAL_LLM_ARGS="--split all --limit 20".

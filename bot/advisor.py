@@ -160,11 +160,12 @@ class Advisor:
         (web, telegram, cli, whatsapp) is what the interaction recorder notes."""
         received = self._clock()
         cleaned = self.check_question(question)
-        if converse and not conversation_id:
+        minted = converse and not conversation_id  # perf (issue 19): a new conversation costs no read
+        if minted:
             conversation_id = new_id()
         self._refresh_index()
         turns: list[dict] = []
-        if conversation_id:
+        if conversation_id and not minted:  # a conversation minted just now has no turn to read
             turns = guard_store(lambda: self._store.conversation(conversation_id=conversation_id))
         previous = turns[-1]["resolved"] if turns else None
         talk = self._talk(question, cleaned, turns[-1]["answer"] if turns else None)
@@ -231,6 +232,16 @@ class Advisor:
             if len(cache) > _CACHE_SIZE:
                 cache.popitem(last=False)
         return retrieval
+
+    def is_cached(self, question: str) -> bool:
+        """True when ``question``, asked outside any conversation, needs no embedding (its
+        retrieval is cached): perf (issue 19) lets such cheap work skip the bounded lane."""
+        try:
+            resolved = resolve_followup(self.check_question(question), None)
+        except InvalidInput:
+            return False
+        with self._cache_lock:
+            return resolved in self._cache
 
     def clear_cache(self) -> None:
         """Forget cached retrievals (benchmarks of distinct questions need a cold cache)."""

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the heavy parts (index, models, database) are imported when
     from bot.console.service import StaffConsole
     from bot.index.embedders import VectorEmbedder
     from bot.services.channels import ChannelService
+    from bot.services.admission import QuestionLane
     from bot.services.chat_state import ChatState
     from bot.services.diagnoses import Diagnoses
     from bot.services.operations import Operations
@@ -53,14 +54,16 @@ class Services:
     chat_state: ChatState  # typed per-chat state of the channels' bindings
     operations: Operations  # health and the shared rate-limit counter
     channels: ChannelService  # messaging channels: seen message ids, the 24-hour window, hand-off codes
+    question_lane: QuestionLane  # the process's one bounded lane for questions (503 / retry when full)
     hooks: AnswerHooks = field(default_factory=AnswerHooks)  # who hears about each answer
     recorder: Recorder | None = None  # the interaction log, batched off the request path (started)
     staff: StaffConsole | None = None  # the staff console (None with ASESOR_STAFF_ENABLED=false)
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def close(self) -> None:
-        """Write the recorder's pending records, then release the database connections. Safe to
-        call twice; a process that ends should call it (or lose up to a flush interval of records)."""
+        """Write the recorder's pending records, then release the lane's threads, the embedder's
+        batching thread and the database connections. Safe to call twice; a process that ends should
+        call it (or lose up to a flush interval of records)."""
         if self.recorder is not None:
             self.recorder.stop()
         for close in self._closers:
@@ -75,7 +78,7 @@ def build_services(
     generative: GenerativeAnswerer | None | object = _NO_MODEL,
     clock: Callable[[], float] = time.time,
     observers: tuple[AnswerObserver, ...] = (),
-    store: "Store | None" = None,
+    store: Store | None = None,
     record: bool = True,
 ) -> Services:
     """Build every service. ``generative=None`` forces the extractive answerer; by default the one
@@ -88,10 +91,12 @@ def build_services(
     from bot.answer.turns import load_classifier
     from bot.console.recorder import Recorder
     from bot.console.service import build_staff_console
+    from bot.index.batching import BatchingEmbedder, batched
     from bot.index.embedders import make_embedder
     from bot.index.live import IndexWatcher
     from bot.index.load import IndexUnavailable, load_index
     from bot.retrieval import Lexicon
+    from bot.services.admission import QuestionLane
     from bot.services.chat_state import ChatState
     from bot.services.diagnoses import Diagnoses
     from bot.services.operations import Operations
@@ -106,12 +111,21 @@ def build_services(
 
     owned = store is None
     store = open_store(settings) if store is None else store
-    embedder = embedder or make_embedder(settings)
+    # perf (issue 19): concurrent questions share one embedder call (bot/index/batching.py);
+    # a given embedder (tests, benchmarks) is wrapped too, so every process embeds the same way
+    given = embedder
+    embedder = batched(embedder or make_embedder(settings))
     model = make_generative(settings) if generative is _NO_MODEL else generative
     hooks = AnswerHooks(observers)
     lexicon = Lexicon.load(settings.corpus_dir / "lexicon.yaml")
     instrument = dx.load_instrument(settings.corpus_dir / "diagnosis.yaml")
     recorder = Recorder(StaffStore(store), interval=settings.staff_flush_seconds).start() if record else None
+    lane = QuestionLane.from_settings(settings)
+    closers: list[Callable[[], None]] = [lane.close]
+    if isinstance(embedder, BatchingEmbedder) and embedder is not given:  # ours: stop its worker thread
+        closers.append(embedder.close)
+    if owned:
+        closers.append(store.close)
     answers = Advisor(
         settings=settings,
         index=index,
@@ -139,10 +153,11 @@ def build_services(
         chat_state=ChatState(store),
         operations=Operations(store, answers.index_info),
         channels=_channels(settings, store, diagnoses, clock),
+        question_lane=lane,
         hooks=hooks,
         recorder=recorder,
         staff=staff,
-        _closers=[store.close] if owned else [],
+        _closers=closers,
     )
 
 

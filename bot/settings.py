@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     # A client slower than this to send its whole request body gets a 408 (slow-client defence).
     body_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    # Questions run on this many threads; a newcomer whose expected answer time passes the budget
+    # gets 503 + Retry-After at once instead of slowing everyone down (bot/services/admission.py).
+    question_threads: int = Field(default=4, ge=1, le=64)
+    question_budget_seconds: float = Field(default=0.8, gt=0, le=60)
 
     # Staff console (/staff). Sessions are signed with this secret (a random one per process in
     # development; required in production). With a header name, a reverse proxy at one of the

@@ -237,16 +237,16 @@ class Store:
         self._run(work)
 
     # Rate-limit counters shared by every worker ----------------------------------------------
-    def count_hit(self, *, key: str, window_start: int) -> int:
-        """Count one request of ``key`` in the window and return the window's total (one atomic upsert)."""
+    def count_hit(self, *, key: str, window_start: int, hits: int = 1) -> int:
+        """Count ``hits`` requests of ``key`` in the window and return the window's total (one atomic upsert)."""
         if self.engine.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as upsert
         else:
             from sqlalchemy.dialects.sqlite import insert as upsert
-        statement = upsert(RateCounterRow).values(key=key, window_start=window_start, count=1)
+        statement = upsert(RateCounterRow).values(key=key, window_start=window_start, count=hits)
         statement = statement.on_conflict_do_update(
             index_elements=[RateCounterRow.key, RateCounterRow.window_start],
-            set_={"count": RateCounterRow.count + 1},
+            set_={"count": RateCounterRow.count + hits},
         ).returning(RateCounterRow.count)
         return self._run(lambda s: s.execute(statement).scalar_one())
 

@@ -12,8 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.api.scaleout import StoreWindowLimiter, make_rate_limiter, shared_state
 from bot.api.ratelimit import SlidingWindowLimiter
+from bot.api.scaleout import (
+    StoreWindowLimiter,
+    SyncedWindowLimiter,
+    make_rate_limiter,
+    shared_state,
+)
 from bot.index.build import current_build, write_atomic
 from bot.index.live import IndexWatcher
 from bot.services.operations import Operations
@@ -59,7 +64,55 @@ def test_counters_move_to_the_database_only_when_the_state_is_shared() -> None:
     assert not shared_state(alone) and isinstance(make_rate_limiter(alone, lambda: None), SlidingWindowLimiter)
     assert shared_state(alone.model_copy(update={"workers": 2}))
     assert shared_state(alone.model_copy(update={"database_url": "postgresql+psycopg://a@b/c"}))
-    assert isinstance(make_rate_limiter(alone.model_copy(update={"workers": 2}), lambda: None), StoreWindowLimiter)
+    assert isinstance(make_rate_limiter(alone.model_copy(update={"workers": 2}), lambda: None), SyncedWindowLimiter)
+
+
+class CountingStore(Store):
+    """The real store, counting how often the rate limit reaches the database."""
+
+    calls = 0
+
+    def count_hit(self, **kwargs) -> int:
+        self.calls += 1
+        return super().count_hit(**kwargs)
+
+
+def test_synced_counters_share_one_budget_without_a_database_trip_per_request(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    first, second = CountingStore(url), CountingStore(url)
+    clock = Clock(6_000_010.0)
+    counters = [Operations(s, dict) for s in (first, second)]
+    workers = [SyncedWindowLimiter(5, lambda c=c: c, clock=clock, background=False) for c in counters]
+    assert all(workers[0].hit("203.0.113.9").allowed for _ in range(3))
+    assert first.calls == 0  # decided in memory
+    workers[0].sync()
+    assert first.calls == 1  # three hits, one upsert
+    assert workers[1].hit("203.0.113.9").allowed
+    workers[1].sync()  # learns the other worker's three: 4 of 5 used
+    assert workers[1].hit("203.0.113.9").allowed
+    refused = workers[1].hit("203.0.113.9")
+    assert not refused.allowed and refused.retry_after == 50
+    assert workers[1].hit("198.51.100.4").allowed  # another client has its own budget
+    workers[1].sync()
+    workers[0].hit("203.0.113.9")  # stale by one sync at most: the worker that lagged catches up
+    workers[0].sync()
+    assert not workers[0].hit("203.0.113.9").allowed
+    clock.now += 50
+    assert workers[0].hit("203.0.113.9").allowed  # a new window
+    first.close()
+    second.close()
+
+
+def test_synced_counters_let_requests_through_when_the_database_is_down() -> None:
+    class DownStore:
+        def count_hit(self, **_):
+            raise StoreUnavailable("OperationalError")
+
+    limiter = SyncedWindowLimiter(2, lambda: Operations(DownStore(), dict), background=False)  # type: ignore[arg-type]
+    assert limiter.hit("203.0.113.9").allowed
+    limiter.sync()  # logged, not raised
+    assert limiter.hit("203.0.113.9").allowed
+    assert not limiter.hit("203.0.113.9").allowed  # still limited by this process's own count
 
 
 def _publish_copy(settings: Settings, version: str, *, embedder: str | None = None) -> None:

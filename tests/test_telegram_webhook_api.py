@@ -6,7 +6,9 @@ import httpx
 
 from bot.api.app import create_app
 from bot.telegram import texts
+from bot.telegram.state import runtime
 from bot.telegram.webhook import SECRET_HEADER
+
 CHAT = 4242
 
 
@@ -25,6 +27,8 @@ async def test_the_api_app_registers_and_serves_the_webhook(fake, bot_settings, 
         assert accepted.status_code == 200
         await fake.wait_for(lambda: fake.bot_messages(CHAT), what="the reply to /ayuda")
         assert fake.bot_messages(CHAT)[0]["text"].startswith(texts.HELP_TITLE)
+        # One question lane per process: the webhook bot and the HTTP routes share the services' lane.
+        assert runtime(app.state.telegram).lane is app.state.question_lane is services.question_lane
 
 
 def test_without_webhook_settings_there_is_no_route(settings, services):

@@ -61,7 +61,7 @@ _TAGS = [
 ]
 
 
-def create_app(settings: Settings, services: "Services | None" = None,
+def create_app(settings: Settings, services: Services | None = None,
                rate_limiter: RateLimiter | None = None) -> FastAPI:
     """Build the HTTP app; the services are built in the lifespan unless ``services`` are given."""
 
@@ -72,6 +72,7 @@ def create_app(settings: Settings, services: "Services | None" = None,
             from bot.compose import build_services  # heavy: imported only when the app starts
 
             app.state.services = await run_in_threadpool(build_services, settings)
+            app.state.question_lane = app.state.services.question_lane
         observers = [app.state.metrics.observe_steps, log_answer]
         hooks = getattr(app.state.services, "hooks", None)  # a stand-in may have none
         if hooks is not None:
@@ -113,6 +114,8 @@ def create_app(settings: Settings, services: "Services | None" = None,
     app.state.services = services
     app.state.metrics = ApiMetrics()
     app.state.rate_limiter = rate_limiter or make_rate_limiter(settings, lambda: app_operations(app))
+    # perf (issue 19): the process's one bounded question lane (503 when full), from the services
+    app.state.question_lane = getattr(services, "question_lane", None)
 
     install_error_handlers(app)
     app.include_router(build_ask_router(settings))

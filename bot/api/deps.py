@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["MetricsDep", "ServicesDep", "client_key", "enforce_rate_limit", "get_metrics", "get_services"]
 
 
-def get_services(request: Request) -> "Services":
+async def get_services(request: Request) -> Services:  # async: no thread hop per request
     services = getattr(request.app.state, "services", None)
     if services is None:
         raise Unavailable("El asesor todavía se está iniciando. Intente de nuevo en unos segundos.",
@@ -31,7 +31,7 @@ def get_services(request: Request) -> "Services":
     return services
 
 
-def get_metrics(request: Request) -> ApiMetrics:
+async def get_metrics(request: Request) -> ApiMetrics:
     return request.app.state.metrics
 
 
@@ -40,7 +40,8 @@ def client_key(request: Request) -> str:
     return request.client.host if request.client else "desconocido"
 
 
-def enforce_rate_limit(request: Request) -> None:
+async def enforce_rate_limit(request: Request) -> None:
+    """On the event loop: every limiter's ``hit`` is in memory (``bot.api.scaleout`` syncs in the background)."""
     limiter: RateLimiter = request.app.state.rate_limiter
     decision = limiter.hit(client_key(request))
     if not decision.allowed:

@@ -45,6 +45,10 @@ class ApiMetrics:
         self.rate_limited = Counter(
             "asesor_rate_limited_total", "Requests rejected by the per-client rate limit.", registry=self.registry,
         )
+        self.shed = Counter(
+            "asesor_shed_total", "Questions refused with 503 because the question lane was full.",
+            registry=self.registry,
+        )
         self.steps = Histogram(
             "asesor_answer_step_seconds", "Time spent in each step of answering a question "
             "(normalize, embed, search, bm25, answer; cache when the retrieval was cached).", ["step"],

@@ -1,8 +1,8 @@
 """Question answering over HTTP: ``POST /api/ask`` (JSON) and ``POST /api/ask/stream`` (SSE).
 
 Why this exists: the widget shows answers as they arrive and integrators want one JSON object;
-both routes share one path through the answer service (run in a worker thread: it is CPU-bound
-and synchronous) so their answers are identical; the stream route is a small consumer of its
+both routes share one path through the answer service (run in the process's bounded question lane:
+it is CPU-bound and synchronous) so their answers are identical; the stream route is a small consumer of its
 ``AnswerStream``. Validation and advisor errors happen *before* the stream opens, so they always
 come back as the JSON error shape, never inside the stream.
 """
@@ -13,7 +13,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import suppress
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.schemas import Answer
 from bot.settings import Settings
 
+from .admission import run_question
 from .deps import MetricsDep, ServicesDep, enforce_rate_limit
 from .errors import error_responses
 from .models import ask_request_model
@@ -69,12 +70,16 @@ def build_ask_router(settings: Settings) -> APIRouter:
     AskRequest = ask_request_model(settings.max_question_chars)
     router = APIRouter(prefix="/api", tags=["Preguntas"], dependencies=[Depends(enforce_rate_limit)])
 
-    async def answer(body: BaseModel, services: ServicesDep, metrics: MetricsDep) -> Answer:
-        result = await run_in_threadpool(services.answers.ask, getattr(body, "question"),
-                                         conversation_id=getattr(body, "conversation_id", None), converse=True,
-                                         channel="web")
+    async def answer(body: BaseModel, services: ServicesDep, metrics: MetricsDep, request: Request) -> Response:
+        # perf (issue 19): questions run in the bounded lane (503 + Retry-After when full); the
+        # answer service mints a new conversation (nothing to read); the answer is encoded once.
+        question, given = getattr(body, "question"), getattr(body, "conversation_id", None)  # noqa: B009
+        answers = services.answers
+        cheap = None if given else (lambda: answers.is_cached(question))  # popular: no embedding, never shed
+        result = await run_question(request, answers.ask, question, cheap=cheap,
+                                    conversation_id=given, converse=True, channel="web")
         metrics.record_answer(result.answerer, kind=result.kind)
-        return result
+        return Response(result.model_dump_json(), media_type="application/json")
 
     @router.post(
         "/ask", response_model=Answer, summary="Hacer una pregunta sobre la cartilla",
@@ -83,8 +88,9 @@ def build_ask_router(settings: Settings) -> APIRouter:
         "entienda las preguntas de seguimiento («¿y cuáles son sus fases?»).",
         responses={200: {"content": {"application/json": {"example": _ANSWER_EXAMPLE}}}, **_ERRORS},
     )
-    async def ask(body: AskRequest, services: ServicesDep, metrics: MetricsDep) -> Answer:  # type: ignore[valid-type]
-        return await answer(body, services, metrics)
+    async def ask(body: AskRequest, services: ServicesDep, metrics: MetricsDep,  # type: ignore[valid-type]
+                  request: Request) -> Response:
+        return await answer(body, services, metrics, request)
 
     @router.post(
         "/ask/stream", summary="Hacer una pregunta y recibir la respuesta en streaming (SSE)",
@@ -98,9 +104,10 @@ def build_ask_router(settings: Settings) -> APIRouter:
             "example": 'event: token\ndata: {"text":"Una "}\n\nevent: answer\ndata: {…}\n\nevent: done\ndata: {}\n\n',
         }}}, **_ERRORS},
     )
-    async def ask_stream(body: AskRequest, services: ServicesDep, metrics: MetricsDep) -> StreamingResponse:  # type: ignore[valid-type]
-        stream = await run_in_threadpool(  # bad input raises here: a JSON error, not a stream
-            services.answers.stream, getattr(body, "question"),
+    async def ask_stream(body: AskRequest, services: ServicesDep, metrics: MetricsDep,  # type: ignore[valid-type]
+                         request: Request) -> StreamingResponse:
+        stream = await run_question(  # bad input raises here: a JSON error, not a stream
+            request, services.answers.stream, getattr(body, "question"),  # noqa: B009
             conversation_id=getattr(body, "conversation_id", None), converse=True, channel="web")
 
         async def events() -> AsyncIterator[bytes]:

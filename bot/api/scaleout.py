@@ -5,6 +5,11 @@ machines) a per-process rate limit would give each client N budgets, so the coun
 shared database: one fixed one-minute window per client, counted with one atomic upsert, the same
 on SQLite and PostgreSQL. ``X-Worker`` names the process that answered, so operators (and the
 topology tests) can see requests spread over the workers.
+
+The per-request cost matters (a hot, cached answer is a few milliseconds): ``SyncedWindowLimiter``,
+the one ``make_rate_limiter`` builds, decides in memory and sends each process's new hits to the
+database in the background, one upsert per active client every ``sync_seconds``. Between two
+syncs a client can get at most one sync interval's worth of extra requests per worker.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ import math
 import os
 import threading
 import time
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,7 +32,8 @@ from .ratelimit import RateDecision, RateLimiter, SlidingWindowLimiter
 if TYPE_CHECKING:
     from bot.services.operations import Operations
 
-__all__ = ["StoreWindowLimiter", "make_rate_limiter", "shared_state", "app_operations", "WorkerHeaderMiddleware"]
+__all__ = ["StoreWindowLimiter", "SyncedWindowLimiter", "WorkerHeaderMiddleware", "app_operations",
+           "make_rate_limiter", "shared_state"]
 
 log = logging.getLogger("bot.api")
 
@@ -43,7 +50,7 @@ class StoreWindowLimiter:
     need the database, and refusing everyone because a counter is unreachable helps nobody.
     """
 
-    def __init__(self, limit: int, counter: Callable[[], "Operations"], *, window: int = 60,
+    def __init__(self, limit: int, counter: Callable[[], Operations], *, window: int = 60,
                  clock: Callable[[], float] = time.time) -> None:
         self.limit, self.window, self._counter, self._clock = limit, window, counter, clock
         self._next_cleanup = 0.0
@@ -63,7 +70,7 @@ class StoreWindowLimiter:
             return RateDecision(False, 0, max(1, math.ceil(start + self.window - now)))
         return RateDecision(True, self.limit - count)
 
-    def _cleanup(self, counter: "Operations", now: float, start: int) -> None:
+    def _cleanup(self, counter: Operations, now: float, start: int) -> None:
         """Drop finished windows, at most once per window per process."""
         with self._lock:
             if now < self._next_cleanup:
@@ -72,7 +79,79 @@ class StoreWindowLimiter:
         counter.forget_windows(start - self.window)
 
 
-def app_operations(app) -> "Operations":
+class SyncedWindowLimiter:
+    """The shared fixed-window budget of ``StoreWindowLimiter``, decided without a database
+    round-trip per request: hits are counted here and pushed (with the shared totals read back)
+    by ``sync()``, which a background thread runs every ``sync_seconds``."""
+
+    def __init__(self, limit: int, counter: Callable[[], Operations], *, window: int = 60, sync_seconds: float = 0.5,
+                 clock: Callable[[], float] = time.time, background: bool = True) -> None:
+        self.limit, self.window, self.sync_seconds = limit, window, sync_seconds
+        self._counter, self._clock, self._background = counter, clock, background
+        self._lock = threading.Lock()
+        self._window_start = -1
+        self._shared: dict[str, int] = {}  # the database's total per client at the last sync
+        self._pending: dict[str, int] = {}  # this process's hits not yet sent
+        self._thread: threading.Thread | None = None
+        self._next_cleanup = 0.0
+
+    def hit(self, key: str) -> RateDecision:
+        now = self._clock()
+        start = int(now // self.window) * self.window
+        key = key[:128]
+        with self._lock:
+            if start != self._window_start:  # a new window: every budget starts over
+                self._window_start, self._shared, self._pending = start, {}, {}
+            used = self._shared.get(key, 0) + self._pending.get(key, 0)
+            if used >= self.limit:
+                return RateDecision(False, 0, max(1, math.ceil(start + self.window - now)))
+            self._pending[key] = self._pending.get(key, 0) + 1
+        if self._background and self._thread is None:
+            self._start()
+        return RateDecision(True, self.limit - used - 1)
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                return
+            self._thread = threading.Thread(target=self._loop, name="rate-limit-sync", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(self.sync_seconds)
+            try:
+                self.sync()
+            except Exception:  # never let the sync thread die: the next round tries again
+                log.exception("no se pudo sincronizar el límite de solicitudes")
+
+    def sync(self) -> None:
+        """Send this process's new hits and learn the shared totals of the clients it saw."""
+        with self._lock:
+            start, pending, self._pending = self._window_start, self._pending, {}
+        if not pending:
+            return
+        try:
+            counter = self._counter()
+            totals = {key: counter.count_hit(key, start, hits=hits) for key, hits in pending.items()}
+            now = self._clock()
+            if now >= self._next_cleanup:
+                self._next_cleanup = now + self.window
+                counter.forget_windows(start - self.window)
+        except Unavailable as error:  # the operations service reports a missing store as Unavailable
+            log.warning("límite de solicitudes sin base de datos (%s): se cuenta solo en este proceso", error)
+            with self._lock:  # kept for the next try, and still counted here meanwhile
+                if self._window_start == start:
+                    for key, hits in pending.items():
+                        self._pending[key] = self._pending.get(key, 0) + hits
+            return
+        with self._lock:
+            if self._window_start == start:
+                for key, total in totals.items():
+                    self._shared[key] = total  # includes what was just sent; newer hits stay pending
+
+
+def app_operations(app) -> Operations:
     """The operations service of the app (built in the lifespan)."""
     services = getattr(app.state, "services", None)
     if services is None:
@@ -81,10 +160,10 @@ def app_operations(app) -> "Operations":
     return services.operations
 
 
-def make_rate_limiter(settings: Settings, counter: Callable[[], "Operations"]) -> RateLimiter:
+def make_rate_limiter(settings: Settings, counter: Callable[[], Operations]) -> RateLimiter:
     """In-process counters for one process; database counters when the state is shared."""
     if shared_state(settings):
-        return StoreWindowLimiter(settings.rate_limit_per_minute, counter)
+        return SyncedWindowLimiter(settings.rate_limit_per_minute, counter)
     return SlidingWindowLimiter(settings.rate_limit_per_minute)
 
 

@@ -30,6 +30,12 @@ class VectorEmbedder(Embeddings):
     def query_vector(self, text: str) -> np.ndarray:
         return self._query(text)
 
+    def query_vectors(self, texts: list[str]) -> np.ndarray:
+        """Several queries in one call (``bot.index.batching`` gathers concurrent questions)."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return self._queries(texts)
+
     def document_vectors(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
@@ -46,6 +52,9 @@ class VectorEmbedder(Embeddings):
 
     def _documents(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _queries(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self._query(text) for text in texts])
 
 
 def _normalise(matrix: np.ndarray) -> np.ndarray:
@@ -71,6 +80,9 @@ class E5Embedder(VectorEmbedder):
 
     def _query(self, text: str) -> np.ndarray:
         return _normalise(self._model.query(text))
+
+    def _queries(self, texts: list[str]) -> np.ndarray:
+        return _normalise(self._model.query(list(texts)))
 
     def _documents(self, texts: list[str]) -> np.ndarray:
         return _normalise(self._model.passage(texts))
@@ -112,6 +124,9 @@ class SentenceTransformerEmbedder(VectorEmbedder):
 
     def _query(self, text: str) -> np.ndarray:
         return self._encode([self._prefix_query + text])[0]
+
+    def _queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode([self._prefix_query + t for t in texts])
 
     def _documents(self, texts: list[str]) -> np.ndarray:
         return self._encode([self._prefix_passage + t for t in texts])

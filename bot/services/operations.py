@@ -22,10 +22,11 @@ class Operations:
     def health(self) -> dict:
         return {"status": "ok" if self._store.ping() else "degraded", **self._index_info()}
 
-    def count_hit(self, key: str, window_start: int) -> int:
-        """Count one request of ``key`` in the window starting at ``window_start``; the window's total."""
+    def count_hit(self, key: str, window_start: int, *, hits: int = 1) -> int:
+        """Count ``hits`` requests of ``key`` in the window starting at ``window_start`` (a worker
+        sends what it counted since its last sync in one upsert); the window's total."""
         try:
-            return self._store.count_hit(key=key, window_start=window_start)
+            return self._store.count_hit(key=key, window_start=window_start, hits=hits)
         except StoreUnavailable as error:
             raise Unavailable(str(error), code="almacen_no_disponible") from error
 

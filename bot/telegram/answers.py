@@ -20,6 +20,7 @@ from telegram.ext import ContextTypes
 from bot.channel_texts import looks_like_question
 
 from . import render
+from .busy import ask_patiently, say_busy
 from .send import send_blocks
 from .state import runtime
 from .stream import finish_draft, stream_to_chat
@@ -39,8 +40,11 @@ async def answer_question(context: ContextTypes.DEFAULT_TYPE, chat_id: int, ques
         answer, draft = await stream_to_chat(
             context.bot, chat_id, lambda: answers.stream(question, conversation_id=conversation, channel="telegram"),
             reply_to=reply_to)
-    else:
-        answer = await rt.call(answers.ask, question, conversation_id=conversation, channel="telegram")
+    else:  # perf (issue 19): through the bounded lane, retried once after Retry-After (busy.py)
+        answer = await ask_patiently(rt, question, conversation_id=conversation)
+        if answer is None:
+            await say_busy(context.bot, chat_id, reply_to=reply_to)
+            return
     feedback_key = await rt.remember_answer(chat_id, answer.question, answer.answer)
     offer_keys = await rt.remember_offers(answer.suggestions) if render.offers_suggestions(answer) else []
     blocks = render.answer_blocks(answer, echo_question=question if echo else None)

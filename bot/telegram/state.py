@@ -16,15 +16,16 @@ import functools
 import hashlib
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 from weakref import WeakValueDictionary
 
 from telegram import Update
 from telegram.ext import Application, ContextTypes
 
+from bot.services.admission import QuestionLane
 from bot.services.chat_state import DiagnosisBinding, RecentAnswer
 from bot.settings import Settings
 
@@ -67,8 +68,10 @@ class Runtime:
     """What every handler needs: settings, the services and the key derivation."""
 
     settings: Settings
-    services: "Services"
+    services: Services
     keys: Keys
+    # perf (issue 19): questions go through this bounded lane (bot/services/admission.py; see busy.py).
+    lane: QuestionLane | None = None
     _locks: WeakValueDictionary = field(default_factory=WeakValueDictionary, repr=False)
 
     def lock(self, chat_id: int, user_id: int) -> asyncio.Lock:
@@ -82,9 +85,11 @@ class Runtime:
         return lock
 
     @classmethod
-    def create(cls, settings: Settings, services: "Services") -> "Runtime":
-        # the configured salt, or the one generated on first run and kept beside the index
-        return cls(settings=settings, services=services, keys=Keys(settings.telegram_salt()))
+    def create(cls, settings: Settings, services: Services) -> Runtime:
+        # the configured salt, or the one generated on first run and kept beside the index;
+        # the lane is the services' one: with the webhook, the API and the bot share it
+        return cls(settings=settings, services=services, keys=Keys(settings.telegram_salt()),
+                   lane=getattr(services, "question_lane", None))
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a service method in a worker thread."""

@@ -44,6 +44,7 @@
     you: "Usted",
     bot: "Asesor",
     thinking: "Buscando en la cartilla…",
+    retrying: "Hay muchas consultas en este momento; lo intento de nuevo en unos segundos…",
     sources: "Fuentes",
     related: "También puede preguntar",
     starters: "Puede empezar por aquí",
@@ -418,8 +419,18 @@
     if (conversation) payload.conversation_id = conversation;
     var streamed = "";
     var final = null;
-    fetch(API + "/api/ask/stream", { method: "POST", headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
-      body: JSON.stringify(payload) }).then(function (response) {
+    // perf (issue 19): a busy server answers 503 + Retry-After at once; wait it out and retry once.
+    function post(retry) {
+      return fetch(API + "/api/ask/stream", { method: "POST", headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
+        body: JSON.stringify(payload) }).then(function (response) {
+        var after = parseInt(response.headers.get("Retry-After"), 10);
+        if (response.status !== 503 || !retry || !(after >= 0)) return response;
+        live.textContent = T.retrying;
+        return new Promise(function (resolve) { setTimeout(resolve, Math.min(after, 30) * 1000); })
+          .then(function () { live.textContent = T.thinking; return post(false); });
+      });
+    }
+    post(true).then(function (response) {
       if (!response.ok || !response.body) {
         return response.json().catch(function () { return {}; }).then(function (data) {
           throw new Error((data.error && data.error.message) || T.network);

@@ -1,0 +1,133 @@
+"""Micro-batched query embeddings: concurrent questions share one embedder call.
+
+Why this exists: on a 2-core machine, many request threads calling the embedder at once only
+fight over the cores (each call spins its own threads) and the embedder runs at half its
+capacity. Here one worker thread owns the model: callers queue their text and wait; the worker
+takes what is queued (up to ``max_batch``, waiting at most ``window`` seconds for company when
+others are already waiting) and embeds it in one call, whose per-query cost is lower than one by
+one (``python -m bot.evaluation.bench_embed`` measures it per embedder). A lone question is
+embedded at once: batching only happens when questions actually overlap. ``max_batch`` is 2 by
+default because that is the only size that was cheaper per query for both packaged embedders
+when measured (on a heavily shared machine; re-measure on a quiet one and raise it if it pays).
+
+Plug point: wrap the process's embedder once, ``batched(make_embedder(settings))``; everything
+else keeps calling ``query_vector``. Document embeddings (index build, suggestions) go straight
+to the model, under the same lock, so there is still one model call at a time.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from concurrent.futures import Future
+
+import numpy as np
+
+from .embedders import VectorEmbedder
+
+__all__ = ["BatchingEmbedder", "batched"]
+
+_STOP = object()
+
+
+class BatchingEmbedder(VectorEmbedder):
+    """A ``VectorEmbedder`` whose ``query_vector`` calls are gathered into batched model calls."""
+
+    def __init__(self, inner: VectorEmbedder, *, max_batch: int = 2, window: float = 0.002) -> None:
+        self.inner, self.max_batch, self.window = inner, max_batch, window
+        self.name = inner.name
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._model_lock = threading.Lock()  # one model call at a time, batched or not
+        self._start_lock = threading.Lock()
+        self._worker: threading.Thread | None = None
+        self.batches = 0  # counters for tests and the benchmark: how much batching happened
+        self.queries = 0
+        self.submitted = 0
+
+    # What the retriever calls --------------------------------------------------------------
+    def query_vector(self, text: str) -> np.ndarray:
+        return self.query_vectors([text])[0]
+
+    def query_vectors(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        futures = []
+        self._ensure_worker()
+        for text in texts:
+            future: Future = Future()
+            self._queue.put((text, future))
+            futures.append(future)
+        self.submitted += len(texts)
+        return np.stack([future.result() for future in futures])
+
+    def _documents(self, texts: list[str]) -> np.ndarray:
+        with self._model_lock:
+            return self.inner.document_vectors(texts)
+
+    def _query(self, text: str) -> np.ndarray:  # not used: query_vector is overridden
+        return self.query_vector(text)
+
+    # The worker ----------------------------------------------------------------------------
+    def _ensure_worker(self) -> None:
+        if self._worker is not None and self._worker.is_alive():
+            return
+        with self._start_lock:  # started lazily: a forked or spawned worker process starts its own
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._run, name="embedder-batcher", daemon=True)
+                self._worker.start()
+
+    def _collect(self, first: tuple) -> list[tuple]:
+        """The first waiting query plus whatever else is queued, up to ``max_batch``."""
+        batch = [first]
+        deadline = time.monotonic() + self.window
+        while len(batch) < self.max_batch:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                # Wait for company only if there was company already: a lone question goes at once.
+                remaining = deadline - time.monotonic()
+                if len(batch) == 1 or remaining <= 0:
+                    break
+                try:
+                    item = self._queue.get(timeout=remaining)
+                except queue.Empty:
+                    break
+            if item is _STOP:
+                self._queue.put(_STOP)
+                break
+            batch.append(item)
+        return batch
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is _STOP:
+                return
+            batch = self._collect(first)
+            texts = [text for text, _ in batch]
+            try:
+                with self._model_lock:
+                    vectors = self.inner.query_vectors(texts)
+            except BaseException as error:  # noqa: BLE001 - every waiting caller must learn of it, or waits forever
+                for _, future in batch:
+                    future.set_exception(error)
+                continue
+            self.batches += 1
+            self.queries += len(batch)
+            for (_, future), vector in zip(batch, vectors):
+                future.set_result(vector)
+
+    def close(self) -> None:
+        """Stop the worker thread (tests; a process that exits needs nothing)."""
+        if self._worker is not None:
+            self._queue.put(_STOP)
+            self._worker.join(timeout=5)
+            self._worker = None
+
+
+def batched(embedder: VectorEmbedder, *, max_batch: int = 2, window: float = 0.002) -> VectorEmbedder:
+    """``embedder`` with micro-batched queries (an already batched one is returned as is)."""
+    if isinstance(embedder, BatchingEmbedder):
+        return embedder
+    return BatchingEmbedder(embedder, max_batch=max_batch, window=window)

@@ -1,0 +1,89 @@
+"""The micro-batching embedder: each caller gets its own vector, equal to an unbatched call."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from bot.index.batching import BatchingEmbedder, batched
+
+QUESTIONS = [
+    "que es una iniciativa cluster",
+    "cuales son las fases para diseñar una iniciativa",
+    "quien financia la iniciativa",
+    "que es la gobernanza",
+    "que es el SSME",
+    "como se mide el impacto",
+    "que entidades apoyan a los clusters",
+    "cuales son las 13 buenas practicas",
+]
+
+
+def _wait_until(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.001)
+
+
+def test_concurrent_callers_are_batched_and_get_their_own_vectors(shared_embedder) -> None:
+    embedder = BatchingEmbedder(shared_embedder, max_batch=16)
+    expected = {q: shared_embedder.query_vector(q) for q in QUESTIONS}
+    results: dict[str, np.ndarray] = {}
+
+    def ask(question: str) -> None:
+        results[question] = embedder.query_vector(question)
+
+    try:
+        with embedder._model_lock:  # the model is busy: everyone who arrives now must wait together
+            first = threading.Thread(target=ask, args=(QUESTIONS[0],))
+            first.start()
+            _wait_until(lambda: embedder.submitted == 1 and embedder._queue.qsize() == 0)  # the worker holds it
+            others = [threading.Thread(target=ask, args=(q,)) for q in QUESTIONS[1:]]
+            for thread in others:
+                thread.start()
+            _wait_until(lambda: embedder._queue.qsize() == len(QUESTIONS) - 1)
+        for thread in [first, *others]:
+            thread.join(timeout=30)
+        assert embedder.queries == len(QUESTIONS)
+        assert embedder.batches == 2  # the first alone, then the seven that waited behind it, in one call
+        for question in QUESTIONS:
+            np.testing.assert_allclose(results[question], expected[question], atol=1e-4)
+        # Distinct questions got distinct vectors: nobody received a neighbour's.
+        assert len({results[q].tobytes() for q in QUESTIONS}) == len(QUESTIONS)
+    finally:
+        embedder.close()
+
+
+def test_a_lone_question_is_not_delayed_and_equals_the_unbatched_vector(shared_embedder) -> None:
+    embedder = batched(shared_embedder)
+    try:
+        assert batched(embedder) is embedder
+        vector = embedder.query_vector("que es una iniciativa cluster")
+        np.testing.assert_allclose(vector, shared_embedder.query_vector("que es una iniciativa cluster"), atol=1e-4)
+        assert embedder.batches == 1
+        docs = embedder.document_vectors(["una frase de la cartilla"])
+        np.testing.assert_allclose(docs, shared_embedder.document_vectors(["una frase de la cartilla"]), atol=1e-5)
+    finally:
+        embedder.close()
+
+
+def test_a_failing_model_call_reaches_every_waiting_caller(shared_embedder) -> None:
+    class Broken(type(shared_embedder)):
+        def __init__(self) -> None:  # no model: every call fails
+            pass
+
+        def _queries(self, texts):
+            raise RuntimeError("modelo roto")
+
+    embedder = BatchingEmbedder(Broken())
+    try:
+        with pytest.raises(RuntimeError, match="modelo roto"):
+            embedder.query_vector("hola")
+        with pytest.raises(RuntimeError, match="modelo roto"):  # the worker survived the failure
+            embedder.query_vector("otra vez")
+    finally:
+        embedder.close()
