@@ -21,7 +21,10 @@ __all__ = ["compose_extractive", "answer_sentences"]
 
 _NUMBERED = re.compile(r"(\d+)\.\s")
 _LIST_ITEM = re.compile(r"^(\d+\.\s|• )")
-_LIST_QUESTION = re.compile(r"\b(cuales|cuantas|cuantos|que (son|tipos|pasos|fases|areas|pilares|fuerzas|objetivos)|lista|enumera|pasos|fases|pilares|areas|fuerzas|objetivos|entidades|elementos|actividades)\b")
+_LIST_QUESTION = re.compile(
+    r"\b(cuales|cuantas|cuantos|que (son|tipos|pasos|fases|areas|pilares|fuerzas|objetivos)|lista|enumera"
+    r"|pasos|fases|pilares|areas|fuerzas|objetivos|entidades|elementos|actividades)\b"
+)
 _DEFINITION = re.compile(r"\b(que es|que son|que significa|defin|concepto|significado)")
 MAX_WORDS = 150
 _LEAD_MAX_LINES, _LEAD_MAX_WORDS = 5, 90  # a lead-in's list is quoted whole or not at all

@@ -107,7 +107,8 @@ def _detail(settings: Settings, embedder, index, calibration: dict, items: list[
         per_kind[item.kind].append(rank)
         if not decision.in_scope:
             refused_inside += 1
-            misses.append(f"  rechazada dentro del alcance: {item.id} «{item.q}» ({decision.reason}, {decision.score:.3f})")
+            misses.append(f"  rechazada dentro del alcance: {item.id} «{item.q}» "
+                          f"({decision.reason}, {decision.score:.3f})")
         if rank is None or rank > 5:
             misses.append(f"  fuera del top 5: {item.id} «{item.q}» → {retrieval.passages[0].section}")
     inside = [r for ranks in per_section.values() for r in ranks]
@@ -125,7 +126,8 @@ def _detail(settings: Settings, embedder, index, calibration: dict, items: list[
     lines += ["", "Fuera de alcance:",
               f"  recall (fuera de alcance rechazadas): {caught}/{n_out} = {caught / max(n_out, 1):.3f}",
               f"  precisión de los rechazos: {caught}/{refused_total} = {caught / max(refused_total, 1):.3f}",
-              f"  dentro del alcance rechazadas: {refused_inside}/{len(inside)} = {refused_inside / max(len(inside), 1):.3f}",
+              f"  dentro del alcance rechazadas: {refused_inside}/{len(inside)} = "
+              f"{refused_inside / max(len(inside), 1):.3f}",
               f"  fuera de alcance aceptadas: {accepted_out}", "", *answer_report(answers), "Errores:", *misses, ""]
     return lines
 
