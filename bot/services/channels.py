@@ -17,6 +17,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -54,7 +55,7 @@ class Handoff:
 
 
 class ChannelService:
-    def __init__(self, store: "ChannelStore", *, diagnosis_exists: Callable[[str], object] | None = None,
+    def __init__(self, store: ChannelStore, *, diagnosis_exists: Callable[[str], object] | None = None,
                  telegram_bot: str | None = None, whatsapp_number: str | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self._store, self._exists = store, diagnosis_exists
@@ -93,8 +94,8 @@ class ChannelService:
         expires = self.clock() + HANDOFF_TTL
         for _ in range(20):
             code = "".join(secrets.choice(_ALPHABET) for _ in range(_CODE_LENGTH))
-            added = find_code(code) and guard_store(
-                lambda c=code: self._store.add_handoff(code=c, diagnosis_id=diagnosis_id, expires_at=expires))
+            add = partial(self._store.add_handoff, code=code, diagnosis_id=diagnosis_id, expires_at=expires)
+            added = find_code(code) is not None and guard_store(add)
             if added:
                 return Handoff(code, expires, *self.links(code, settings))
         raise NotFound("No se pudo crear el código; intente de nuevo.", code="codigo_no_creado")

@@ -11,6 +11,7 @@ shapes are typed. Keys are built by the channel (pseudonymous hashes): this laye
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from .guard import guard_store
@@ -66,8 +67,11 @@ class ChatState:
     # Offered questions (not personal data: the booklet's suggested questions) ---------------
     def remember_offers(self, offers: dict[str, str]) -> None:
         """Remember each offered question under its short key (usable in callback data)."""
+        def save(key: str, question: str) -> None:
+            self._store.set_binding(key=f"{_OFFER}{key}", data={"question": question})
+
         for key, question in offers.items():
-            guard_store(lambda k=key, q=question: self._store.set_binding(key=f"{_OFFER}{k}", data={"question": q}))
+            guard_store(partial(save, key, question))
 
     def offered(self, key: str) -> str | None:
         return guard_store(lambda: self._store.binding(key=f"{_OFFER}{key}")).get("question")
