@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Boolean, Float, Integer, String, Text, create_engine, delete, event, or_, select, update
+from sqlalchemy import Boolean, ColumnElement, CursorResult, Result, Float, Integer, String, Text, create_engine, delete, event, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -25,6 +25,13 @@ __all__ = ["Store", "StoreUnavailable", "StaleWrite", "Base"]
 
 _CAS_ATTEMPTS = 50  # compare-and-set retries before a write gives up (only under heavy contention)
 
+
+
+def _rowcount(result: Result) -> int:
+    """Rows an UPDATE or DELETE touched: ``Session.execute`` is typed as returning a plain
+    ``Result``, but for those statements it is a ``CursorResult``."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 class StoreUnavailable(RuntimeError):
     """The database cannot be read or written right now (locked, full, down)."""
@@ -161,10 +168,10 @@ class Store:
         row = self._run(lambda s: s.get(DiagnosisRow, diagnosis_id))
         return (json.loads(row.data), row.version) if row else None
 
-    def _compare_and_set(self, model: type[Base], row_id: str, version: int, values: dict) -> bool:
+    def _compare_and_set(self, model: type[DiagnosisRow] | type[ConversationRow], row_id: str, version: int, values: dict) -> bool:
         statement = (update(model).where(model.id == row_id, model.version == version)
                      .values(**values, version=version + 1))
-        return self._run(lambda s: s.execute(statement).rowcount) == 1
+        return self._run(lambda s: _rowcount(s.execute(statement))) == 1
 
     def _insert(self, row: Base) -> bool:
         """Insert a new row; False when another worker inserted the same id first."""
@@ -252,7 +259,7 @@ class Store:
 
     def forget_windows(self, *, before: int) -> int:
         """Delete counters of windows that started before ``before``; how many were removed."""
-        return self._run(lambda s: s.execute(delete(RateCounterRow).where(RateCounterRow.window_start < before)).rowcount)
+        return self._run(lambda s: _rowcount(s.execute(delete(RateCounterRow).where(RateCounterRow.window_start < before))))
 
     def ping(self) -> bool:
         try:
@@ -265,33 +272,33 @@ class Store:
     # Privacy (Ley 1581 de 2012): a person's own data on request, everything past retention ---
     def delete_diagnosis(self, *, diagnosis_id: str) -> bool:
         """Delete one diagnosis; ``False`` when there was none with that id."""
-        return self._run(lambda s: s.execute(delete(DiagnosisRow).where(DiagnosisRow.id == diagnosis_id)).rowcount) > 0
+        return self._run(lambda s: _rowcount(s.execute(delete(DiagnosisRow).where(DiagnosisRow.id == diagnosis_id)))) > 0
 
     def delete_conversation(self, *, conversation_id: str) -> int:
         """Delete a conversation and the feedback given inside it; the number of rows removed."""
         def work(session: Session) -> int:
-            turns = session.execute(delete(ConversationRow).where(ConversationRow.id == conversation_id)).rowcount
-            votes = session.execute(delete(FeedbackRow).where(FeedbackRow.conversation_id == conversation_id)).rowcount
+            turns = _rowcount(session.execute(delete(ConversationRow).where(ConversationRow.id == conversation_id)))
+            votes = _rowcount(session.execute(delete(FeedbackRow).where(FeedbackRow.conversation_id == conversation_id)))
             return turns + votes
 
         return self._run(work)
 
     def delete_bindings(self, *, keys: list[str], with_items: bool = False) -> int:
         """Delete bindings by key; ``with_items`` also deletes the items added under ``key + ':'``."""
-        condition = BindingRow.key.in_(keys)
+        condition: ColumnElement[bool] = BindingRow.key.in_(keys)
         if with_items:
             condition = or_(condition, *(BindingRow.key.startswith(f"{k}:", autoescape=True) for k in keys))
-        return self._run(lambda s: s.execute(delete(BindingRow).where(condition)).rowcount)
+        return self._run(lambda s: _rowcount(s.execute(delete(BindingRow).where(condition))))
 
     def purge_before(self, *, cutoff: float) -> dict[str, int]:
         """Delete every row last changed before ``cutoff`` (epoch seconds); counts per table."""
         def work(session: Session) -> dict[str, int]:
             return {
-                "diagnoses": session.execute(delete(DiagnosisRow).where(DiagnosisRow.updated_at < cutoff)).rowcount,
-                "conversations": session.execute(
-                    delete(ConversationRow).where(ConversationRow.updated_at < cutoff)).rowcount,
-                "feedback": session.execute(delete(FeedbackRow).where(FeedbackRow.created_at < cutoff)).rowcount,
-                "bindings": session.execute(delete(BindingRow).where(BindingRow.updated_at < cutoff)).rowcount,
+                "diagnoses": _rowcount(session.execute(delete(DiagnosisRow).where(DiagnosisRow.updated_at < cutoff))),
+                "conversations": _rowcount(session.execute(
+                    delete(ConversationRow).where(ConversationRow.updated_at < cutoff))),
+                "feedback": _rowcount(session.execute(delete(FeedbackRow).where(FeedbackRow.created_at < cutoff))),
+                "bindings": _rowcount(session.execute(delete(BindingRow).where(BindingRow.updated_at < cutoff))),
             }
 
         return self._run(work)
