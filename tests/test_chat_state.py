@@ -75,3 +75,20 @@ def test_forgetting_a_chat_deletes_its_answers_and_the_diagnosis_it_points_to(st
     assert chats.recalled_answer(CHAT, "k1") is None and chats.diagnosis_of("tg:user:b") is None
     assert store.load_diagnosis(diagnosis_id="d-9") is None
     assert chats.recalled_answer(other, "k1") is not None, "another chat keeps its answers"
+
+
+def test_a_whatsapp_user_is_greeted_once_and_answers_keep_their_sources(store: Store) -> None:
+    chats, user = ChatState(store), "wa:user:0123456789abcdef"
+    chats.bind_diagnosis(user, "d-9", active=True)
+    assert not chats.greeted(user)
+    chats.mark_greeted(user)
+    chats.mark_greeted(user)  # idempotent
+    assert chats.greeted(user) and chats.diagnosis_of(user) == DiagnosisBinding("d-9", True), \
+        "greeting never rewrites the diagnosis binding"
+    sources = ((1, "1. ¿Qué es un cluster?", "p-1"), (2, "2. Las fases", "p-2"))
+    chats.remember_answer(user, RecentAnswer("k1", "¿Qué es?", "Es…", sources))
+    chats.remember_answer(user, RecentAnswer("k2", "¿Y?", "Así.", ()))
+    assert chats.recalled_answer(user, "k1") == RecentAnswer("k1", "¿Qué es?", "Es…", sources)
+    assert chats.recalled_answer(user, "k2").sources == ()
+    assert privacy.forget_bindings(store, [user]) >= 4  # the binding, the greeting and both answers
+    assert not chats.greeted(user) and chats.recalled_answer(user, "k1") is None and chats.diagnosis_of(user) is None

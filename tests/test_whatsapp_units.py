@@ -214,3 +214,12 @@ def test_production_refuses_whatsapp_with_a_secret_missing():
     env = settings_environment(settings)  # what --workers N hands to each worker: the real values
     assert env["ASESOR_WHATSAPP_TOKEN"] == "EAAG-token-123456" and env["ASESOR_WHATSAPP_APP_SECRET"] == "app-secret-123"
     assert isinstance(Settings(**complete).whatsapp_token, SecretStr)
+
+
+def test_the_phone_salt_is_configured_or_generated_never_a_constant(tmp_path):
+    assert Settings(index_dir=tmp_path, whatsapp_id_salt="salt-123456").whatsapp_salt() == "salt-123456"
+    generated = Settings(index_dir=tmp_path / "a").whatsapp_salt()
+    assert len(generated) >= 32 and Settings(index_dir=tmp_path / "a").whatsapp_salt() == generated, "kept"
+    assert Settings(index_dir=tmp_path / "b").whatsapp_salt() != generated, "another deployment, another key"
+    assert Keys(generated).user("573001234567") != Keys(Settings(index_dir=tmp_path / "b").whatsapp_salt()).user(
+        "573001234567")
