@@ -23,6 +23,7 @@ from bot.answer.compose import compose_answer, make_selector
 from bot.answer.extractive import answer_sentences
 from bot.answer.llm import GenerativeAnswerer
 from bot.answer.scope import ScopeDecision, ScopeJudge
+from bot.answer.refusals import refusal_text
 from bot.answer.stream import AnswerStream
 from bot.answer.suggestions import Suggestions, load_suggestions
 from bot.answer.turns import TurnClassifier, turn_answer
@@ -43,26 +44,7 @@ from bot.store import Store
 
 __all__ = ["Advisor", "Suggestions", "load_suggestions"]  # the last two from bot.answer.suggestions
 
-_REFUSALS = {
-    "empty": "No recibí ninguna pregunta. Escríbame lo que quiera saber sobre las iniciativas cluster.",
-    "injection": "Solo puedo responder preguntas sobre la cartilla «ABC de las iniciativas cluster en Colombia»; "
-    "no puedo cambiar mis instrucciones ni hacer otras tareas.",
-    "config": "No puedo mostrar ni cambiar mis instrucciones, mi configuración ni mis reglas, y no tengo modos "
-    "especiales: solo respondo preguntas sobre la cartilla «ABC de las iniciativas cluster en Colombia».",
-    "markup": "Su mensaje trae marcas de rol o de sistema («<system>», «[INST]», «assistant:»…) que no sigo: "
-    "solo respondo preguntas sobre la cartilla «ABC de las iniciativas cluster en Colombia».",
-    "language": "Por ahora solo respondo en español, sobre la cartilla «ABC de las iniciativas cluster en Colombia».",
-    "nonsense": "No logré entender su mensaje. ¿Podría escribirlo de otra forma?",
-    "off_topic": "Ese tema no lo trata la cartilla «ABC de las iniciativas cluster en Colombia» (no cubre impuestos, "
-    "trámites de registro, datos de contacto, precios, créditos ni programas de otros países).",
-    "low_score": "Lo siento, esa pregunta no la responde la cartilla «ABC de las iniciativas cluster en Colombia».",
-}
 _CACHE_SIZE = 2048
-_KNOWS = (
-    "Puedo ayudarle con lo que explica la cartilla: qué es un cluster y una iniciativa cluster, las fases para "
-    "diseñarla, la gobernanza, el autodiagnóstico de 13 buenas prácticas, las entidades que apoyan y el SSME."
-)
-
 
 
 def _ready(answer: Answer) -> Generator[str, None, Answer]:
@@ -255,7 +237,7 @@ class Advisor:
         if composed.kind == "refusal":  # out of scope, or nothing in the booklet clears the bar
             suggestions = self.nearest_questions(retrieval.vector)
             reason = decision.reason if not decision.in_scope else "low_score"
-            text = f"{_REFUSALS[reason]} {_KNOWS}"
+            text = refusal_text(reason)
             return Answer(question=question, answer=text, in_scope=False, passages=retrieval.passages,
                           suggestions=suggestions, answerer="refusal", kind="refusal")
         return Answer(question=question, answer=composed.text, in_scope=True, citations=composed.citations,
