@@ -121,7 +121,7 @@ async def test_long_answer_is_split_into_valid_messages(fake, bot_settings, serv
     long_text = _booklet_text(bot_settings, 6000) + "\n\nA & B < C > D: «Fase 2» & <b>no es HTML</b>."
     citation = Citation(n=1, section="4. Fases › Fase 2", text="…", score=1.0, id=loaded_index.chunks[0].id)
 
-    def ask(question, *, conversation_id=None):
+    def ask(question, *, conversation_id=None, channel="cli"):
         return Answer(question=question, answer=long_text, in_scope=True, citations=[citation])
 
     async with running_bot(bot_settings, _with_answers(services, ask=ask)):
@@ -138,7 +138,7 @@ async def test_long_answer_is_split_into_valid_messages(fake, bot_settings, serv
 async def test_html_in_questions_and_answers_is_escaped(fake, bot_settings, services):
     injected = '<b>hola</b> & <a href="https://malo.example">clic</a> <script>alert(1)</script>'
 
-    def ask(question, *, conversation_id=None):
+    def ask(question, *, conversation_id=None, channel="cli"):
         citation = Citation(n=1, section="<i>Sección</i> & más", text=question, score=1.0, id="")
         return Answer(question=question, answer=f"Usted preguntó: {question}", in_scope=True, citations=[citation])
 
