@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from auth_headers import METRICS_AUTH
 from fastapi.testclient import TestClient
 
 from bot.api import create_app
@@ -63,7 +64,7 @@ def test_a_full_lane_refuses_questions_at_once_while_diagnosis_answers(client: T
         assert started.status_code == 201
         step = client.post(f"/api/diagnosis/{started.json()['id']}/answer", json={"answer": 2})
         assert step.status_code == 200 and step.json()["accepted"] is True
-        assert "asesor_shed_total 2.0" in client.get("/metrics").text
+        assert "asesor_shed_total 2.0" in client.get("/metrics", headers=METRICS_AUTH).text
     finally:
         release.set()
         holder.join(10)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from auth_headers import METRICS_AUTH
 import yaml
 from fastapi.testclient import TestClient
 
@@ -164,7 +165,7 @@ def test_small_talk_is_not_counted_as_a_refusal(settings: Settings, services) ->
         assert client.post("/api/ask", json={"question": "hola"}).json()["kind"] == "smalltalk"
         assert client.post("/api/ask", json={"question": "gracias"}).json()["kind"] == "smalltalk"
         assert client.post("/api/ask", json={"question": "What is the weather in London?"}).json()["kind"] == "refusal"
-        text = client.get("/metrics").text
+        text = client.get("/metrics", headers=METRICS_AUTH).text
     assert 'asesor_refusals_total{channel="web"} 1.0' in text
 
 

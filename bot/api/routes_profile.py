@@ -38,7 +38,7 @@ def build_profile_router() -> APIRouter:
     @router.post("/{diagnosis_id}/perfil", status_code=204, summary="Departamento y sector (opcional)",
                  description="Al terminar, la persona puede declarar el departamento y el sector de su iniciativa "
                  "para las estadísticas anónimas del equipo de la Red. Es opcional.",
-                 responses=error_responses(404, 422, 429, 500, 503))
+                 responses=error_responses(400, 404, 422, 429, 500, 503))
     async def profile(diagnosis_id: Annotated[str, Path(max_length=64)], body: ProfileRequest,
                       services: ServicesDep) -> None:
         console = services.staff

@@ -15,6 +15,7 @@ into their own polite message.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import math
 import threading
@@ -87,7 +88,10 @@ class QuestionLane:
         self._admit()
         loop = asyncio.get_running_loop()
         try:
-            future = loop.run_in_executor(self._executor, functools.partial(self._timed, fn, *args, **kwargs))
+            # The caller's context (the request id its log lines carry) goes with the work, as with
+            # Starlette's run_in_threadpool.
+            work = functools.partial(contextvars.copy_context().run, self._timed, fn, *args, **kwargs)
+            future = loop.run_in_executor(self._executor, work)
         except BaseException:
             with self._lock:
                 self._admitted -= 1
