@@ -22,8 +22,8 @@ import numpy as np
 from bot.answer.compose import compose_answer, make_selector
 from bot.answer.extractive import answer_sentences
 from bot.answer.llm import GenerativeAnswerer
-from bot.answer.scope import ScopeDecision, ScopeJudge
 from bot.answer.refusals import refusal_text
+from bot.answer.scope import ScopeDecision, ScopeJudge
 from bot.answer.stream import AnswerStream
 from bot.answer.suggestions import Suggestions, load_suggestions
 from bot.answer.turns import TurnClassifier, turn_answer
@@ -96,14 +96,17 @@ class Advisor:
 
     def _use_index(self, index: LoadedIndex) -> None:
         """Serve ``index``: everything derived from it is rebuilt, then swapped in."""
-        alpha = self._settings.dense_weight if self._settings.dense_weight is not None else index.calibration.get("alpha")
+        alpha = (
+            self._settings.dense_weight if self._settings.dense_weight is not None else index.calibration.get("alpha")
+        )
         retriever = make_retriever(
             self._settings, index, self._embedder, mode=self._settings.retrieval_mode, alpha=alpha or DEFAULT_ALPHA
         )
         sections: dict[str, list[Passage]] = {}
         for chunk in index.chunks:  # reading order: the first passage of each section opens it
             sections.setdefault(chunk.section, []).append(
-                Passage(id=chunk.id, section=chunk.section, text=chunk.text, score=1.0, kind=chunk.kind))
+                Passage(id=chunk.id, section=chunk.section, text=chunk.text, score=1.0, kind=chunk.kind)
+            )
         with self._cache_lock:
             self._index, self._retriever, self._scope = index, retriever, ScopeJudge(self._lexicon, index.calibration)
             self._passages, self._sections = {c.id: c for c in index.chunks}, sections
@@ -128,13 +131,15 @@ class Advisor:
             raise InvalidInput("La pregunta está vacía. Escriba qué quiere saber.", code="pregunta_vacia")
         return cleaned
 
-    def ask(self, question: str, *, conversation_id: str | None = None, converse: bool = False,
-            channel: str = "cli") -> Answer:
+    def ask(
+        self, question: str, *, conversation_id: str | None = None, converse: bool = False, channel: str = "cli"
+    ) -> Answer:
         """Answer one question (a follow-up when the conversation has a previous turn)."""
         return self.stream(question, conversation_id=conversation_id, converse=converse, channel=channel).answer
 
-    def stream(self, question: str, *, conversation_id: str | None = None, converse: bool = False,
-               channel: str = "cli") -> AnswerStream:
+    def stream(
+        self, question: str, *, conversation_id: str | None = None, converse: bool = False, channel: str = "cli"
+    ) -> AnswerStream:
         """The answer as it is written (see ``AnswerStream``). Bad input raises here, before any
         text; retrieval and the extractive answer are done here too, only the model is lazy.
         With ``converse`` and no ``conversation_id`` a new conversation is started (its id is on
@@ -175,8 +180,11 @@ class Advisor:
                 answer = yield from generative.stream(question, retrieval, turns, first)
             self._hooks({**retrieval.timings, "answer": self._clock() - started}, answer)
             if conversation_id:
-                turn = {"question": cleaned, "resolved": resolved if answer.in_scope else previous or "",
-                        "answer": answer.answer}
+                turn = {
+                    "question": cleaned,
+                    "resolved": resolved if answer.in_scope else previous or "",
+                    "answer": answer.answer,
+                }
                 guard_store(lambda: self._store.append_turn(conversation_id=conversation_id, turn=turn))
                 answer.conversation_id = conversation_id
             self._record(question, answer, channel, received, decision.score)
@@ -192,12 +200,14 @@ class Advisor:
         turn = self._turns.classify(cleaned, last_answer)
         return None if turn is None else turn_answer(question, turn, self.starters())
 
-    def _record(self, question: str, answer: Answer, channel: str, received: float,
-                score: float | None) -> None:
+    def _record(self, question: str, answer: Answer, channel: str, received: float, score: float | None) -> None:
         """Tell the recorder (the staff console's interaction log) about one answer; never blocks."""
         if self._recorder is not None:
-            self._recorder(interaction(question, answer, channel=channel, scope_score=score,
-                                       latency_ms=(self._clock() - received) * 1000))
+            self._recorder(
+                interaction(
+                    question, answer, channel=channel, scope_score=score, latency_ms=(self._clock() - received) * 1000
+                )
+            )
 
     def _retrieve(self, resolved: str) -> Retrieval:
         """Retrieval for a resolved question; the same text (a popular question) is served from a
@@ -230,19 +240,33 @@ class Advisor:
         with self._cache_lock:
             self._cache.clear()
 
-    def _answer(self, question: str, retrieval: Retrieval, decision: ScopeDecision, *,
-                shown: frozenset[str] = frozenset()) -> Answer:
-        composed = compose_answer(question, retrieval, decision, self._sections, shown=shown,
-                                  selector=self._selector)
+    def _answer(
+        self, question: str, retrieval: Retrieval, decision: ScopeDecision, *, shown: frozenset[str] = frozenset()
+    ) -> Answer:
+        composed = compose_answer(question, retrieval, decision, self._sections, shown=shown, selector=self._selector)
         if composed.kind == "refusal":  # out of scope, or nothing in the booklet clears the bar
             suggestions = self.nearest_questions(retrieval.vector)
             reason = decision.reason if not decision.in_scope else "low_score"
             text = refusal_text(reason)
-            return Answer(question=question, answer=text, in_scope=False, passages=retrieval.passages,
-                          suggestions=suggestions, answerer="refusal", kind="refusal")
-        return Answer(question=question, answer=composed.text, in_scope=True, citations=composed.citations,
-                      passages=retrieval.passages, kind=composed.kind, more=composed.more,
-                      suggestions=self.nearest_questions(retrieval.vector, exclude_answered=True))
+            return Answer(
+                question=question,
+                answer=text,
+                in_scope=False,
+                passages=retrieval.passages,
+                suggestions=suggestions,
+                answerer="refusal",
+                kind="refusal",
+            )
+        return Answer(
+            question=question,
+            answer=composed.text,
+            in_scope=True,
+            citations=composed.citations,
+            passages=retrieval.passages,
+            kind=composed.kind,
+            more=composed.more,
+            suggestions=self.nearest_questions(retrieval.vector, exclude_answered=True),
+        )
 
     def nearest_questions(self, vector: np.ndarray | None, *, n: int = 3, exclude_answered: bool = False) -> list[str]:
         """The suggested questions closest in meaning to a query embedding (starters without one)."""
@@ -270,12 +294,27 @@ class Advisor:
                 seen.append(top)
         return seen
 
-    def feedback(self, *, rating: Literal["up", "down"], question: str, answer: str,
-                 conversation_id: str | None = None, comment: str | None = None, reason: str | None = None) -> int:
+    def feedback(
+        self,
+        *,
+        rating: Literal["up", "down"],
+        question: str,
+        answer: str,
+        conversation_id: str | None = None,
+        comment: str | None = None,
+        reason: str | None = None,
+    ) -> int:
         """Store a rating; ``reason`` is the optional 👎 chip (``bot.console.events.FEEDBACK_REASONS``)."""
-        return guard_store(lambda: self._store.add_feedback(
-            conversation_id=conversation_id, question=question, answer=answer, rating=rating, comment=comment,
-            reason=reason))
+        return guard_store(
+            lambda: self._store.add_feedback(
+                conversation_id=conversation_id,
+                question=question,
+                answer=answer,
+                rating=rating,
+                comment=comment,
+                reason=reason,
+            )
+        )
 
     def index_info(self) -> dict:
         """Which index is serving (after looking for a newly published one), for health checks."""

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answer.scope import ScopeJudge, scope_score
 from bot.answer.candidates import SentenceBank
+from bot.answer.scope import ScopeJudge, scope_score
 from bot.answer.selector import SentenceSelector, fit_selector
 from bot.evalset import EvalItem, _squash, first_relevant_rank, load_eval_set, relevant_mask, retrieval_metrics
 from bot.index.build import CALIBRATION_VERSION, current_build, write_atomic
@@ -83,11 +83,18 @@ def fit_threshold(scored: list[_Scored], weight: float) -> tuple[float, float, f
     return best
 
 
-def fit_ranker(settings: Settings, index, embedder: VectorEmbedder, items: list[EvalItem], *,
-               normalizer: QueryNormalizer | None = None) -> dict:
+def fit_ranker(
+    settings: Settings,
+    index,
+    embedder: VectorEmbedder,
+    items: list[EvalItem],
+    *,
+    normalizer: QueryNormalizer | None = None,
+) -> dict:
     """Learned-ranker weights for this index, fitted on the in-scope tune questions."""
-    retriever = make_retriever(settings, index, embedder, normalizer=normalizer, mode="learned",
-                               weights=np.zeros(len(FEATURES)))
+    retriever = make_retriever(
+        settings, index, embedder, normalizer=normalizer, mode="learned", weights=np.zeros(len(FEATURES))
+    )
     assert retriever.table is not None  # a learned-mode retriever has its chunk table
     texts = [c.text for c in index.chunks]
     examples = []
@@ -96,8 +103,13 @@ def fit_ranker(settings: Settings, index, embedder: VectorEmbedder, items: list[
         examples.append((features(signals, retriever.table), np.array(relevant_mask(item, texts), dtype=np.float32)))
     penalty, cv_mrr = choose_penalty(examples)
     weights = fit_weights(examples, penalty=penalty)
-    return {"features": list(FEATURES), "weights": [round(float(w), 5) for w in weights], "penalty": penalty,
-            "tune_MRR": round(rank_metrics(weights, examples), 4), "tune_cv_MRR": round(cv_mrr, 4)}
+    return {
+        "features": list(FEATURES),
+        "weights": [round(float(w), 5) for w in weights],
+        "penalty": penalty,
+        "tune_MRR": round(rank_metrics(weights, examples), 4),
+        "tune_cv_MRR": round(cv_mrr, 4),
+    }
 
 
 def selector_examples(retriever, bank: SentenceBank, items: list[EvalItem]) -> list:
@@ -125,12 +137,20 @@ def calibrate_index(settings: Settings, embedder: VectorEmbedder, build: Path | 
     for alpha in ALPHAS:
         retriever = make_retriever(settings, index, embedder, normalizer=normalizer, alpha=alpha)
         scored = [_Scored(i, retriever.search(i.query), judge.rule(i.q) == "ok") for i in items]
-        mrr = retrieval_metrics([first_relevant_rank(s.item, s.retrieval.passages) for s in scored if s.item.in_scope])["MRR"]
+        mrr = retrieval_metrics([first_relevant_rank(s.item, s.retrieval.passages) for s in scored if s.item.in_scope])[
+            "MRR"
+        ]
         if mrr > best_mrr + 1e-9:
             best_alpha, best_mrr, results = alpha, mrr, scored
     ranker = fit_ranker(settings, index, embedder, items, normalizer=normalizer)
-    fitted = make_retriever(settings, index, embedder, normalizer=normalizer, mode="learned",
-                            weights=np.array(ranker["weights"], dtype=np.float32))
+    fitted = make_retriever(
+        settings,
+        index,
+        embedder,
+        normalizer=normalizer,
+        mode="learned",
+        weights=np.array(ranker["weights"], dtype=np.float32),
+    )
     bank = SentenceBank(index.chunks, index.sentence_vectors, index.sentence_owners)
     selector = fit_selector(selector_examples(fitted, bank, items))
     fits = [(w, *fit_threshold(results, w)) for w in WEIGHTS]

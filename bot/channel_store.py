@@ -102,13 +102,24 @@ class ChannelStore:
         return self._run(lambda s: s.scalar(select(WindowRow.last_inbound_at).where(WindowRow.user_key == user_key)))
 
     def record_failed_status(self, *, user_key: str, message_id: str, error_code: str, error_title: str) -> None:
-        self._run(lambda s: s.add(FailedStatusRow(user_key=user_key, message_id=message_id[:160],
-                                                  error_code=error_code[:32], error_title=error_title[:200],
-                                                  created_at=time.time())))
+        self._run(
+            lambda s: s.add(
+                FailedStatusRow(
+                    user_key=user_key,
+                    message_id=message_id[:160],
+                    error_code=error_code[:32],
+                    error_title=error_title[:200],
+                    created_at=time.time(),
+                )
+            )
+        )
 
     def failed_statuses(self, user_key: str) -> list[dict]:
-        rows = self._run(lambda s: s.scalars(select(FailedStatusRow).where(FailedStatusRow.user_key == user_key)
-                                             .order_by(FailedStatusRow.id)).all())
+        rows = self._run(
+            lambda s: s.scalars(
+                select(FailedStatusRow).where(FailedStatusRow.user_key == user_key).order_by(FailedStatusRow.id)
+            ).all()
+        )
         return [{"message_id": r.message_id, "error_code": r.error_code, "error_title": r.error_title} for r in rows]
 
     def add_handoff(self, *, code: str, diagnosis_id: str, expires_at: float) -> bool:
@@ -123,8 +134,11 @@ class ChannelStore:
 
     def redeem_handoff(self, code: str, *, now: float) -> str | None:
         """The diagnosis id behind an unused, unexpired code, marking it used (once, across workers)."""
-        statement = (update(HandoffRow).where(HandoffRow.code == code, HandoffRow.used_at.is_(None),
-                                              HandoffRow.expires_at > now).values(used_at=now))
+        statement = (
+            update(HandoffRow)
+            .where(HandoffRow.code == code, HandoffRow.used_at.is_(None), HandoffRow.expires_at > now)
+            .values(used_at=now)
+        )
         if self._run(lambda s: s.execute(statement).rowcount) != 1:
             return None
         return self._run(lambda s: s.scalar(select(HandoffRow.diagnosis_id).where(HandoffRow.code == code)))
@@ -139,11 +153,16 @@ class ChannelStore:
 
     def purge_before(self, cutoff: float) -> int:
         """Delete seen ids, windows, failed statuses and hand-off codes older than ``cutoff``."""
+
         def work(session) -> int:
-            return sum(session.execute(statement).rowcount for statement in (
-                delete(SeenMessageRow).where(SeenMessageRow.received_at < cutoff),
-                delete(WindowRow).where(WindowRow.last_inbound_at < cutoff),
-                delete(FailedStatusRow).where(FailedStatusRow.created_at < cutoff),
-                delete(HandoffRow).where(HandoffRow.expires_at < cutoff)))
+            return sum(
+                session.execute(statement).rowcount
+                for statement in (
+                    delete(SeenMessageRow).where(SeenMessageRow.received_at < cutoff),
+                    delete(WindowRow).where(WindowRow.last_inbound_at < cutoff),
+                    delete(FailedStatusRow).where(FailedStatusRow.created_at < cutoff),
+                    delete(HandoffRow).where(HandoffRow.expires_at < cutoff),
+                )
+            )
 
         return self._run(work)

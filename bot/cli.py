@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -138,9 +138,9 @@ _STREAM_HELP = "Mostrar el texto del modelo generativo mientras se escribe (por 
 
 @app.command()
 def ask(
-    question: Annotated[Optional[str], typer.Argument(help="La pregunta; sin ella lee una por línea de stdin.")] = None,
+    question: Annotated[str | None, typer.Argument(help="La pregunta; sin ella lee una por línea de stdin.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Imprimir el objeto de respuesta en JSON.")] = False,
-    stream: Annotated[Optional[bool], typer.Option("--stream/--no-stream", help=_STREAM_HELP)] = None,
+    stream: Annotated[bool | None, typer.Option("--stream/--no-stream", help=_STREAM_HELP)] = None,
 ) -> None:
     """Responde una pregunta sobre la cartilla (o una por línea desde stdin, en JSON)."""
     try:
@@ -201,7 +201,7 @@ def chat() -> None:
 
 @app.command()
 def diagnose(
-    resume: Annotated[Optional[str], typer.Option("--id", help="Continuar un autodiagnóstico guardado.")] = None,
+    resume: Annotated[str | None, typer.Option("--id", help="Continuar un autodiagnóstico guardado.")] = None,
     out: Annotated[Path, typer.Option("--out", help="Carpeta para el informe.")] = Path("reports"),
 ) -> None:
     """Autodiagnóstico interactivo de las 13 buenas prácticas; escribe el informe al terminar."""
@@ -221,7 +221,6 @@ def serve(
 ) -> None:
     """Inicia el servidor web (API, widget y página de demostración)."""
     from bot.api.server import serve as run_server
-
     from bot.cli_db import check_database
     from bot.services.indexing import ensure_index
 
@@ -268,7 +267,7 @@ def evaluate(
 
 @app.command()
 def bench(
-    embedder: Annotated[Optional[str], typer.Option(help="e5 o sentence-transformers.")] = None,
+    embedder: Annotated[str | None, typer.Option(help="e5 o sentence-transformers.")] = None,
 ) -> None:
     """Mide latencia de respuesta (p50/p99), tiempo de construcción del índice y memoria."""
     from bot.evaluation.bench import main

@@ -26,7 +26,7 @@ def _read_line() -> str | None:
     return None if line == "" else line.rstrip("\n")
 
 
-def run_diagnosis(diagnoses: "Diagnoses", *, resume: str | None, out: Path) -> None:
+def run_diagnosis(diagnoses: Diagnoses, *, resume: str | None, out: Path) -> None:
     diagnosis_id = diagnoses.state(resume).id if resume else diagnoses.start().id
     if not resume:
         typer.echo(diagnoses.instrument.intro.strip())

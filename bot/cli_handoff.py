@@ -15,7 +15,9 @@ import typer
 __all__ = ["handoff"]
 
 
-def handoff(diagnosis_id: Annotated[str, typer.Option("--id", help="El autodiagnóstico que seguirá en otro canal.")]) -> None:
+def handoff(
+    diagnosis_id: Annotated[str, typer.Option("--id", help="El autodiagnóstico que seguirá en otro canal.")],
+) -> None:
     """Imprime un código de un solo uso (30 minutos) para seguir el autodiagnóstico en Telegram o WhatsApp."""
     from bot.compose import build_channels
     from bot.errors import AdvisorError

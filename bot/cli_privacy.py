@@ -7,7 +7,7 @@ index or the embedder, so it is quick and safe to run beside a serving process.
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,7 +18,9 @@ __all__ = ["purge"]
 
 
 def purge(
-    days: Annotated[Optional[int], typer.Option("--days", help="Días a conservar (por defecto ASESOR_RETENTION_DAYS).")] = None,
+    days: Annotated[
+        int | None, typer.Option("--days", help="Días a conservar (por defecto ASESOR_RETENTION_DAYS).")
+    ] = None,
 ) -> None:
     """Borra autodiagnósticos, conversaciones, valoraciones y vínculos más antiguos que el plazo de retención."""
     settings = Settings()

@@ -12,7 +12,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 import yaml
@@ -21,8 +21,11 @@ from bot.settings import Settings
 
 __all__ = ["staff_app", "eval_stubs"]
 
-staff_app = typer.Typer(help="Cuentas de la consola del equipo (/staff) y exportación al conjunto de evaluación.",
-                        no_args_is_help=True, add_completion=False)
+staff_app = typer.Typer(
+    help="Cuentas de la consola del equipo (/staff) y exportación al conjunto de evaluación.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 
 def _console():
@@ -101,15 +104,25 @@ def eval_stubs(candidates: list[dict], existing: list[dict]) -> list[dict]:
         if not key or key in seen:
             continue
         seen.add(key)
-        stubs.append({"id": f"q{next_id:03d}", "q": candidate["q"], "section": candidate["section"] or "POR COMPLETAR",
-                      "evidence": "POR COMPLETAR: una frase exacta de la cartilla", "split": "tune", "kind": "plain"})
+        stubs.append(
+            {
+                "id": f"q{next_id:03d}",
+                "q": candidate["q"],
+                "section": candidate["section"] or "POR COMPLETAR",
+                "evidence": "POR COMPLETAR: una frase exacta de la cartilla",
+                "split": "tune",
+                "kind": "plain",
+            }
+        )
         next_id += 1
     return stubs
 
 
 @staff_app.command("export-eval")
 def export_eval(
-    out: Annotated[Optional[Path], typer.Option("--out", help="Archivo YAML de salida (por defecto, la pantalla).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Archivo YAML de salida (por defecto, la pantalla).")
+    ] = None,
 ) -> None:
     """Escribe las preguntas marcadas «añadir al conjunto de evaluación» como fichas YAML para completar."""
     settings = Settings()
@@ -119,9 +132,11 @@ def export_eval(
     if not stubs:
         typer.echo("No hay preguntas nuevas marcadas «añadir al conjunto de evaluación».", err=True)
         return
-    header = ("# Preguntas reales marcadas en la consola del equipo. Complete «evidence» (frase exacta de la\n"
-              "# cartilla), revise «section» y «kind» (oos si la cartilla no la responde) antes de añadirlas a\n"
-              "# corpus/eval/questions.yaml.\n")
+    header = (
+        "# Preguntas reales marcadas en la consola del equipo. Complete «evidence» (frase exacta de la\n"
+        "# cartilla), revise «section» y «kind» (oos si la cartilla no la responde) antes de añadirlas a\n"
+        "# corpus/eval/questions.yaml.\n"
+    )
     text = header + yaml.safe_dump(stubs, allow_unicode=True, sort_keys=False, width=120)
     if out is None:
         typer.echo(text, nl=False)
@@ -133,7 +148,9 @@ def export_eval(
 @staff_app.command("bench")
 def bench(
     rows: Annotated[int, typer.Option("--rows", min=1000, max=2_000_000, help="Preguntas sembradas.")] = 100_000,
-    database_url: Annotated[Optional[str], typer.Option("--database-url", help="Base vacía (por defecto, SQLite temporal).")] = None,
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", help="Base vacía (por defecto, SQLite temporal).")
+    ] = None,
     no_seed: Annotated[bool, typer.Option("--no-seed", help="Medir una base ya sembrada.")] = False,
 ) -> None:
     """Siembra una base con N preguntas y mide cada página de la consola (primera vez y mediana)."""

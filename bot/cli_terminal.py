@@ -28,11 +28,22 @@ COMMANDS_HELP = (
 )
 
 _COMMANDS = {
-    "atras": "back", "volver": "back", "anterior": "back",
-    "ayuda": "help", "?": "help", "help": "help", "que significa": "help",
-    "saltar": "skip", "omitir": "skip", "siguiente": "skip",
-    "reiniciar": "restart", "empezar de nuevo": "restart",
-    "salir": "quit", "pausa": "quit", "pausar": "quit", "terminar": "quit",
+    "atras": "back",
+    "volver": "back",
+    "anterior": "back",
+    "ayuda": "help",
+    "?": "help",
+    "help": "help",
+    "que significa": "help",
+    "saltar": "skip",
+    "omitir": "skip",
+    "siguiente": "skip",
+    "reiniciar": "restart",
+    "empezar de nuevo": "restart",
+    "salir": "quit",
+    "pausa": "quit",
+    "pausar": "quit",
+    "terminar": "quit",
 }
 
 
@@ -46,7 +57,7 @@ def _command(line: str) -> str | None:
     return _COMMANDS.get(text)
 
 
-def _question_text(diagnoses: "Diagnoses", state: DiagnosisState) -> str:
+def _question_text(diagnoses: Diagnoses, state: DiagnosisState) -> str:
     assert state.question is not None
     revisit = state.question.index in diagnoses.pending(state.id)
     return "\n" + "\n".join(present.question_lines(state, revisit=revisit))
@@ -70,7 +81,7 @@ def _summary(state: DiagnosisState) -> str:
 
 
 def run_terminal(
-    diagnoses: "Diagnoses",
+    diagnoses: Diagnoses,
     diagnosis_id: str,
     *,
     read_line: Callable[[], str | None],

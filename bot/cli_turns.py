@@ -19,7 +19,9 @@ TEXTS = {
     "diagnosis_offer": "Para comenzarlo, escriba `asesor diagnose` en la terminal (con «salir» lo pausa y "
     "con `asesor diagnose --id …` lo continúa).",
     "more_chat": "(Respuesta resumida: escriba «explícame más» para ver el resto.)",
-    "more_ask": "(Respuesta resumida: en `asesor chat`, escriba «explícame más» después de la pregunta para ver el resto.)",
+    "more_ask": (
+        "(Respuesta resumida: en `asesor chat`, escriba «explícame más» después de la pregunta para ver el resto.)"
+    ),
 }
 
 

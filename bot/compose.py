@@ -30,8 +30,8 @@ if TYPE_CHECKING:  # the heavy parts (index, models, database) are imported when
     from bot.console.recorder import Recorder
     from bot.console.service import StaffConsole
     from bot.index.embedders import VectorEmbedder
-    from bot.services.channels import ChannelService
     from bot.services.admission import QuestionLane
+    from bot.services.channels import ChannelService
     from bot.services.chat_state import ChatState
     from bot.services.diagnoses import Diagnoses
     from bot.services.operations import Operations
@@ -141,15 +141,26 @@ def build_services(
     )
     staff = None
     if record and settings.staff_enabled:  # answers scored just above the scope threshold count as weak
-        staff = build_staff_console(settings, store, embedder, clock, recorder=recorder, instrument=instrument,
-                                    low_confidence=answers.scope_threshold)
+        staff = build_staff_console(
+            settings,
+            store,
+            embedder,
+            clock,
+            recorder=recorder,
+            instrument=instrument,
+            low_confidence=answers.scope_threshold,
+        )
     diagnoses = Diagnoses(store, instrument, recorder=recorder)
     return Services(
         settings=settings,
         answers=answers,
         diagnoses=diagnoses,
-        personal_data=PersonalData(store, retention_days=settings.retention_days, clock=clock,
-                                   flush=recorder.flush if recorder is not None else None),
+        personal_data=PersonalData(
+            store,
+            retention_days=settings.retention_days,
+            clock=clock,
+            flush=recorder.flush if recorder is not None else None,
+        ),
         chat_state=ChatState(store),
         operations=Operations(store, answers.index_info),
         channels=_channels(settings, store, diagnoses, clock),
@@ -185,6 +196,10 @@ def _channels(settings: Settings, store: Store, diagnoses: Diagnoses, clock: Cal
     from bot.channel_store import ChannelStore
     from bot.services.channels import ChannelService
 
-    return ChannelService(ChannelStore(store), diagnosis_exists=diagnoses.state,
-                          telegram_bot=settings.telegram_bot_username, whatsapp_number=settings.whatsapp_number,
-                          clock=clock)
+    return ChannelService(
+        ChannelStore(store),
+        diagnosis_exists=diagnoses.state,
+        telegram_bot=settings.telegram_bot_username,
+        whatsapp_number=settings.whatsapp_number,
+        clock=clock,
+    )

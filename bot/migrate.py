@@ -19,8 +19,16 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
-__all__ = ["SchemaOutdated", "SchemaStatus", "alembic_config", "head_revision", "schema_status", "upgrade",
-           "ensure_schema", "BASELINE"]
+__all__ = [
+    "SchemaOutdated",
+    "SchemaStatus",
+    "alembic_config",
+    "head_revision",
+    "schema_status",
+    "upgrade",
+    "ensure_schema",
+    "BASELINE",
+]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"  # the schema the store created before migrations existed

@@ -38,7 +38,12 @@ __all__ = [
 REQUEST_ID: ContextVar[str | None] = ContextVar("asesor_request_id", default=None)
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Attributes every LogRecord has; anything else was passed with ``extra=`` and is logged as a field.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "request_id", "color_message"}
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "request_id",
+    "color_message",
+}
 
 
 def new_request_id() -> str:
@@ -74,7 +79,9 @@ class JsonFormatter(logging.Formatter):
         }
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
-                payload[key] = value if isinstance(value, (str, int, float, bool, type(None), dict, list)) else str(value)
+                payload[key] = (
+                    value if isinstance(value, (str, int, float, bool, type(None), dict, list)) else str(value)
+                )
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
@@ -94,9 +101,13 @@ def log_answer(steps: dict[str, float], answer: Any) -> None:
     """An answer hook (``Services.hooks``): one line per answer with its step timings in milliseconds.
     It never logs the question or the answer text (they may hold personal data)."""
     _answers_log.info(
-        "respuesta", extra={"answerer": getattr(answer, "answerer", None),
-                            "in_scope": getattr(answer, "in_scope", None), "kind": getattr(answer, "kind", None),
-                            "steps_ms": {step: round(seconds * 1000, 2) for step, seconds in steps.items()}},
+        "respuesta",
+        extra={
+            "answerer": getattr(answer, "answerer", None),
+            "in_scope": getattr(answer, "in_scope", None),
+            "kind": getattr(answer, "kind", None),
+            "steps_ms": {step: round(seconds * 1000, 2) for step, seconds in steps.items()},
+        },
     )
 
 

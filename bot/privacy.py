@@ -35,9 +35,15 @@ class PurgeReport:
 
     def spanish(self) -> str:
         """One line for the command line."""
-        names = {"diagnoses": "autodiagnósticos", "conversations": "conversaciones", "feedback": "valoraciones",
-                 "bindings": "vínculos de Telegram", "interactions": "preguntas registradas",
-                 "diagnosis_outcomes": "resultados anónimos de autodiagnóstico", "staff_marks": "marcas del equipo"}
+        names = {
+            "diagnoses": "autodiagnósticos",
+            "conversations": "conversaciones",
+            "feedback": "valoraciones",
+            "bindings": "vínculos de Telegram",
+            "interactions": "preguntas registradas",
+            "diagnosis_outcomes": "resultados anónimos de autodiagnóstico",
+            "staff_marks": "marcas del equipo",
+        }
         parts = ", ".join(f"{self.deleted.get(key, 0)} {label}" for key, label in names.items())
         channel = self.deleted.get("channels", 0)
         if channel:  # WhatsApp's seen message ids, windows, failed deliveries and hand-off codes
@@ -60,7 +66,8 @@ def purge(store: Store, retention_days: int, *, now: float | None = None) -> Pur
 def forget_conversation(store: Store, conversation_id: str) -> int:
     """Delete a conversation, its feedback and its questions in the console's log; rows removed."""
     return store.delete_conversation(conversation_id=conversation_id) + StaffStore(store).forget_conversation(
-        conversation_id)
+        conversation_id
+    )
 
 
 def forget_diagnosis(store: Store, diagnosis_id: str) -> bool:

@@ -26,11 +26,13 @@ __all__ = ["Settings", "ROOT", "unknown_variables"]
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "ASESOR_"
 # ASESOR_* variables that are not settings of the advisor but are read by something else.
-OTHER_VARIABLES = frozenset({
-    "ASESOR_ADVERSARIAL_TABLE",  # tests/test_adversarial.py writes its table there
-    "ASESOR_DB_PASSWORD",  # deploy/compose.yaml: the PostgreSQL password
-    "ASESOR_CHROMA_PATH",  # deploy/Procfile: where `chroma run` keeps its data
-})
+OTHER_VARIABLES = frozenset(
+    {
+        "ASESOR_ADVERSARIAL_TABLE",  # tests/test_adversarial.py writes its table there
+        "ASESOR_DB_PASSWORD",  # deploy/compose.yaml: the PostgreSQL password
+        "ASESOR_CHROMA_PATH",  # deploy/Procfile: where `chroma run` keeps its data
+    }
+)
 _log = logging.getLogger("bot.settings")
 _reported: set[str] = set()
 
@@ -119,7 +121,9 @@ class Settings(BaseSettings):
     staff_lock_minutes: float = Field(default=15.0, gt=0, le=24 * 60)
     staff_logins_per_minute: int = Field(default=10, ge=1, le=1000)  # login attempts per client
     staff_flush_seconds: float = Field(default=0.5, gt=0, le=60)  # interaction log write interval
-    staff_group_similarity: float = Field(default=0.95, gt=0, le=1)  # cosine to join a question group (e5: paraphrases ≥ 0.95)
+    staff_group_similarity: float = Field(
+        default=0.95, gt=0, le=1
+    )  # cosine to join a question group (e5: paraphrases ≥ 0.95)
     staff_low_confidence_margin: float = Field(default=0.03, ge=0, le=1)  # over the scope threshold: weak
     # /metrics: a Prometheus scraper sends "Authorization: Bearer <token>"; otherwise a staff session.
     metrics_token: SecretStr | None = None
@@ -146,17 +150,18 @@ class Settings(BaseSettings):
     whatsapp_pace_seconds: float = Field(default=1.0, ge=0, le=60)  # least time between two sends to one user
 
     @model_validator(mode="after")
-    def _report_unknown_variables(self) -> "Settings":
+    def _report_unknown_variables(self) -> Settings:
         """A Spanish warning, once per process and name, for each ``ASESOR_*`` variable that is no setting."""
         fresh = [name for name in unknown_variables() if name not in _reported]
         if fresh:
             _reported.update(fresh)
-            _log.warning("Variables de entorno desconocidas (se ignoran; ¿un error de escritura?): %s",
-                         ", ".join(fresh))
+            _log.warning(
+                "Variables de entorno desconocidas (se ignoran; ¿un error de escritura?): %s", ", ".join(fresh)
+            )
         return self
 
     @model_validator(mode="after")
-    def _check_production(self) -> "Settings":
+    def _check_production(self) -> Settings:
         if self.environment != "production":
             return self
         if "*" in self.allowed_origins:
@@ -166,13 +171,15 @@ class Settings(BaseSettings):
         if self.telegram_token and not self.telegram_id_salt:
             raise ValueError("El bot de Telegram requiere ASESOR_TELEGRAM_ID_SALT en producción")
         if self.whatsapp_enabled and not self.whatsapp_complete:
-            raise ValueError("WhatsApp requiere ASESOR_WHATSAPP_TOKEN, _PHONE_NUMBER_ID, _APP_SECRET, "
-                             "_VERIFY_TOKEN e _ID_SALT en producción")
+            raise ValueError(
+                "WhatsApp requiere ASESOR_WHATSAPP_TOKEN, _PHONE_NUMBER_ID, _APP_SECRET, "
+                "_VERIFY_TOKEN e _ID_SALT en producción"
+            )
         if self.answerer == "llm" and not (self.llm_gguf or self.llm_base_url):
             raise ValueError("ASESOR_ANSWERER=llm requiere ASESOR_LLM_BASE_URL o ASESOR_LLM_GGUF")
         return self
 
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> "Settings":
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Settings:
         """A copy whose changed values are validated like the environment's (a secret becomes
         ``SecretStr``, a bad value is refused), without reading the environment again."""
         if not update:
@@ -210,13 +217,21 @@ class Settings(BaseSettings):
 
     @property
     def whatsapp_enabled(self) -> bool:
-        return any((self.whatsapp_token, self.whatsapp_phone_number_id, self.whatsapp_app_secret,
-                    self.whatsapp_verify_token))
+        return any(
+            (self.whatsapp_token, self.whatsapp_phone_number_id, self.whatsapp_app_secret, self.whatsapp_verify_token)
+        )
 
     @property
     def whatsapp_complete(self) -> bool:
-        return all((self.whatsapp_token, self.whatsapp_phone_number_id, self.whatsapp_app_secret,
-                    self.whatsapp_verify_token, self.whatsapp_id_salt))
+        return all(
+            (
+                self.whatsapp_token,
+                self.whatsapp_phone_number_id,
+                self.whatsapp_app_secret,
+                self.whatsapp_verify_token,
+                self.whatsapp_id_salt,
+            )
+        )
 
     @property
     def corpus_file(self) -> Path:

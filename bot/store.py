@@ -17,7 +17,22 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, CursorResult, Result, Float, Integer, String, Text, create_engine, delete, event, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    CursorResult,
+    Float,
+    Integer,
+    Result,
+    String,
+    Text,
+    create_engine,
+    delete,
+    event,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -26,12 +41,12 @@ __all__ = ["Store", "StoreUnavailable", "StaleWrite", "Base"]
 _CAS_ATTEMPTS = 50  # compare-and-set retries before a write gives up (only under heavy contention)
 
 
-
 def _rowcount(result: Result) -> int:
     """Rows an UPDATE or DELETE touched: ``Session.execute`` is typed as returning a plain
     ``Result``, but for those statements it is a ``CursorResult``."""
     assert isinstance(result, CursorResult)
     return result.rowcount
+
 
 class StoreUnavailable(RuntimeError):
     """The database cannot be read or written right now (locked, full, down)."""
@@ -140,7 +155,9 @@ class Store:
             raise StoreUnavailable(type(error).__name__) from error
 
     # Diagnoses -----------------------------------------------------------------------------
-    def save_diagnosis(self, *, diagnosis_id: str, data: dict, finished: bool, expected_version: int | None = None) -> int:
+    def save_diagnosis(
+        self, *, diagnosis_id: str, data: dict, finished: bool, expected_version: int | None = None
+    ) -> int:
         """Write a diagnosis and return its new version.
 
         With ``expected_version`` the write happens only if the row is still at that version
@@ -168,9 +185,12 @@ class Store:
         row = self._run(lambda s: s.get(DiagnosisRow, diagnosis_id))
         return (json.loads(row.data), row.version) if row else None
 
-    def _compare_and_set(self, model: type[DiagnosisRow] | type[ConversationRow], row_id: str, version: int, values: dict) -> bool:
-        statement = (update(model).where(model.id == row_id, model.version == version)
-                     .values(**values, version=version + 1))
+    def _compare_and_set(
+        self, model: type[DiagnosisRow] | type[ConversationRow], row_id: str, version: int, values: dict
+    ) -> bool:
+        statement = (
+            update(model).where(model.id == row_id, model.version == version).values(**values, version=version + 1)
+        )
         return self._run(lambda s: _rowcount(s.execute(statement))) == 1
 
     def _insert(self, row: Base) -> bool:
@@ -202,12 +222,25 @@ class Store:
         return json.loads(row.turns) if row else []
 
     # Feedback ------------------------------------------------------------------------------
-    def add_feedback(self, *, conversation_id: str | None, question: str, answer: str, rating: str, comment: str | None,
-                     reason: str | None = None) -> int:
+    def add_feedback(
+        self,
+        *,
+        conversation_id: str | None,
+        question: str,
+        answer: str,
+        rating: str,
+        comment: str | None,
+        reason: str | None = None,
+    ) -> int:
         def work(session: Session) -> int:
             row = FeedbackRow(
-                conversation_id=conversation_id, question=question, answer=answer, rating=rating,
-                comment=comment, created_at=time.time(), reason=reason,
+                conversation_id=conversation_id,
+                question=question,
+                answer=answer,
+                rating=rating,
+                comment=comment,
+                created_at=time.time(),
+                reason=reason,
             )
             session.add(row)
             session.flush()
@@ -218,8 +251,14 @@ class Store:
     def feedback(self) -> list[dict]:
         rows = self._run(lambda s: s.scalars(select(FeedbackRow).order_by(FeedbackRow.id)).all())
         return [
-            {"id": r.id, "conversation_id": r.conversation_id, "question": r.question, "rating": r.rating, "comment": r.comment,
-             "reason": r.reason}
+            {
+                "id": r.id,
+                "conversation_id": r.conversation_id,
+                "question": r.question,
+                "rating": r.rating,
+                "comment": r.comment,
+                "reason": r.reason,
+            }
             for r in rows
         ]
 
@@ -234,6 +273,7 @@ class Store:
     def add_binding_item(self, *, prefix: str, key: str, data: dict, keep: int) -> None:
         """Insert ``prefix + key`` and drop all but the newest ``keep`` rows under ``prefix``, in one
         transaction: each item is its own row, so concurrent adds never overwrite each other."""
+
         def work(session: Session) -> None:
             session.merge(BindingRow(key=prefix + key, data=json.dumps(data), updated_at=time.time()))
             session.flush()
@@ -259,7 +299,9 @@ class Store:
 
     def forget_windows(self, *, before: int) -> int:
         """Delete counters of windows that started before ``before``; how many were removed."""
-        return self._run(lambda s: _rowcount(s.execute(delete(RateCounterRow).where(RateCounterRow.window_start < before))))
+        return self._run(
+            lambda s: _rowcount(s.execute(delete(RateCounterRow).where(RateCounterRow.window_start < before)))
+        )
 
     def ping(self) -> bool:
         try:
@@ -272,13 +314,18 @@ class Store:
     # Privacy (Ley 1581 de 2012): a person's own data on request, everything past retention ---
     def delete_diagnosis(self, *, diagnosis_id: str) -> bool:
         """Delete one diagnosis; ``False`` when there was none with that id."""
-        return self._run(lambda s: _rowcount(s.execute(delete(DiagnosisRow).where(DiagnosisRow.id == diagnosis_id)))) > 0
+        return (
+            self._run(lambda s: _rowcount(s.execute(delete(DiagnosisRow).where(DiagnosisRow.id == diagnosis_id)))) > 0
+        )
 
     def delete_conversation(self, *, conversation_id: str) -> int:
         """Delete a conversation and the feedback given inside it; the number of rows removed."""
+
         def work(session: Session) -> int:
             turns = _rowcount(session.execute(delete(ConversationRow).where(ConversationRow.id == conversation_id)))
-            votes = _rowcount(session.execute(delete(FeedbackRow).where(FeedbackRow.conversation_id == conversation_id)))
+            votes = _rowcount(
+                session.execute(delete(FeedbackRow).where(FeedbackRow.conversation_id == conversation_id))
+            )
             return turns + votes
 
         return self._run(work)
@@ -292,11 +339,13 @@ class Store:
 
     def purge_before(self, *, cutoff: float) -> dict[str, int]:
         """Delete every row last changed before ``cutoff`` (epoch seconds); counts per table."""
+
         def work(session: Session) -> dict[str, int]:
             return {
                 "diagnoses": _rowcount(session.execute(delete(DiagnosisRow).where(DiagnosisRow.updated_at < cutoff))),
-                "conversations": _rowcount(session.execute(
-                    delete(ConversationRow).where(ConversationRow.updated_at < cutoff))),
+                "conversations": _rowcount(
+                    session.execute(delete(ConversationRow).where(ConversationRow.updated_at < cutoff))
+                ),
                 "feedback": _rowcount(session.execute(delete(FeedbackRow).where(FeedbackRow.created_at < cutoff))),
                 "bindings": _rowcount(session.execute(delete(BindingRow).where(BindingRow.updated_at < cutoff))),
             }

@@ -25,8 +25,18 @@ class InteractionRow(Base):
     __table_args__ = (
         Index("ix_interactions_channel_created", "channel", "created_at"),
         # Covering: every aggregate reads only these columns, never the rows' texts (migration 0003).
-        Index("ix_interactions_console", "created_at", "channel", "kind", "in_scope", "scope_score", "latency_ms",
-              "day", "section", "question_key"),
+        Index(
+            "ix_interactions_console",
+            "created_at",
+            "channel",
+            "kind",
+            "in_scope",
+            "scope_score",
+            "latency_ms",
+            "day",
+            "section",
+            "question_key",
+        ),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     created_at: Mapped[float] = mapped_column(Float, index=True)
@@ -98,6 +108,7 @@ class StaffStore:
     def write_batch(self, rows: list[dict], outcomes: list[dict]) -> None:
         """Write a batch in one transaction: interaction rows (columns of ``InteractionRow``) as one
         multi-row insert, and finished diagnoses (``OutcomeRow`` columns plus ``practices``)."""
+
         def work(session: Session) -> None:
             if rows:
                 session.execute(insert(InteractionRow), rows)
@@ -118,14 +129,21 @@ class StaffStore:
         session.add(OutcomeRow(**{**outcome, **profile}))
         session.flush()
         if practices:
-            session.execute(insert(ScoreRow), [
-                {"diagnosis_id": diagnosis_id, "practice": p, "area_id": area, "value": value}
-                for p, (area, value) in practices.items()])
+            session.execute(
+                insert(ScoreRow),
+                [
+                    {"diagnosis_id": diagnosis_id, "practice": p, "area_id": area, "value": value}
+                    for p, (area, value) in practices.items()
+                ],
+            )
 
     def set_profile(self, *, diagnosis_id: str, department: str | None, sector: str | None) -> bool:
         """The self-declared department and sector of a finished diagnosis; False if none finished."""
-        statement = (update(OutcomeRow).where(OutcomeRow.diagnosis_id == diagnosis_id)
-                     .values(department=department, sector=sector))
+        statement = (
+            update(OutcomeRow)
+            .where(OutcomeRow.diagnosis_id == diagnosis_id)
+            .values(department=department, sector=sector)
+        )
         return self.run(lambda s: s.execute(statement).rowcount) > 0
 
     # Accounts ---------------------------------------------------------------------------------
@@ -133,8 +151,13 @@ class StaffStore:
         """False when an account with that email exists."""
         if self.account(email=email) is not None:
             return False
-        self.run(lambda s: s.add(AccountRow(email=email, password_hash=password_hash, created_at=time.time(),
-                                            failed_logins=0, locked_until=0.0)))
+        self.run(
+            lambda s: s.add(
+                AccountRow(
+                    email=email, password_hash=password_hash, created_at=time.time(), failed_logins=0, locked_until=0.0
+                )
+            )
+        )
         return True
 
     def account(self, *, email: str) -> AccountRow | None:
@@ -163,8 +186,9 @@ class StaffStore:
 
         def work(session: Session) -> int:
             for key, text in questions.items():
-                session.merge(MarkRow(question_key=key, question=text, mark=mark, section=section,
-                                      created_at=time.time()))
+                session.merge(
+                    MarkRow(question_key=key, question=text, mark=mark, section=section, created_at=time.time())
+                )
             return len(questions)
 
         return self.run(work)
@@ -177,8 +201,11 @@ class StaffStore:
 
     # Privacy ------------------------------------------------------------------------------------
     def forget_conversation(self, conversation_id: str) -> int:
-        return self.run(lambda s: s.execute(
-            delete(InteractionRow).where(InteractionRow.conversation_id == conversation_id)).rowcount)
+        return self.run(
+            lambda s: (
+                s.execute(delete(InteractionRow).where(InteractionRow.conversation_id == conversation_id)).rowcount
+            )
+        )
 
     def forget_diagnosis(self, diagnosis_id: str) -> int:
         def work(session: Session) -> int:
@@ -193,9 +220,11 @@ class StaffStore:
             session.execute(delete(ScoreRow).where(ScoreRow.diagnosis_id.in_(old)))
             return {
                 "interactions": session.execute(
-                    delete(InteractionRow).where(InteractionRow.created_at < cutoff)).rowcount,
+                    delete(InteractionRow).where(InteractionRow.created_at < cutoff)
+                ).rowcount,
                 "diagnosis_outcomes": session.execute(
-                    delete(OutcomeRow).where(OutcomeRow.created_at < cutoff)).rowcount,
+                    delete(OutcomeRow).where(OutcomeRow.created_at < cutoff)
+                ).rowcount,
                 "staff_marks": session.execute(delete(MarkRow).where(MarkRow.created_at < cutoff)).rowcount,
             }
 

@@ -31,17 +31,20 @@ __all__ = [
 _WORD = re.compile(r"[0-9a-záéíóúüñ+]+", re.IGNORECASE)
 # Zero-width, bidi controls and isolates, soft hyphen, variation selectors, Unicode "tag" letters
 # (U+E0000–E007F, which render as nothing and can smuggle hidden instructions).
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad\u034f\u180e\ufe00-\ufe0f"
-                        "\U000e0000-\U000e007f]")
+_INVISIBLE = re.compile(
+    "[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad\u034f\u180e\ufe00-\ufe0f\U000e0000-\U000e007f]"
+)
 # Whole terminal escape sequences (OSC titles, CSI colours and cursor moves) first, then any single
 # control character but tab and newline: "\x1b[2J¿qué es…?" leaves "¿qué es…?", not "[2J¿qué es…?".
-_TERMINAL = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]"
-                       r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_TERMINAL = re.compile(
+    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]"
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+)
 # Cyrillic and Greek letters that look like Latin ones ("iniciаtivа" with Cyrillic "а"): the
 # booklet is Spanish, so in a question they can only be a disguise; they read as their twins.
 _HOMOGLYPHS = str.maketrans(
-    "аеорсухіјѕԁАВЕКМНОРСТХІЈЅ" "οαερτικνΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
-    "aeopcyxijsdABEKMHOPCTXIJS" "oaeptikvABEZHIKMNOPTYX",
+    "аеорсухіјѕԁАВЕКМНОРСТХІЈЅοαερτικνΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdABEKMHOPCTXIJSoaeptikvABEZHIKMNOPTYX",
 )
 
 # Spanish function words plus question words: they carry no topic for retrieval.
@@ -60,11 +63,16 @@ STOPWORDS = frozenset(
 _CHAPTER = re.compile(r"^\d+\.\s")
 # Spanish ordinals up to the booklet's 13 practices, folded: "la tercera fase" is "Fase 3".
 _ORDINALS = {
-    **dict.fromkeys(("primer", "primero", "primera"), 1), **dict.fromkeys(("segundo", "segunda"), 2),
-    **dict.fromkeys(("tercer", "tercero", "tercera"), 3), **dict.fromkeys(("cuarto", "cuarta"), 4),
-    **dict.fromkeys(("quinto", "quinta"), 5), **dict.fromkeys(("sexto", "sexta"), 6),
-    **dict.fromkeys(("septimo", "septima", "setimo", "setima"), 7), **dict.fromkeys(("octavo", "octava"), 8),
-    **dict.fromkeys(("noveno", "novena"), 9), **dict.fromkeys(("decimo", "decima"), 10),
+    **dict.fromkeys(("primer", "primero", "primera"), 1),
+    **dict.fromkeys(("segundo", "segunda"), 2),
+    **dict.fromkeys(("tercer", "tercero", "tercera"), 3),
+    **dict.fromkeys(("cuarto", "cuarta"), 4),
+    **dict.fromkeys(("quinto", "quinta"), 5),
+    **dict.fromkeys(("sexto", "sexta"), 6),
+    **dict.fromkeys(("septimo", "septima", "setimo", "setima"), 7),
+    **dict.fromkeys(("octavo", "octava"), 8),
+    **dict.fromkeys(("noveno", "novena"), 9),
+    **dict.fromkeys(("decimo", "decima"), 10),
     **dict.fromkeys(("undecimo", "undecima", "onceavo", "onceava"), 11),
     **dict.fromkeys(("duodecimo", "duodecima", "doceavo", "doceava"), 12),
     **dict.fromkeys(("decimotercero", "decimotercera", "treceavo", "treceava"), 13),
@@ -111,8 +119,9 @@ def stem(word: str) -> str:
 
 def numbers(text: str) -> frozenset[int]:
     """The small numbers ``text`` names, in digits or as ordinals: "la tercera fase", "práctica 12"."""
-    return frozenset(int(w) if w.isdigit() else _ORDINALS[w] for w in words(text)
-                     if (w.isdigit() and len(w) <= 2) or w in _ORDINALS)
+    return frozenset(
+        int(w) if w.isdigit() else _ORDINALS[w] for w in words(text) if (w.isdigit() and len(w) <= 2) or w in _ORDINALS
+    )
 
 
 def ordinals(text: str) -> frozenset[int]:
@@ -123,8 +132,7 @@ def ordinals(text: str) -> frozenset[int]:
 def renumber(text: str, old: int, new: int) -> str:
     """``text`` as folded words, with every word naming ``old`` (digits or ordinal) replaced by ``new``:
     "en qué consiste la segunda fase" → "en que consiste la 3 fase"."""
-    return " ".join(str(new) if (w.isdigit() and int(w) == old) or _ORDINALS.get(w) == old else w
-                    for w in words(text))
+    return " ".join(str(new) if (w.isdigit() and int(w) == old) or _ORDINALS.get(w) == old else w for w in words(text))
 
 
 def heading_numbers(heading: str) -> frozenset[int]:

@@ -45,8 +45,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 # What the session index is built from, besides the corpus and the manifest's own fields.
-_INDEX_SOURCES = ("bot/index", "bot/ingest", "bot/retrieval", "bot/calibrate.py", "bot/evalset.py",
-                  "bot/pipeline.py", "bot/answer/scope.py", "bot/text.py", "bot/schemas.py", "bot/settings.py")
+_INDEX_SOURCES = (
+    "bot/index",
+    "bot/ingest",
+    "bot/retrieval",
+    "bot/calibrate.py",
+    "bot/evalset.py",
+    "bot/pipeline.py",
+    "bot/answer/scope.py",
+    "bot/text.py",
+    "bot/schemas.py",
+    "bot/settings.py",
+)
 
 
 def _index_key(settings: Settings) -> str:
@@ -88,8 +98,9 @@ def shared_embedder():
 def settings(index_dir: Path, tmp_path: Path) -> Settings:
     """Settings over the session's index with a fresh database for this test (``/metrics`` is read
     with ``METRICS_AUTH``, as a Prometheus scraper would)."""
-    return Settings(index_dir=index_dir, database_url=f"sqlite:///{tmp_path / 'asesor.sqlite3'}",
-                    metrics_token=METRICS_TOKEN)
+    return Settings(
+        index_dir=index_dir, database_url=f"sqlite:///{tmp_path / 'asesor.sqlite3'}", metrics_token=METRICS_TOKEN
+    )
 
 
 @pytest.fixture

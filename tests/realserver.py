@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import httpx
-
 from servers import free_port, stop_process
 
 from bot.settings import ROOT
@@ -36,12 +35,15 @@ class AsesorServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 180.0) -> "AsesorServer":
+    def start(self, timeout: float = 180.0) -> AsesorServer:
         handle = open(self.log, "ab")
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "bot.cli", "serve", "--port", str(self.port)],
-                env=self.env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
+                env=self.env,
+                cwd=ROOT,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
             )
         finally:
             handle.close()
@@ -75,7 +77,7 @@ class AsesorServer:
     def stop(self) -> None:
         stop_process(self.process)
 
-    def __enter__(self) -> "AsesorServer":
+    def __enter__(self) -> AsesorServer:
         if self.process is not None and self.process.poll() is None:
             return self  # already started (e.g. with a longer timeout)
         return self.start()

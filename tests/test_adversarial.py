@@ -27,8 +27,8 @@ from fastapi.testclient import TestClient
 from realserver import AsesorServer
 
 from bot.advisor import Advisor
-from bot.compose import build_services
 from bot.api import create_app
+from bot.compose import build_services
 from bot.index import build_index, publish_build
 from bot.settings import ROOT, Settings
 
@@ -67,14 +67,21 @@ def _answerer_settings(answerer: str, index_dir: Path, db: Path, model_url: str 
 
 def _configured_model() -> bool:
     return os.environ.get("ASESOR_ANSWERER") == "llm" and bool(
-        os.environ.get("ASESOR_LLM_BASE_URL") or os.environ.get("ASESOR_LLM_GGUF"))
+        os.environ.get("ASESOR_LLM_BASE_URL") or os.environ.get("ASESOR_LLM_GGUF")
+    )
 
 
 # The generative harness starts the fake model server (a real HTTP server on loopback): slow lane.
-@pytest.fixture(scope="module", params=[pytest.param(a, marks=pytest.mark.slow) if a == "llm" else a
-                                        for a in ANSWERERS])
-def harness(request: pytest.FixtureRequest, index_dir: Path, tmp_path_factory: pytest.TempPathFactory,
-            shared_embedder, injected_advisor: Advisor) -> Iterator[Harness]:
+@pytest.fixture(
+    scope="module", params=[pytest.param(a, marks=pytest.mark.slow) if a == "llm" else a for a in ANSWERERS]
+)
+def harness(
+    request: pytest.FixtureRequest,
+    index_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    shared_embedder,
+    injected_advisor: Advisor,
+) -> Iterator[Harness]:
     tmp = tmp_path_factory.mktemp(f"adversarial-{request.param}")
     with contextlib.ExitStack() as stack:
         model_url = None
@@ -82,9 +89,14 @@ def harness(request: pytest.FixtureRequest, index_dir: Path, tmp_path_factory: p
             model_url = stack.enter_context(FakeOpenAI(token_delay=0.0)).base_url
         settings = _answerer_settings(request.param, index_dir, tmp / "db.sqlite3", model_url)
         services = build_services(settings, embedder=shared_embedder)
-        env = {"ASESOR_INDEX_DIR": str(index_dir), "ASESOR_DATABASE_URL": settings.database_url,
-               "ASESOR_ANSWERER": settings.answerer, "ASESOR_BODY_TIMEOUT_SECONDS": "2",
-               "ASESOR_RATE_LIMIT_PER_MINUTE": "1000000", **({"ASESOR_LLM_BASE_URL": model_url} if model_url else {})}
+        env = {
+            "ASESOR_INDEX_DIR": str(index_dir),
+            "ASESOR_DATABASE_URL": settings.database_url,
+            "ASESOR_ANSWERER": settings.answerer,
+            "ASESOR_BODY_TIMEOUT_SECONDS": "2",
+            "ASESOR_RATE_LIMIT_PER_MINUTE": "1000000",
+            **({"ASESOR_LLM_BASE_URL": model_url} if model_url else {}),
+        }
         client = stack.enter_context(TestClient(create_app(settings, services)))
         yield Harness(request.param, settings, services.answers, client, injected_advisor, env, tmp, services)
 
@@ -92,8 +104,12 @@ def harness(request: pytest.FixtureRequest, index_dir: Path, tmp_path_factory: p
 @pytest.fixture(scope="module")
 def slow_server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsesorServer]:
     tmp = tmp_path_factory.mktemp("lento")
-    env = {"ASESOR_INDEX_DIR": str(index_dir), "ASESOR_DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
-           "ASESOR_BODY_TIMEOUT_SECONDS": "2", "ASESOR_RATE_LIMIT_PER_MINUTE": "1000000"}
+    env = {
+        "ASESOR_INDEX_DIR": str(index_dir),
+        "ASESOR_DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+        "ASESOR_BODY_TIMEOUT_SECONDS": "2",
+        "ASESOR_RATE_LIMIT_PER_MINUTE": "1000000",
+    }
     with AsesorServer(env, tmp / "serve.log") as server:
         yield server
 
@@ -106,8 +122,9 @@ def test_the_table_has_at_least_30_distinct_cases() -> None:
     assert {c.channel for c in CASES} >= {"api", "api-real", "cli", "telegram", "widget", "index"}
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=[pytest.mark.slow] if c.channel == "api-real" else [])
-                                  for c in CASES])  # "api-real" cases start a real server process
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, id=c.id, marks=[pytest.mark.slow] if c.channel == "api-real" else []) for c in CASES]
+)  # "api-real" cases start a real server process
 def test_adversarial_case(case: Case, harness: Harness, request: pytest.FixtureRequest) -> None:
     if case.channel == "api-real":
         harness.slow_server = request.getfixturevalue("slow_server")  # type: ignore[attr-defined]
@@ -116,8 +133,9 @@ def test_adversarial_case(case: Case, harness: Harness, request: pytest.FixtureR
     target = os.environ.get("ASESOR_ADVERSARIAL_TABLE")
     if target:
         rows = ["| respuesta | caso | canal | entrada | esperado | observado |", "|---|---|---|---|---|---|"]
-        rows += ["| " + " | ".join(str(v).replace("|", "\\|").replace("\n", " ") for v in row) + " |"
-                 for row in _OBSERVED]
+        rows += [
+            "| " + " | ".join(str(v).replace("|", "\\|").replace("\n", " ") for v in row) + " |" for row in _OBSERVED
+        ]
         Path(target).write_text("\n".join(rows) + "\n", encoding="utf-8")
     assert isinstance(observed, str) and observed.strip(), f"{case.id}: the case observed nothing"
     if harness.answerer == "llm":  # a generative run that fell back to the extractive answer never tested the model

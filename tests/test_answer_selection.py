@@ -21,8 +21,13 @@ def _words(text: str) -> int:
 
 
 def test_a_lead_in_is_one_candidate_with_the_list_it_introduces():
-    passage = Passage(id="x", section="S", score=1.0, kind="text",
-                      text="La gobernanza tiene tres pilares: son claves. Los pilares son:\n1. Liderazgo\n2. Visión\n3. Agenda")
+    passage = Passage(
+        id="x",
+        section="S",
+        score=1.0,
+        kind="text",
+        text="La gobernanza tiene tres pilares: son claves. Los pilares son:\n1. Liderazgo\n2. Visión\n3. Agenda",
+    )
     found = candidates([passage])
     lead = next(c for c in found if c.text == "Los pilares son:")
     assert lead.items == ("1. Liderazgo", "2. Visión", "3. Agenda")
@@ -54,12 +59,15 @@ def test_answer_metrics_read_through_markers_and_list_prefixes():
     assert not missing.holds and missing.first_holds
 
 
-@pytest.mark.parametrize("question", [
-    "para que sirve el benchmarking en la fase 2",
-    "quien coordina la red cluster actualmente",
-    "que papel tienen las camaras de comercio",
-    "como se mide el impacto de una iniciativa",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "para que sirve el benchmarking en la fase 2",
+        "quien coordina la red cluster actualmente",
+        "que papel tienen las camaras de comercio",
+        "como se mide el impacto de una iniciativa",
+    ],
+)
 def test_answers_are_short_and_lead_with_a_cited_sentence(advisor, question):
     answer = advisor.ask(question)
     assert answer.in_scope and answer.kind == "answer" and answer.answer.strip()
@@ -77,10 +85,16 @@ def test_explicame_mas_gives_what_the_short_answer_left_out(advisor):
     assert not shown & {line.rsplit(" [", 1)[0] for line in more.answer.split("\n")}
 
 
-@pytest.mark.parametrize(("question", "lacking"), [
-    ("cada cuanto se deben hacer las reuniones de la iniciativa", "La cartilla no indica cada cuánto se deben hacer"),
-    ("cuanto dinero deben aportar los empresarios a la iniciativa", "La cartilla no indica cuánto dinero"),
-])
+@pytest.mark.parametrize(
+    ("question", "lacking"),
+    [
+        (
+            "cada cuanto se deben hacer las reuniones de la iniciativa",
+            "La cartilla no indica cada cuánto se deben hacer",
+        ),
+        ("cuanto dinero deben aportar los empresarios a la iniciativa", "La cartilla no indica cuánto dinero"),
+    ],
+)
 def test_a_figure_the_booklet_lacks_gets_an_honest_partial_answer(advisor, question, lacking):
     answer = advisor.ask(question)
     assert answer.in_scope and answer.kind == "partial"
@@ -89,8 +103,9 @@ def test_a_figure_the_booklet_lacks_gets_an_honest_partial_answer(advisor, quest
     assert rest and answer.citations and re.search(r"\[1\]", rest[0])
 
 
-@pytest.mark.parametrize("question", ["cuantas fases tiene el diseño de una iniciativa cluster",
-                                      "cuando se creo la red cluster colombia"])
+@pytest.mark.parametrize(
+    "question", ["cuantas fases tiene el diseño de una iniciativa cluster", "cuando se creo la red cluster colombia"]
+)
 def test_a_figure_the_booklet_states_is_answered_not_called_partial(advisor, question):
     answer = advisor.ask(question)
     assert answer.in_scope and answer.kind == "answer"

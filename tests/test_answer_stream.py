@@ -9,8 +9,7 @@ from bot.schemas import Answer
 
 
 def _written(pieces: list[str], final: str) -> Generator[str, None, Answer]:
-    for piece in pieces:
-        yield piece
+    yield from pieces
     return Answer(question="¿Qué es?", answer=final, in_scope=True)
 
 

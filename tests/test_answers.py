@@ -34,8 +34,10 @@ def test_glossary_question_answers_from_the_glossary_entry(advisor):
     [
         ("cuales son las 5 fuerzas de porter", ["Competidores potenciales", "Poder de negociación de los clientes"]),
         ("cuales son las areas tematicas del ssme", ["1. Enfoque", "8. Impacto empresarial"]),
-        ("cuales son los pilares de la gobernanza", ["1. La consolidación de un liderazgo empresarial",
-                                                    "3. Una agenda empresarial"]),
+        (
+            "cuales son los pilares de la gobernanza",
+            ["1. La consolidación de un liderazgo empresarial", "3. Una agenda empresarial"],
+        ),
     ],
 )
 def test_lists_come_out_as_lists(advisor, question, items):
@@ -108,8 +110,10 @@ def test_near_misses_the_booklet_does_not_answer_are_refused(advisor, question):
 
 @pytest.mark.parametrize(
     "question",
-    ["las empresas del cluster pueden acordar el precio de compra entre ellas?",
-     "de donde viene la especializacion inteligente, de europa?"],
+    [
+        "las empresas del cluster pueden acordar el precio de compra entre ellas?",
+        "de donde viene la especializacion inteligente, de europa?",
+    ],
 )
 def test_booklet_topics_near_the_off_topic_rules_are_still_answered(advisor, question):
     answer = advisor.ask(question)
@@ -119,7 +123,10 @@ def test_booklet_topics_near_the_off_topic_rules_are_still_answered(advisor, que
 @pytest.mark.parametrize(
     ("question", "items"),
     [
-        ("cuales son las fases", ["1. Fase 1: Conociendo el cluster", "2. Fase 2: Identificando", "3. Fase 3: Definiendo"]),
+        (
+            "cuales son las fases",
+            ["1. Fase 1: Conociendo el cluster", "2. Fase 2: Identificando", "3. Fase 3: Definiendo"],
+        ),
         ("que entidades apoyan las iniciativas cluster", ["Colombia Productiva", "Confecámaras", "iNNpulsa Colombia"]),
     ],
 )
@@ -139,17 +146,22 @@ def test_sentences_that_do_not_touch_the_question_are_left_out(advisor):
 def test_a_long_message_is_answered_about_its_question_not_its_introduction(advisor):
     # "equipo gestor" and "secretaría técnica" in the introduction used to pull in the sentence on
     # training managers ("capital humano") ahead of the one on financing.
-    answer = advisor.ask("Hola, soy gestora de una iniciativa de turismo en el Huila. Tenemos reuniones con hoteles, "
-                         "agencias y la alcaldía, pero nos falta plata para el equipo gestor y la secretaría técnica. "
-                         "¿Cómo se puede financiar una iniciativa cluster?")
+    answer = advisor.ask(
+        "Hola, soy gestora de una iniciativa de turismo en el Huila. Tenemos reuniones con hoteles, "
+        "agencias y la alcaldía, pero nos falta plata para el equipo gestor y la secretaría técnica. "
+        "¿Cómo se puede financiar una iniciativa cluster?"
+    )
     assert answer.in_scope and answer.answer.startswith("Definir estrategias de financiación")
     assert "capital humano" not in answer.answer
 
 
-@pytest.mark.parametrize("question", [
-    "que es la red cluster colombia",
-    "que combinan las mejores practicas del modelo institucional regional",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "que es la red cluster colombia",
+        "que combinan las mejores practicas del modelo institucional regional",
+    ],
+)
 def test_a_lead_in_comes_with_what_it_introduces(advisor, question):
     # «…combinan tres elementos clave:» used to end the answer, or be followed by an unrelated sentence.
     lines = advisor.ask(question).answer.split("\n")

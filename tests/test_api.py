@@ -10,14 +10,14 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from auth_headers import METRICS_AUTH
 from fastapi.testclient import TestClient
 
-from auth_headers import METRICS_AUTH
-from bot.compose import Services
 from bot.api import create_app
 from bot.api.app import app_from_env
 from bot.api.routes_ask import word_chunks
 from bot.api.server import settings_environment
+from bot.compose import Services
 from bot.settings import Settings
 
 WHAT_IS = "1. Introducción › ¿Qué es una Iniciativa Cluster?"
@@ -149,10 +149,16 @@ def test_skip_and_restart(client: TestClient) -> None:
 
 
 def test_feedback_is_stored(client: TestClient, store) -> None:
-    response = client.post("/api/feedback", json={
-        "rating": "down", "question": "¿Qué es el SSME?", "answer": "El SSME es…",
-        "conversation_id": "conversacion-de-prueba", "comment": "Faltó un ejemplo.",
-    })
+    response = client.post(
+        "/api/feedback",
+        json={
+            "rating": "down",
+            "question": "¿Qué es el SSME?",
+            "answer": "El SSME es…",
+            "conversation_id": "conversacion-de-prueba",
+            "comment": "Faltó un ejemplo.",
+        },
+    )
     assert response.status_code == 201
     assert response.json()["message"].startswith("¡Gracias")
     rows = store.feedback()

@@ -12,17 +12,27 @@ from typing import Any
 
 import httpx
 import pytest
+from auth_headers import METRICS_AUTH
 from fastapi.testclient import TestClient
 
-from auth_headers import METRICS_AUTH
-from bot.compose import Services
 from bot.api import create_app
 from bot.api.ratelimit import SlidingWindowLimiter
+from bot.compose import Services
 from bot.errors import Unavailable
 from bot.settings import Settings
 
-ENGLISH = ("Input should", "Field required", "JSON decode", "Not Found", "Method Not Allowed",
-           "There was an error", "Traceback", "value is not", "String should", "Disallowed CORS")
+ENGLISH = (
+    "Input should",
+    "Field required",
+    "JSON decode",
+    "Not Found",
+    "Method Not Allowed",
+    "There was an error",
+    "Traceback",
+    "value is not",
+    "String should",
+    "Disallowed CORS",
+)
 
 
 @pytest.fixture
@@ -42,7 +52,9 @@ def assert_spanish_error(response: httpx.Response, status: int, code: str | None
     return message
 
 
-def post_raw(client: TestClient, path: str, content: bytes | Any, content_type: str = "application/json") -> httpx.Response:
+def post_raw(
+    client: TestClient, path: str, content: bytes | Any, content_type: str = "application/json"
+) -> httpx.Response:
     return client.post(path, content=content, headers={"content-type": content_type})
 
 
@@ -67,7 +79,9 @@ def test_bad_questions_are_spanish_422(client: TestClient, payload: dict, status
 def test_body_problems(client: TestClient) -> None:
     assert_spanish_error(post_raw(client, "/api/ask", b'{"question": "\xff\xfe hola"}'), 400)
     assert "JSON" in assert_spanish_error(post_raw(client, "/api/ask", b'{"question": '), 422, "json_invalido")
-    assert "Content-Type" in assert_spanish_error(post_raw(client, "/api/ask", b'{"question": "hola"}', "text/plain"), 422)
+    assert "Content-Type" in assert_spanish_error(
+        post_raw(client, "/api/ask", b'{"question": "hola"}', "text/plain"), 422
+    )
     assert_spanish_error(client.post("/api/ask", json=["una", "lista"]), 422)
     big = b'{"question": "' + b"a" * 70_000 + b'"}'
     assert "64 KB" in assert_spanish_error(post_raw(client, "/api/ask", big), 413, "cuerpo_muy_grande")
@@ -118,8 +132,9 @@ def test_wrong_report_format_and_unfinished_report(client: TestClient) -> None:
     state = client.post("/api/diagnosis").json()
     message = assert_spanish_error(client.get(f"/api/diagnosis/{state['id']}/report", params={"format": "docx"}), 422)
     assert "format" in message and "pdf" in message
-    assert_spanish_error(client.get(f"/api/diagnosis/{state['id']}/report", params={"format": "pdf"}), 422,
-                         "diagnostico_incompleto")
+    assert_spanish_error(
+        client.get(f"/api/diagnosis/{state['id']}/report", params={"format": "pdf"}), 422, "diagnostico_incompleto"
+    )
 
 
 def test_feedback_validation(client: TestClient) -> None:
@@ -170,8 +185,13 @@ def test_cors_allows_only_configured_origins(client: TestClient, settings: Setti
 
 
 def test_security_headers_everywhere(client: TestClient) -> None:
-    for response in (client.get("/"), client.get("/health"), client.get("/widget.js"), client.get("/nada"),
-                     client.post("/api/ask", json={})):
+    for response in (
+        client.get("/"),
+        client.get("/health"),
+        client.get("/widget.js"),
+        client.get("/nada"),
+        client.post("/api/ask", json={}),
+    ):
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
         assert response.headers["x-frame-options"] == "DENY"

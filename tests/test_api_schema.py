@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from bot.advisor import Advisor
 from bot.api import create_app
 from bot.settings import Settings
 
@@ -36,8 +35,13 @@ def test_api_honours_its_openapi_contract(settings: Settings, mode: str, service
         strategy = operation.as_strategy(generation_mode=GenerationMode(mode))
 
         @hypothesis.given(case=strategy)
-        @hypothesis.settings(max_examples=10, deadline=None, database=None, derandomize=True,
-                             suppress_health_check=list(hypothesis.HealthCheck))
+        @hypothesis.settings(
+            max_examples=10,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(hypothesis.HealthCheck),
+        )
         def check(case: Any) -> None:
             # A question must contain text once markup and control characters are removed
             # ("\u0088" is a valid JSON string but an empty question): JSON Schema cannot say

@@ -83,8 +83,9 @@ def test_a_whatsapp_user_is_greeted_once_and_answers_keep_their_sources(store: S
     assert not chats.greeted(user)
     chats.mark_greeted(user)
     chats.mark_greeted(user)  # idempotent
-    assert chats.greeted(user) and chats.diagnosis_of(user) == DiagnosisBinding("d-9", True), \
+    assert chats.greeted(user) and chats.diagnosis_of(user) == DiagnosisBinding("d-9", True), (
         "greeting never rewrites the diagnosis binding"
+    )
     sources = ((1, "1. ¿Qué es un cluster?", "p-1"), (2, "2. Las fases", "p-2"))
     chats.remember_answer(user, RecentAnswer("k1", "¿Qué es?", "Es…", sources))
     chats.remember_answer(user, RecentAnswer("k2", "¿Y?", "Así.", ()))

@@ -17,13 +17,22 @@ pytestmark = pytest.mark.slow  # every test runs `asesor` as a subprocess
 
 @pytest.fixture
 def env(index_dir: Path, tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "ASESOR_INDEX_DIR": str(index_dir), "ASESOR_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}"}
+    return {
+        **os.environ,
+        "ASESOR_INDEX_DIR": str(index_dir),
+        "ASESOR_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+    }
 
 
 def _asesor(env: dict[str, str], *args: str, stdin: str = "", cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], input=stdin, env=env, cwd=cwd,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

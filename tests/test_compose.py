@@ -14,8 +14,9 @@ from bot.settings import Settings
 
 def test_every_service_is_built_and_the_observers_hear_each_answer(settings: Settings, shared_embedder) -> None:
     heard: list[tuple[dict, str]] = []
-    services = build_services(settings, embedder=shared_embedder,
-                              observers=(lambda steps, answer: heard.append((steps, answer.answerer)),))
+    services = build_services(
+        settings, embedder=shared_embedder, observers=(lambda steps, answer: heard.append((steps, answer.answerer)),)
+    )
     try:
         answer = services.answers.ask("¿Qué es una iniciativa cluster?", converse=True)
         assert answer.citations and len(answer.conversation_id or "") == 22  # one id length, minted once

@@ -18,8 +18,17 @@ def _count(store: Store, model) -> int:
 
 
 def _event(i: int, **overrides) -> Interaction:
-    values = dict(created_at=time.time(), channel="web", question=f"pregunta {i}", answer="respuesta",
-                  kind="answer", in_scope=True, section="1. Introducción", scope_score=0.9, latency_ms=12.0)
+    values = dict(
+        created_at=time.time(),
+        channel="web",
+        question=f"pregunta {i}",
+        answer="respuesta",
+        kind="answer",
+        in_scope=True,
+        section="1. Introducción",
+        scope_score=0.9,
+        latency_ms=12.0,
+    )
     return Interaction(**{**values, **overrides})
 
 
@@ -67,8 +76,9 @@ def test_personal_data_is_masked_before_it_is_written(tmp_path) -> None:
     assert text == "Escríbame a [correo] o al [teléfono], cédula [documento]"
 
 
-def test_the_services_record_answers_and_finished_diagnoses_with_their_channel(services: Services,
-                                                                               store: Store) -> None:
+def test_the_services_record_answers_and_finished_diagnoses_with_their_channel(
+    services: Services, store: Store
+) -> None:
     """The composition root hands its recorder to the answer and diagnosis services; deleting
     «mis datos» through the personal-data service reaches the console's rows too."""
     services.answers.ask("que es una iniciativa cluster", channel="telegram")

@@ -30,34 +30,115 @@ def run(instrument: Instrument, answers: list[int | str], session_id: str = "t")
 
 PHRASES: list[tuple[int | str, int | None]] = [
     # buttons and labels
-    (0, 0), (1, 1), (2, 2), ("0", 0), ("1", 1), ("2", 2), (" 2) ", 2), ("opción 1", 1),
-    ("No se ha ejecutado", 0), ("Se ha ejecutado en forma parcial", 1),
-    ("Se ha ejecutado en forma completa", 2), ("No", 0), ("Parcial", 1), ("Completo", 2),
+    (0, 0),
+    (1, 1),
+    (2, 2),
+    ("0", 0),
+    ("1", 1),
+    ("2", 2),
+    (" 2) ", 2),
+    ("opción 1", 1),
+    ("No se ha ejecutado", 0),
+    ("Se ha ejecutado en forma parcial", 1),
+    ("Se ha ejecutado en forma completa", 2),
+    ("No", 0),
+    ("Parcial", 1),
+    ("Completo", 2),
     # no
-    ("no", 0), ("nop", 0), ("NOOO", 0), ("todavia no", 0), ("Todavía no.", 0), ("nada", 0),
-    ("aun no", 0), ("aún no lo hemos hecho", 0), ("no hemos empezado", 0), ("para nada", 0),
-    ("nunca", 0), ("no, nada de eso", 0), ("ninguno", 0), ("❌", 0), ("👎", 0), ("0%", 0),
+    ("no", 0),
+    ("nop", 0),
+    ("NOOO", 0),
+    ("todavia no", 0),
+    ("Todavía no.", 0),
+    ("nada", 0),
+    ("aun no", 0),
+    ("aún no lo hemos hecho", 0),
+    ("no hemos empezado", 0),
+    ("para nada", 0),
+    ("nunca", 0),
+    ("no, nada de eso", 0),
+    ("ninguno", 0),
+    ("❌", 0),
+    ("👎", 0),
+    ("0%", 0),
     ("no se ha hecho", 0),
     # partial
-    ("parcial", 1), ("parcialmente", 1), ("a medias", 1), ("mas o menos", 1), ("más o menos", 1),
-    ("en parte", 1), ("algo", 1), ("si, parcialmente", 1), ("sí, pero falta", 1),
-    ("no completamente", 1), ("no del todo", 1), ("no totalmente", 1), ("un poco", 1),
-    ("en proceso", 1), ("estamos en eso", 1), ("apenas estamos empezando", 1), ("casi", 1),
-    ("tenemos algunos avances", 1), ("50 %", 1), ("🤏", 1), ("medio hecho", 1),
+    ("parcial", 1),
+    ("parcialmente", 1),
+    ("a medias", 1),
+    ("mas o menos", 1),
+    ("más o menos", 1),
+    ("en parte", 1),
+    ("algo", 1),
+    ("si, parcialmente", 1),
+    ("sí, pero falta", 1),
+    ("no completamente", 1),
+    ("no del todo", 1),
+    ("no totalmente", 1),
+    ("un poco", 1),
+    ("en proceso", 1),
+    ("estamos en eso", 1),
+    ("apenas estamos empezando", 1),
+    ("casi", 1),
+    ("tenemos algunos avances", 1),
+    ("50 %", 1),
+    ("🤏", 1),
+    ("medio hecho", 1),
     # yes
-    ("si", 2), ("sí", 2), ("Sí!", 2), ("siii", 2), ("sí, completo", 2), ("completo", 2),
-    ("completamente", 2), ("totalmente", 2), ("ya", 2), ("ya lo hicimos", 2), ("claro que si", 2),
-    ("¡Claro que sí!", 2), ("por supuesto", 2), ("listo", 2), ("✅", 2), ("👍", 2), ("✔️", 2),
-    ("100%", 2), ("en forma completa", 2), ("sí, ya lo tenemos", 2), ("¡Cómo no!", 2), ("no nos falta nada", 2), ("dos", 2),
+    ("si", 2),
+    ("sí", 2),
+    ("Sí!", 2),
+    ("siii", 2),
+    ("sí, completo", 2),
+    ("completo", 2),
+    ("completamente", 2),
+    ("totalmente", 2),
+    ("ya", 2),
+    ("ya lo hicimos", 2),
+    ("claro que si", 2),
+    ("¡Claro que sí!", 2),
+    ("por supuesto", 2),
+    ("listo", 2),
+    ("✅", 2),
+    ("👍", 2),
+    ("✔️", 2),
+    ("100%", 2),
+    ("en forma completa", 2),
+    ("sí, ya lo tenemos", 2),
+    ("¡Cómo no!", 2),
+    ("no nos falta nada", 2),
+    ("dos", 2),
     # more partial and no
-    ("estamos trabajando en eso", 1), ("se hizo una parte", 1), ("la mayoría", 1), ("uno", 1),
-    ("no tenemos", 0), ("no hay", 0), ("cero", 0), ("casi nada", 0),
+    ("estamos trabajando en eso", 1),
+    ("se hizo una parte", 1),
+    ("la mayoría", 1),
+    ("uno", 1),
+    ("no tenemos", 0),
+    ("no hay", 0),
+    ("cero", 0),
+    ("casi nada", 0),
     # not an answer
-    ("que es gobernanza", None), ("¿qué es gobernanza?", None), ("hola", None), ("", None),
-    ("   ", None), ("no sé", None), ("no lo se", None), ("ni idea", None), ("ok", None),
-    ("asdf", None), ("3", None), (7, None), (-1, None), (True, None), ("tal vez", None),
-    ("quiero preguntar algo", None), ("como se hace un benchmarking", None), ("gracias", None),
-    ("si?", None), ("no está claro", None), ("depende", None),
+    ("que es gobernanza", None),
+    ("¿qué es gobernanza?", None),
+    ("hola", None),
+    ("", None),
+    ("   ", None),
+    ("no sé", None),
+    ("no lo se", None),
+    ("ni idea", None),
+    ("ok", None),
+    ("asdf", None),
+    ("3", None),
+    (7, None),
+    (-1, None),
+    (True, None),
+    ("tal vez", None),
+    ("quiero preguntar algo", None),
+    ("como se hace un benchmarking", None),
+    ("gracias", None),
+    ("si?", None),
+    ("no está claro", None),
+    ("depende", None),
 ]
 
 
@@ -71,6 +152,7 @@ def test_parse_answer_table_is_large() -> None:
 
 
 # --- navigation ---------------------------------------------------------------------------------
+
 
 def test_start_state(instrument: Instrument) -> None:
     state = dx.state(instrument, dx.start("abc"))
@@ -118,8 +200,13 @@ def test_reask_on_nonsense(instrument: Instrument) -> None:
     session = run(instrument, [2, 2])
     step = dx.answer(instrument, session, "¿qué es un benchmarking?")
     assert not step.accepted and step.session == session
-    for text in ("no entendí", "0) No se ha ejecutado", "1) Se ha ejecutado en forma parcial",
-                 "2) Se ha ejecutado en forma completa", "«parcial»"):
+    for text in (
+        "no entendí",
+        "0) No se ha ejecutado",
+        "1) Se ha ejecutado en forma parcial",
+        "2) Se ha ejecutado en forma completa",
+        "«parcial»",
+    ):
         assert text in step.message
 
 
@@ -207,6 +294,7 @@ def test_session_round_trips_through_json(instrument: Instrument) -> None:
 
 # --- results ------------------------------------------------------------------------------------
 
+
 def test_all_parcial(instrument: Instrument) -> None:
     outcome = dx.result(instrument, run(instrument, ["parcial"] * 13))
     assert outcome.total == 13 and outcome.max_total == 26 and outcome.percent == 50.0
@@ -219,8 +307,14 @@ def test_all_parcial(instrument: Instrument) -> None:
 
 @pytest.mark.parametrize(
     "answers, band",
-    [([0] * 13, "inicial"), ([2, 2, 2, 1] + [0] * 9, "inicial"), ([2] * 4 + [0] * 9, "en_desarrollo"),
-     ([2] * 8 + [0] * 5, "avanzada"), ([2] * 11 + [0] * 2, "consolidada"), ([2] * 13, "consolidada")],
+    [
+        ([0] * 13, "inicial"),
+        ([2, 2, 2, 1] + [0] * 9, "inicial"),
+        ([2] * 4 + [0] * 9, "en_desarrollo"),
+        ([2] * 8 + [0] * 5, "avanzada"),
+        ([2] * 11 + [0] * 2, "consolidada"),
+        ([2] * 13, "consolidada"),
+    ],
 )
 def test_bands(instrument: Instrument, answers: list[int], band: str) -> None:
     assert dx.result(instrument, run(instrument, answers)).level.id == band
@@ -228,17 +322,25 @@ def test_bands(instrument: Instrument, answers: list[int], band: str) -> None:
 
 def test_scores_and_prioritisation(instrument: Instrument) -> None:
     # practices:       1  2  3  4  5  6  7  8  9 10 11 12 13
-    answers =         [2, 2, 2, 1, 0, 2, 2, 2, 2, 1, 0, 1, 0]
+    answers = [2, 2, 2, 1, 0, 2, 2, 2, 2, 1, 0, 1, 0]
     outcome = dx.result(instrument, run(instrument, answers))
     assert outcome.total == 17 and outcome.level.id == "avanzada"
     scores = {a.id: (a.score, a.max) for a in outcome.areas}
     assert scores == {
-        "origen_participacion": (5, 6), "analisis": (4, 4), "estrategia": (1, 4),
-        "plan_accion": (2, 2), "equipo": (4, 4), "gobernanza": (0, 2), "seguimiento": (1, 2),
+        "origen_participacion": (5, 6),
+        "analisis": (4, 4),
+        "estrategia": (1, 4),
+        "plan_accion": (2, 2),
+        "equipo": (4, 4),
+        "gobernanza": (0, 2),
+        "seguimiento": (1, 2),
         "financiacion": (0, 2),
     }
     assert outcome.strongest_areas == [
-        "Análisis del sector y del cluster", "Plan de acción", "Equipo y grupos de trabajo"]
+        "Análisis del sector y del cluster",
+        "Plan de acción",
+        "Equipo y grupos de trabajo",
+    ]
     order = [(r.practice, r.level) for r in outcome.recommendations]
     # origen (10) < estrategia (5 at level 0, then 4 at level 1) < gobernanza < seguimiento < financiación
     assert order == [(10, 1), (5, 0), (4, 1), (11, 0), (12, 1), (13, 0)]

@@ -20,8 +20,8 @@ SECTIONS = {
     "2. Conceptos básicos › ¿Qué no se considera una Iniciativa Cluster?",
     "3. Aspectos clave para el diseño y desarrollo de una Iniciativa Cluster",
     "4. Fases para el diseño de una Iniciativa Cluster › Fase 1: Conociendo el cluster y el sector a nivel mundial",
-    "4. Fases para el diseño de una Iniciativa Cluster › Fase 2: Identificando la estrategia competitiva de la Iniciativa Cluster",
-    "4. Fases para el diseño de una Iniciativa Cluster › Fase 3: Definiendo el plan de acción de acuerdo con la estrategia competitiva",
+    "4. Fases para el diseño de una Iniciativa Cluster › Fase 2: Identificando la estrategia competitiva de la Iniciativa Cluster",  # noqa: E501
+    "4. Fases para el diseño de una Iniciativa Cluster › Fase 3: Definiendo el plan de acción de acuerdo con la estrategia competitiva",  # noqa: E501
     "5. Gobernanza de una Iniciativa Cluster",
     "5. Gobernanza de una Iniciativa Cluster › Pilares de la gobernanza",
     "5. Gobernanza de una Iniciativa Cluster › Recomendaciones para la gobernanza",
@@ -130,8 +130,7 @@ def test_quotes_sit_in_chunks_of_their_section(instrument: Instrument) -> None:
     for practice in instrument.practices:
         for rec in practice.recommendations.values():
             sections = [s for s, text in chunks if rec.source.quote in text]
-            assert any(s.startswith(rec.source.section) for s in sections), (
-                practice.index, rec.source.quote, sections)
+            assert any(s.startswith(rec.source.section) for s in sections), (practice.index, rec.source.quote, sections)
 
 
 def test_bands_cover_zero_to_26(instrument: Instrument) -> None:

@@ -36,9 +36,7 @@ def chart(mixed: DiagnosisResult) -> bytes:
     return dx.radar_chart_png(mixed)
 
 
-def test_markdown_has_level_scores_and_recommendations(
-    instrument: Instrument, mixed: DiagnosisResult
-) -> None:
+def test_markdown_has_level_scores_and_recommendations(instrument: Instrument, mixed: DiagnosisResult) -> None:
     md = dx.render_markdown(instrument, mixed)
     assert md.startswith("# Resultado del autodiagnóstico")
     assert "**Nivel de madurez:** Avanzada" in md and "17 de 26" in md
@@ -63,14 +61,10 @@ def test_markdown_all_complete_and_unanswered(instrument: Instrument) -> None:
     assert "Sin responder (cuenta como «No se ha ejecutado»)" in md
 
 
-def test_html_is_escaped_and_self_contained(
-    instrument: Instrument, mixed: DiagnosisResult, chart: bytes
-) -> None:
+def test_html_is_escaped_and_self_contained(instrument: Instrument, mixed: DiagnosisResult, chart: bytes) -> None:
     evil_level = mixed.level.model_copy(update={"name": EVIL, "meaning": EVIL})
     evil_rec = mixed.recommendations[0].model_copy(update={"text": EVIL, "quote": EVIL})
-    evil = mixed.model_copy(
-        update={"level": evil_level, "recommendations": [evil_rec], "strongest_areas": [EVIL]}
-    )
+    evil = mixed.model_copy(update={"level": evil_level, "recommendations": [evil_rec], "strongest_areas": [EVIL]})
     page = dx.render_html(instrument.model_copy(update={"title": EVIL}), evil, chart)
     assert "<script>" not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; «ñ»" in page

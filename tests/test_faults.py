@@ -28,8 +28,8 @@ from fastapi.testclient import TestClient
 from realserver import AsesorServer
 from sqlalchemy import event
 
-from bot.compose import Services, build_services
 from bot.api import create_app
+from bot.compose import Services, build_services
 from bot.index import index_status
 from bot.settings import Settings
 from bot.telegram import NetworkPolicy
@@ -38,8 +38,12 @@ SPANISH_503 = "no puede guardar ni leer datos"
 
 
 def _env(index_dir: Path, db: Path) -> dict[str, str]:
-    return {"ASESOR_INDEX_DIR": str(index_dir), "ASESOR_DATABASE_URL": f"sqlite:///{db}",
-            "ASESOR_RATE_LIMIT_PER_MINUTE": "100000", "ASESOR_LOG_FORMAT": "json"}
+    return {
+        "ASESOR_INDEX_DIR": str(index_dir),
+        "ASESOR_DATABASE_URL": f"sqlite:///{db}",
+        "ASESOR_RATE_LIMIT_PER_MINUTE": "100000",
+        "ASESOR_LOG_FORMAT": "json",
+    }
 
 
 def _answer(client: httpx.Client, diagnosis_id: str, value: int) -> dict:
@@ -68,15 +72,19 @@ def test_server_killed_mid_diagnosis_loses_no_answer(index_dir: Path, tmp_path: 
         server.stop()
     assert "Shutting down" not in server.output(), "kill -9 leaves no chance to shut down cleanly"
 
-    with AsesorServer(env, log, port=server.port) as restarted, \
-            httpx.Client(base_url=restarted.url, timeout=60) as client:
+    with (
+        AsesorServer(env, log, port=server.port) as restarted,
+        httpx.Client(base_url=restarted.url, timeout=60) as client,
+    ):
         state = client.get(f"/api/diagnosis/{diagnosis_id}").json()
         assert state["answered"] in (5, 6), state  # 6 if the in-flight answer was committed
         if state["answered"] == 5:
             state = _answer(client, diagnosis_id, 1)  # the client retries what was not acknowledged
         assert state["answered"] == 6 and state["question"]["index"] == 7
-        follow_up = client.post("/api/ask", json={"question": "¿y cuáles son sus objetivos?",
-                                                  "conversation_id": conversation["conversation_id"]}).json()
+        follow_up = client.post(
+            "/api/ask",
+            json={"question": "¿y cuáles son sus objetivos?", "conversation_id": conversation["conversation_id"]},
+        ).json()
         assert any("objetivos" in c["section"].lower() for c in follow_up["citations"]), follow_up["citations"]
         for value in (0, 2, 1, 1, 0, 2, 1):
             state = _answer(client, diagnosis_id, value)
@@ -125,8 +133,9 @@ connection.execute("ROLLBACK")
 
 
 @pytest.mark.slow  # a subprocess holds the lock
-def test_locked_store_is_a_spanish_503_and_the_retried_answer_is_kept(settings: Settings, tmp_path: Path,
-                                                                        services: Services) -> None:
+def test_locked_store_is_a_spanish_503_and_the_retried_answer_is_kept(
+    settings: Settings, tmp_path: Path, services: Services
+) -> None:
     db = settings.database_url.removeprefix("sqlite:///")
     with TestClient(create_app(settings, services)) as client:
         diagnosis_id = client.post("/api/diagnosis").json()["id"]
@@ -188,7 +197,8 @@ def test_full_disk_is_a_spanish_503_and_nothing_half_written(settings: Settings,
 @pytest.mark.slow  # the fake Bot API server
 @pytest.mark.asyncio
 async def test_telegram_429_then_502_then_timeout_delivers_the_answer_exactly_once(
-        fake: FakeTelegram, bot_settings: Settings, services: Services) -> None:
+    fake: FakeTelegram, bot_settings: Settings, services: Services
+) -> None:
     fake.fail_next("sendMessage", "429", retry_after=1)
     fake.fail_next("sendMessage", "502")
     fake.fail_next("sendMessage", "timeout", delay=1.5)  # processed by Telegram, but the reply is late

@@ -120,4 +120,7 @@ def test_build_killed_half_way_leaves_the_old_index_serving(tmp_path: Path, shar
     new = _build_and_swap(settings, shared_embedder)
     assert (settings.index_dir / "CURRENT").read_text() == new["version"]
     assert not list((settings.index_dir / "builds").glob(".staging-*"))
-    assert json.loads((settings.index_dir / "builds" / new["version"] / "manifest.json").read_text())["chunks"] == old["chunks"]
+    assert (
+        json.loads((settings.index_dir / "builds" / new["version"] / "manifest.json").read_text())["chunks"]
+        == old["chunks"]
+    )

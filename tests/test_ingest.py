@@ -44,8 +44,13 @@ def test_every_section_of_the_booklet_is_reachable(chunks):
 def test_glossary_entries_and_practices_are_chunks_of_their_own(chunks):
     glossary = {c.title for c in chunks if c.kind == "glossary"}
     assert glossary == {
-        "Cadena de valor", "Cinco fuerzas competitivas de Porter", "Creación de valor compartido",
-        "Diamante de Porter", "Especialización inteligente", "Gobernanza", "Segmentos estratégicos",
+        "Cadena de valor",
+        "Cinco fuerzas competitivas de Porter",
+        "Creación de valor compartido",
+        "Diamante de Porter",
+        "Especialización inteligente",
+        "Gobernanza",
+        "Segmentos estratégicos",
     }
     practices = [c for c in chunks if c.kind == "practice"]
     assert [c.title for c in practices] == [f"Práctica {n}" for n in range(1, 14)]

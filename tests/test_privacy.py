@@ -14,15 +14,15 @@ import time
 from pathlib import Path
 
 import pytest
+from auth_headers import METRICS_AUTH
 from fakes import FakeTelegram, running_bot
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from auth_headers import METRICS_AUTH
 from bot.advisor import Advisor
-from bot.compose import Services
 from bot.api import create_app
 from bot.api.routes_misc import STATIC_DIR
+from bot.compose import Services
 from bot.privacy import DAY, purge
 from bot.settings import ROOT, Settings
 from bot.store import Store
@@ -66,8 +66,10 @@ def test_widget_routes_delete_a_conversation_and_a_diagnosis(settings: Settings,
 
 def test_cors_lets_the_portal_delete(settings: Settings, services) -> None:
     with TestClient(create_app(settings, services)) as client:
-        preflight = client.options("/api/diagnosis/x", headers={
-            "Origin": settings.allowed_origins[0], "Access-Control-Request-Method": "DELETE"})
+        preflight = client.options(
+            "/api/diagnosis/x",
+            headers={"Origin": settings.allowed_origins[0], "Access-Control-Request-Method": "DELETE"},
+        )
         assert preflight.status_code == 200 and "DELETE" in preflight.headers["access-control-allow-methods"]
 
 
@@ -77,45 +79,62 @@ def _age(store: Store, table: str, column: str, days: float) -> None:
 
 
 @pytest.mark.slow  # `asesor purge` as a subprocess
-def test_purge_deletes_only_what_is_past_retention(settings: Settings, advisor: Advisor, services: Services,
-                                                   store: Store) -> None:
+def test_purge_deletes_only_what_is_past_retention(
+    settings: Settings, advisor: Advisor, services: Services, store: Store
+) -> None:
     old_dx, new_dx = services.diagnoses.start().id, None
     advisor.ask("¿Qué es un cluster?", conversation_id="viejo-conversacion")
     advisor.feedback(rating="down", question="q", answer="a", conversation_id="viejo-conversacion")
     services.chat_state.bind_diagnosis("tg:user:viejo", old_dx, active=True)
-    for table, column in (("diagnoses", "updated_at"), ("conversations", "updated_at"),
-                          ("feedback", "created_at"), ("bindings", "updated_at")):
+    for table, column in (
+        ("diagnoses", "updated_at"),
+        ("conversations", "updated_at"),
+        ("feedback", "created_at"),
+        ("bindings", "updated_at"),
+    ):
         _age(store, table, column, 40)
     new_dx = services.diagnoses.start().id
     advisor.ask("¿Qué es la gobernanza?", conversation_id="nueva-conversacion")
 
     env = {**os.environ, "ASESOR_DATABASE_URL": settings.database_url, "ASESOR_RETENTION_DAYS": "30"}
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "purge"], env=env, cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "purge"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == ("Se borraron los datos con más de 30 días: 1 autodiagnósticos, "
-                                     "1 conversaciones, 1 valoraciones, 1 vínculos de Telegram, 0 preguntas registradas, "
-                                     "0 resultados anónimos de autodiagnóstico, 0 marcas del equipo.")
+    assert result.stdout.strip() == (
+        "Se borraron los datos con más de 30 días: 1 autodiagnósticos, "
+        "1 conversaciones, 1 valoraciones, 1 vínculos de Telegram, 0 preguntas registradas, "
+        "0 resultados anónimos de autodiagnóstico, 0 marcas del equipo."
+    )
     assert store.load_diagnosis(diagnosis_id=old_dx) is None and store.load_diagnosis(diagnosis_id=new_dx)
     assert store.conversation(conversation_id="viejo-conversacion") == []
     assert store.conversation(conversation_id="nueva-conversacion")
     assert store.feedback() == [] and store.binding(key="tg:user:viejo") == {}
     assert purge(store, 30).total == 0, "a second run finds nothing"
 
-    bad = subprocess.run([sys.executable, "-m", "bot.cli", "purge", "--days", "0"], env=env, cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "purge", "--days", "0"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2 and "entre 1 y 3650" in bad.stderr and "Traceback" not in bad.stderr
 
 
-def test_purge_also_deletes_the_messaging_channels_records_past_retention(services: Services,
-                                                                           store: Store) -> None:
+def test_purge_also_deletes_the_messaging_channels_records_past_retention(services: Services, store: Store) -> None:
     channels, key = services.channels, "wa:user:viejo"
     channels.claim_message("wamid.viejo")
     channels.note_inbound(key)
     channels.record_failed_status(key, "wamid.fallido", "131047", "Re-engagement message")
     old_code = channels.create_handoff(services.diagnoses.start().id).code
-    for table, column in (("channel_seen_messages", "received_at"), ("channel_windows", "last_inbound_at"),
-                          ("channel_failed_statuses", "created_at"), ("channel_handoffs", "expires_at")):
+    for table, column in (
+        ("channel_seen_messages", "received_at"),
+        ("channel_windows", "last_inbound_at"),
+        ("channel_failed_statuses", "created_at"),
+        ("channel_handoffs", "expires_at"),
+    ):
         _age(store, table, column, 40)
     channels.claim_message("wamid.nuevo")
     new_code = channels.create_handoff(services.diagnoses.start().id).code
@@ -145,7 +164,8 @@ def test_widget_says_what_is_stored_and_offers_deletion() -> None:
 @pytest.mark.slow  # the fake Bot API server
 @pytest.mark.asyncio
 async def test_telegram_borrar_asks_first_then_deletes_only_the_callers_data(
-        fake: FakeTelegram, bot_settings: Settings, services: Services, store: Store) -> None:
+    fake: FakeTelegram, bot_settings: Settings, services: Services, store: Store
+) -> None:
     keys = Keys(bot_settings.telegram_salt())
     async with running_bot(bot_settings, services):
         fake.send_text(CHAT, "/start")
@@ -184,8 +204,11 @@ async def test_telegram_borrar_asks_first_then_deletes_only_the_callers_data(
         confirm = fake.bot_messages(CHAT)[-1]
         fake.press(confirm, fake.buttons(confirm)[texts.BUTTON_DELETE_YES])
         await fake.wait_for(lambda: fake.bot_messages(CHAT)[-1]["text"] == texts.DELETE_NOTHING, what="nothing left")
-    raw = "\n".join(str(row) for table in ("bindings", "conversations", "feedback")
-                    for row in store.engine.connect().execute(text(f"SELECT * FROM {table}")))
+    raw = "\n".join(
+        str(row)
+        for table in ("bindings", "conversations", "feedback")
+        for row in store.engine.connect().execute(text(f"SELECT * FROM {table}"))
+    )
     assert str(CHAT) not in raw and str(other) not in raw, "Telegram ids are stored only as keyed hashes"
 
 

@@ -68,11 +68,14 @@ def test_every_eval_question_has_its_evidence_in_the_index(settings, loaded_inde
     assert missing == []
 
 
-@pytest.mark.parametrize("question", [
-    "que es el benchmarking en una iniciativa cluster",
-    "que papel juega la academia y el gobierno en una iniciativa cluster",
-    "que es el autodiagnostico",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "que es el benchmarking en una iniciativa cluster",
+        "que papel juega la academia y el gobierno en una iniciativa cluster",
+        "que es el autodiagnostico",
+    ],
+)
 def test_generic_questions_are_answered_by_the_explanation_not_by_a_practice(question, retriever):
     # The mix ranked a one-sentence practice first for each of these (tune split).
     assert retriever.search(question).passages[0].kind == "text"
@@ -89,22 +92,28 @@ def test_learned_scores_are_probabilities(retriever):
     assert sum(p.score for p in passages) == pytest.approx(1.0, abs=1e-3)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("en que consiste la fase 2", {2}),
-    ("y la tercera?", {3}),
-    ("que evalua la practica numero 12", {12}),
-    ("la décima práctica", {10}),
-    ("cuantas iniciativas hubo en 2016", set()),  # a year is not a heading number
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("en que consiste la fase 2", {2}),
+        ("y la tercera?", {3}),
+        ("que evalua la practica numero 12", {12}),
+        ("la décima práctica", {10}),
+        ("cuantas iniciativas hubo en 2016", set()),  # a year is not a heading number
+    ],
+)
 def test_numbers_are_read_from_digits_and_ordinals(text, expected):
     assert numbers(text) == expected
 
 
-@pytest.mark.parametrize(("question", "heading"), [
-    ("que se hace en la fase 2", "Fase 2"),
-    ("explicame la practica 7 del autodiagnostico", "Práctica 7"),
-    ("cuales son las fases para diseñar una iniciativa cluster y la tercera?", "Fase 3"),
-])
+@pytest.mark.parametrize(
+    ("question", "heading"),
+    [
+        ("que se hace en la fase 2", "Fase 2"),
+        ("explicame la practica 7 del autodiagnostico", "Práctica 7"),
+        ("cuales son las fases para diseñar una iniciativa cluster y la tercera?", "Fase 3"),
+    ],
+)
 def test_a_heading_named_by_its_number_ranks_first(question, heading, retriever):
     assert heading in retriever.search(question).passages[0].section.split(" › ")[-1]
 
@@ -116,24 +125,38 @@ def test_chapter_numbers_are_not_heading_numbers(retriever, loaded_index):
         assert named == (numbers(title.split(":")[0]) if title.startswith(("Fase", "Práctica")) else frozenset())
 
 
-@pytest.mark.parametrize(("message", "focus"), [
-    ("que es la gobernanza", None),  # short: its own focus
-    ("Trabajo en la cámara de comercio de Bucaramanga desde hace diez años y me interesa mucho entender "
-     "cómo se organiza la gobernanza de una iniciativa cluster", None),  # one long sentence
-    ("Buenas tardes, le escribo desde Bucaramanga. Llevamos dos años con los empresarios del calzado en "
-     "mesas de trabajo. ¿Qué pilares debe tener la gobernanza? Gracias.", "¿Qué pilares debe tener la gobernanza?"),
-    ("Soy gestora de una iniciativa de café en el Huila y la junta me pidió un informe. Necesito saber "
-     "quién financia estas iniciativas en Colombia", "Necesito saber quién financia estas iniciativas en Colombia"),
-])
+@pytest.mark.parametrize(
+    ("message", "focus"),
+    [
+        ("que es la gobernanza", None),  # short: its own focus
+        (
+            "Trabajo en la cámara de comercio de Bucaramanga desde hace diez años y me interesa mucho entender "
+            "cómo se organiza la gobernanza de una iniciativa cluster",
+            None,
+        ),  # one long sentence
+        (
+            "Buenas tardes, le escribo desde Bucaramanga. Llevamos dos años con los empresarios del calzado en "
+            "mesas de trabajo. ¿Qué pilares debe tener la gobernanza? Gracias.",
+            "¿Qué pilares debe tener la gobernanza?",
+        ),
+        (
+            "Soy gestora de una iniciativa de café en el Huila y la junta me pidió un informe. Necesito saber "
+            "quién financia estas iniciativas en Colombia",
+            "Necesito saber quién financia estas iniciativas en Colombia",
+        ),
+    ],
+)
 def test_the_focus_of_a_long_message_is_the_sentence_that_asks(message, focus):
     assert focus_of(message) == focus
 
 
 def test_a_long_message_is_ranked_by_its_question_too(retriever):
-    message = ("Buenas tardes, le escribo desde Bucaramanga. Trabajo en la cámara de comercio y llevamos dos años "
-               "acompañando a los empresarios del calzado en mesas de trabajo, con el apoyo de iNNpulsa y de la "
-               "gobernación, y ahora la junta directiva quiere organizarse mejor. ¿Cuáles son los pilares de la "
-               "gobernanza de una iniciativa?")
+    message = (
+        "Buenas tardes, le escribo desde Bucaramanga. Trabajo en la cámara de comercio y llevamos dos años "
+        "acompañando a los empresarios del calzado en mesas de trabajo, con el apoyo de iNNpulsa y de la "
+        "gobernación, y ahora la junta directiva quiere organizarse mejor. ¿Cuáles son los pilares de la "
+        "gobernanza de una iniciativa?"
+    )
     _, signals, _, _ = retriever.signals(message)
     assert signals.focus is not None and retriever.signals("que es la gobernanza")[1].focus is None
     assert retriever.search(message).passages[0].section.endswith("Pilares de la gobernanza")
@@ -141,10 +164,15 @@ def test_a_long_message_is_ranked_by_its_question_too(retriever):
 
 def test_a_message_typed_in_lines_is_split_into_sentences(retriever):
     # Phone users end sentences with line breaks, not full stops: the question is still found.
-    assert clean_question("Buenas tardes\nSoy de Pasto \r\nquien financia?") == "Buenas tardes. Soy de Pasto. quien financia?"
+    assert (
+        clean_question("Buenas tardes\nSoy de Pasto \r\nquien financia?")
+        == "Buenas tardes. Soy de Pasto. quien financia?"
+    )
     assert clean_question("Hola.\n\nsoy yo,\nde Pasto") == "Hola. soy yo, de Pasto"
-    message = ("Buenas tardes\nle escribo de la camara de comercio de Bucaramanga\nllevamos dos años acompañando a los "
-               "empresarios del calzado en mesas de trabajo con la gobernacion\ncuales son los pilares de la gobernanza")
+    message = (
+        "Buenas tardes\nle escribo de la camara de comercio de Bucaramanga\nllevamos dos años acompañando a los "
+        "empresarios del calzado en mesas de trabajo con la gobernacion\ncuales son los pilares de la gobernanza"
+    )
     _, signals, _, _ = retriever.signals(message)
     assert signals.focus is not None
     assert retriever.search(message).passages[0].section.endswith("Pilares de la gobernanza")

@@ -93,11 +93,14 @@ def test_terminal_escape_sequences_are_removed_whole(normalizer):
     assert normalizer.normalize(typed).cleaned == "¿qué es la gobernanza?"
 
 
-@pytest.mark.parametrize(("raw", "shown"), [
-    ("\x1b[31mrojo\x1b[0m", "rojo"),  # the CLI's old pattern left "[31m" behind
-    ("\x1b]8;;http://malo.example\x1b\\clic", "clic"),
-    ("línea\ncon\ttab\x07", "línea\ncon\ttab"),
-])
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("\x1b[31mrojo\x1b[0m", "rojo"),  # the CLI's old pattern left "[31m" behind
+        ("\x1b]8;;http://malo.example\x1b\\clic", "clic"),
+        ("línea\ncon\ttab\x07", "línea\ncon\ttab"),
+    ],
+)
 def test_terminal_output_keeps_text_and_drops_whole_control_sequences(raw, shown):
     assert strip_terminal_controls(raw) == shown
 
@@ -107,7 +110,9 @@ def test_short_referring_questions_are_followups(text):
     assert is_followup(text)
 
 
-@pytest.mark.parametrize("text", ["que es el diamante de porter", "cuales son las fases para diseñar una iniciativa cluster"])
+@pytest.mark.parametrize(
+    "text", ["que es el diamante de porter", "cuales son las fases para diseñar una iniciativa cluster"]
+)
 def test_standalone_questions_are_not_followups(text):
     assert not is_followup(text)
     assert resolve_followup(text, "pregunta anterior") == text
@@ -123,8 +128,11 @@ def test_standalone_questions_are_not_followups(text):
         ("como se financia una iniciativa", "3. Aspectos clave"),
         ("que mide el ssme", "8. Sistema de seguimiento"),
         ("que hace innpulsa", "iNNpulsa"),
-        ("Hola, soy gerente de una iniciativa de turismo en el Huila y estamos arrancando. Queria saber que "
-         "hay que hacer primero para conocer el sector a nivel mundial y el cluster", "Fase 1"),
+        (
+            "Hola, soy gerente de una iniciativa de turismo en el Huila y estamos arrancando. Queria saber que "
+            "hay que hacer primero para conocer el sector a nivel mundial y el cluster",
+            "Fase 1",
+        ),
     ],
 )
 def test_informal_questions_find_the_right_section_in_the_top_3(question, section, retriever):
@@ -144,7 +152,9 @@ def test_a_followup_naming_a_list_item_by_its_ordinal_gets_that_item(advisor):
     assert "2. El modelo institucional regional" in second.answer and "1. La consolidación" not in second.answer
     third = advisor.ask("y el tercero?", conversation_id="c5")  # it sits in the list's next passage
     assert "3. Una agenda empresarial" in third.answer and "2. El modelo" not in third.answer
-    assert "1. La consolidación" in advisor.ask("cuales son los 3 pilares de la gobernanza").answer  # a count, not an order
+    assert (
+        "1. La consolidación" in advisor.ask("cuales son los 3 pilares de la gobernanza").answer
+    )  # a count, not an order
 
 
 def test_explain_more_goes_on_instead_of_repeating_the_answer(advisor):
@@ -164,13 +174,20 @@ def test_a_followup_naming_one_of_the_listed_parts_answers_that_part(advisor):
     assert {c.section.split(" › ")[-1].split(":")[0] for c in answer.citations} == {"Fase 3"}
 
 
-@pytest.mark.parametrize(("question", "previous", "resolved"), [
-    ("y despues de esa que sigue", "en que consiste la fase 2", "en que consiste la fase 3 y despues de esa que sigue"),
-    ("¿y la siguiente?", "que dice la práctica 9", "que dice la practica 10 ¿y la siguiente?"),
-    ("¿y la anterior?", "háblame de la tercera fase", "hablame de la 2 fase ¿y la anterior?"),
-    ("¿y la anterior?", "que es la fase 1", "que es la fase 1 ¿y la anterior?"),  # nothing before the first
-    ("¿y la siguiente?", "cuales son las fases", "cuales son las fases ¿y la siguiente?"),  # no number to step
-])
+@pytest.mark.parametrize(
+    ("question", "previous", "resolved"),
+    [
+        (
+            "y despues de esa que sigue",
+            "en que consiste la fase 2",
+            "en que consiste la fase 3 y despues de esa que sigue",
+        ),
+        ("¿y la siguiente?", "que dice la práctica 9", "que dice la practica 10 ¿y la siguiente?"),
+        ("¿y la anterior?", "háblame de la tercera fase", "hablame de la 2 fase ¿y la anterior?"),
+        ("¿y la anterior?", "que es la fase 1", "que es la fase 1 ¿y la anterior?"),  # nothing before the first
+        ("¿y la siguiente?", "cuales son las fases", "cuales son las fases ¿y la siguiente?"),  # no number to step
+    ],
+)
 def test_next_and_previous_followups_step_the_heading_number(question, previous, resolved):
     assert resolve_followup(question, previous) == resolved
 

@@ -32,8 +32,9 @@ LIMIT = 40  # requests per minute per client, shared by both workers
 
 
 def _asesor(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
 
 
 class Client:
@@ -75,9 +76,16 @@ def topology(tmp_path: Path, pg_url: str, index_dir: Path):
     index = tmp_path / "index"
     index.mkdir()
     shutil.copytree(index_dir / "cache", index / "cache")  # the session's vectors: no re-embedding
-    env = {**os.environ, "ASESOR_CHROMA_URL": chroma.url, "ASESOR_DATABASE_URL": pg_url,
-           "ASESOR_INDEX_DIR": str(index), "ASESOR_RATE_LIMIT_PER_MINUTE": str(LIMIT),
-           "ASESOR_INDEX_CHECK_SECONDS": "1", "ASESOR_EMBEDDING_THREADS": "1", "ASESOR_LOG_FORMAT": "text"}
+    env = {
+        **os.environ,
+        "ASESOR_CHROMA_URL": chroma.url,
+        "ASESOR_DATABASE_URL": pg_url,
+        "ASESOR_INDEX_DIR": str(index),
+        "ASESOR_RATE_LIMIT_PER_MINUTE": str(LIMIT),
+        "ASESOR_INDEX_CHECK_SECONDS": "1",
+        "ASESOR_EMBEDDING_THREADS": "1",
+        "ASESOR_LOG_FORMAT": "text",
+    }
     port = free_port()
     server: subprocess.Popen | None = None
 
@@ -85,8 +93,13 @@ def topology(tmp_path: Path, pg_url: str, index_dir: Path):
         nonlocal server
         with open(tmp_path / "server.log", "wb") as log:
             server = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "serve", "--workers", "2", "--port", str(port)], env=env, cwd=ROOT,
-                stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+                [sys.executable, "-m", "bot.cli", "serve", "--workers", "2", "--port", str(port)],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,
+            )
         return server
 
     yield {"env": env, "chroma": chroma, "base": f"http://127.0.0.1:{port}", "serve": serve}
@@ -127,8 +140,11 @@ def test_two_workers_over_postgres_and_a_chroma_server(topology) -> None:
     _wait(lambda: probe.get("/health").status_code == 200, 120, "the server")
 
     def two_workers() -> set[str]:
-        return _wait(lambda: len(seen := {probe.get("/health").headers["x-worker"] for _ in range(12)}) == 2 and seen,
-                     120, "two workers")
+        return _wait(
+            lambda: len(seen := {probe.get("/health").headers["x-worker"] for _ in range(12)}) == 2 and seen,
+            120,
+            "two workers",
+        )
 
     workers = two_workers()
 
@@ -198,6 +214,9 @@ def test_two_workers_over_postgres_and_a_chroma_server(topology) -> None:
     assert down.status_code == 503
     assert down.headers["Retry-After"] and "no responde" in down.json()["error"]["message"]
     chroma.start()
-    back = _wait(lambda: (r := asker.post("/api/ask", {"question": "¿Qué es el SSME en la cartilla?"})).status_code == 200
-                 and r, 60, "recovery after Chroma is back")
+    back = _wait(
+        lambda: (r := asker.post("/api/ask", {"question": "¿Qué es el SSME en la cartilla?"})).status_code == 200 and r,
+        60,
+        "recovery after Chroma is back",
+    )
     assert back.json()["in_scope"]

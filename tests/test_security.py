@@ -19,7 +19,6 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from realserver import AsesorServer
 
-from bot.advisor import Advisor
 from bot.api import create_app
 from bot.api.middleware import DATA_CSP, PAGE_CSP, REPORT_CSP
 from bot.settings import Settings
@@ -59,13 +58,19 @@ def test_cors_only_for_allowed_origins(settings: Settings, services) -> None:
             assert "access-control-allow-origin" not in response.headers, origin
 
 
-@pytest.mark.parametrize("unsafe", [
-    {"allowed_origins": ["*"]},
-    {"allowed_origins": ["https://portal.example", "*"]},
-    {"telegram_webhook_url": "https://bot.example/telegram/webhook", "telegram_token": "1:abcdef",
-     "telegram_id_salt": "sal-secreta"},
-    {"telegram_token": "1:abcdef"},
-])
+@pytest.mark.parametrize(
+    "unsafe",
+    [
+        {"allowed_origins": ["*"]},
+        {"allowed_origins": ["https://portal.example", "*"]},
+        {
+            "telegram_webhook_url": "https://bot.example/telegram/webhook",
+            "telegram_token": "1:abcdef",
+            "telegram_id_salt": "sal-secreta",
+        },
+        {"telegram_token": "1:abcdef"},
+    ],
+)
 def test_production_refuses_unsafe_values_with_a_spanish_reason(unsafe: dict) -> None:
     with pytest.raises(ValidationError) as raised:
         Settings(environment="production", **unsafe)
@@ -73,34 +78,50 @@ def test_production_refuses_unsafe_values_with_a_spanish_reason(unsafe: dict) ->
 
 
 def test_production_accepts_a_safe_configuration() -> None:
-    Settings(environment="production", allowed_origins=["https://portal.example"], telegram_token="1:abcdef",
-             telegram_id_salt="sal-secreta", telegram_webhook_url="https://bot.example/telegram/webhook",
-             telegram_webhook_secret="s3creto-del-webhook")
+    Settings(
+        environment="production",
+        allowed_origins=["https://portal.example"],
+        telegram_token="1:abcdef",
+        telegram_id_salt="sal-secreta",
+        telegram_webhook_url="https://bot.example/telegram/webhook",
+        telegram_webhook_secret="s3creto-del-webhook",
+    )
 
 
 @pytest.mark.slow  # a real `asesor serve` and the fake Bot API
 @pytest.mark.asyncio
-async def test_a_real_server_in_webhook_mode_never_logs_a_secret(fake: FakeTelegram, index_dir: Path,
-                                                                 tmp_path: Path) -> None:
+async def test_a_real_server_in_webhook_mode_never_logs_a_secret(
+    fake: FakeTelegram, index_dir: Path, tmp_path: Path
+) -> None:
     secrets = {
         "ASESOR_TELEGRAM_TOKEN": fake.token,
         "ASESOR_TELEGRAM_WEBHOOK_SECRET": "webhook-secreto-XYZ123",
         "ASESOR_TELEGRAM_ID_SALT": "sal-secreta-987654",
         "ASESOR_LLM_API_KEY": "sk-prueba-ABCDEF1234567890",
     }
-    env = {"ASESOR_INDEX_DIR": str(index_dir), "ASESOR_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-           "ASESOR_TELEGRAM_BASE_URL": fake.base_url, "ASESOR_LOG_LEVEL": "DEBUG", "ASESOR_LOG_FORMAT": "json",
-           "ASESOR_TELEGRAM_WEBHOOK_URL": "https://asesor.example/telegram/webhook", **secrets}
+    env = {
+        "ASESOR_INDEX_DIR": str(index_dir),
+        "ASESOR_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "ASESOR_TELEGRAM_BASE_URL": fake.base_url,
+        "ASESOR_LOG_LEVEL": "DEBUG",
+        "ASESOR_LOG_FORMAT": "json",
+        "ASESOR_TELEGRAM_WEBHOOK_URL": "https://asesor.example/telegram/webhook",
+        **secrets,
+    }
     server = AsesorServer(env, tmp_path / "serve.log")
     await asyncio.to_thread(server.start)
     try:
         assert fake.webhook["secret_token"] == secrets["ASESOR_TELEGRAM_WEBHOOK_SECRET"]
         update = {"update_id": 7, "message": fake.user_message(777, text="¿Qué es una iniciativa cluster?")}
         async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
-            forged = await client.post("/telegram/webhook", json=update,
-                                       headers={"X-Telegram-Bot-Api-Secret-Token": "adivinado"})
-            accepted = await client.post("/telegram/webhook", json=update, headers={
-                "X-Telegram-Bot-Api-Secret-Token": secrets["ASESOR_TELEGRAM_WEBHOOK_SECRET"]})
+            forged = await client.post(
+                "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "adivinado"}
+            )
+            accepted = await client.post(
+                "/telegram/webhook",
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": secrets["ASESOR_TELEGRAM_WEBHOOK_SECRET"]},
+            )
             await client.get(f"/{fake.token}")  # a secret in a URL path is logged by the access log
         assert forged.status_code == 403 and accepted.status_code == 200
         await fake.wait_for(lambda: fake.bot_messages(777), what="the bot's answer")

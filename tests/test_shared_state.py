@@ -157,9 +157,12 @@ def test_a_watcher_with_checks_disabled_never_reads_the_pointer(index_dir: Path)
     assert watcher.poll() is None
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])  # a PostgreSQL server
-def test_a_server_refuses_an_old_schema_with_a_spanish_instruction(backend: str, tmp_path: Path,
-                                                                  request: pytest.FixtureRequest) -> None:
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)]
+)  # a PostgreSQL server
+def test_a_server_refuses_an_old_schema_with_a_spanish_instruction(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     from bot.cli_db import check_database
     from bot.errors import Unavailable
 

@@ -53,8 +53,9 @@ def _csrf(html: str) -> str:
 
 def login(client: TestClient, password: str = PASSWORD):
     token = _csrf(client.get("/staff/login").text)
-    return client.post("/staff/login", data={"email": EMAIL, "password": password, "csrf": token},
-                       follow_redirects=False)
+    return client.post(
+        "/staff/login", data={"email": EMAIL, "password": password, "csrf": token}, follow_redirects=False
+    )
 
 
 def _routes() -> list[tuple[str, str]]:
@@ -102,10 +103,10 @@ def test_login_pages_csv_charts_and_logout(client: TestClient) -> None:
         assert html.status_code == 200 and "<h1>" in html.text, page
         assert "script" not in html.headers["content-security-policy"].replace("script-src", "")
         assert client.get(f"/staff/api/{page}.json?dias=7").status_code == 200
-        for name in re.findall(r'/staff/csv/([\w-]+)\.csv', html.text):
+        for name in re.findall(r"/staff/csv/([\w-]+)\.csv", html.text):
             csv = client.get(f"/staff/csv/{name}.csv?dias=7")
             assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv"), name
-        for name in re.findall(r'/staff/grafica/(\w+)\.png', html.text):
+        for name in re.findall(r"/staff/grafica/(\w+)\.png", html.text):
             image = client.get(f"/staff/grafica/{name}.png?dias=7")
             assert image.status_code == 200 and image.content[:8] == b"\x89PNG\r\n\x1a\n", name
     volume = client.get("/staff/api/volumen.json").json()
@@ -139,8 +140,14 @@ def test_wrong_passwords_lock_the_account(client: TestClient) -> None:
 
 def test_feedback_reason_diagnosis_and_marks_reach_the_console(client: TestClient) -> None:
     answer = client.post("/api/ask", json={"question": "¿Cuál es la capital de Francia?"}).json()
-    vote = {"rating": "down", "question": answer["question"], "answer": answer["answer"], "reason": "cita_equivocada",
-            "comment": "No era lo que pregunté", "conversation_id": answer["conversation_id"]}
+    vote = {
+        "rating": "down",
+        "question": answer["question"],
+        "answer": answer["answer"],
+        "reason": "cita_equivocada",
+        "comment": "No era lo que pregunté",
+        "conversation_id": answer["conversation_id"],
+    }
     assert client.post("/api/feedback", json=vote).status_code == 201
     diagnosis = client.post("/api/diagnosis").json()["id"]
     for value in [0] * 5 + [2] * 8:
@@ -157,9 +164,17 @@ def test_feedback_reason_diagnosis_and_marks_reach_the_console(client: TestClien
     groups = client.get("/staff/api/sin-respuesta.json").json()["groups"]
     assert groups[0]["question"] == "¿Cuál es la capital de Francia?"
     csrf = _csrf(client.get("/staff/sin-respuesta").text)
-    marked = client.post("/staff/marcar", data={"csrf": csrf, "mark": "eval", "key": groups[0]["keys"],
-                                                "question": groups[0]["variants"], "back": "/staff/sin-respuesta"},
-                         follow_redirects=False)
+    marked = client.post(
+        "/staff/marcar",
+        data={
+            "csrf": csrf,
+            "mark": "eval",
+            "key": groups[0]["keys"],
+            "question": groups[0]["variants"],
+            "back": "/staff/sin-respuesta",
+        },
+        follow_redirects=False,
+    )
     assert marked.status_code == 303
     assert client.get("/staff/api/sin-respuesta.json").json()["groups"][0]["mark"] == "eval"
     client.delete(f"/api/conversations/{answer['conversation_id']}")  # «borrar mis datos»

@@ -38,11 +38,32 @@ def store(request: pytest.FixtureRequest, tmp_path: Path):
     opened.close()
 
 
-def _ask(recorder: Recorder, question: str, *, kind="answer", days_ago=0.0, channel="web", score=0.95,
-         section="1. Introducción", latency=10.0, conversation=None) -> None:
-    recorder(Interaction(created_at=time.time() - days_ago * DAY, channel=channel, question=question,
-                         answer=f"respuesta a {question}", kind=kind, in_scope=kind != "refusal", section=section,
-                         scope_score=score, latency_ms=latency, conversation_id=conversation))
+def _ask(
+    recorder: Recorder,
+    question: str,
+    *,
+    kind="answer",
+    days_ago=0.0,
+    channel="web",
+    score=0.95,
+    section="1. Introducción",
+    latency=10.0,
+    conversation=None,
+) -> None:
+    recorder(
+        Interaction(
+            created_at=time.time() - days_ago * DAY,
+            channel=channel,
+            question=question,
+            answer=f"respuesta a {question}",
+            kind=kind,
+            in_scope=kind != "refusal",
+            section=section,
+            scope_score=score,
+            latency_ms=latency,
+            conversation_id=conversation,
+        )
+    )
 
 
 def test_aggregates_are_computed_by_the_database(store: Store) -> None:
@@ -55,11 +76,30 @@ def test_aggregates_are_computed_by_the_database(store: Store) -> None:
     _ask(recorder, "hola", kind="smalltalk", section=None)
     _ask(recorder, "¿Qué es la gobernanza?", score=0.81)  # in scope, but barely
     _ask(recorder, "pregunta vieja", days_ago=40)
-    recorder(DiagnosisOutcome(created_at=time.time(), diagnosis_id="d1", channel="web", level_id="b", level_name="Medio",
-                              total=13, percent=50.0, practices={1: ("origen", 0), 2: ("origen", 2), 3: ("analisis", 1)}))
-    recorder(DiagnosisOutcome(created_at=time.time(), diagnosis_id="d2", channel="telegram", level_id="a",
-                              level_name="Inicial", total=2, percent=7.7, practices={1: ("origen", 0), 2: ("origen", 0),
-                                                                                    3: ("analisis", 2)}))
+    recorder(
+        DiagnosisOutcome(
+            created_at=time.time(),
+            diagnosis_id="d1",
+            channel="web",
+            level_id="b",
+            level_name="Medio",
+            total=13,
+            percent=50.0,
+            practices={1: ("origen", 0), 2: ("origen", 2), 3: ("analisis", 1)},
+        )
+    )
+    recorder(
+        DiagnosisOutcome(
+            created_at=time.time(),
+            diagnosis_id="d2",
+            channel="telegram",
+            level_id="a",
+            level_name="Inicial",
+            total=2,
+            percent=7.7,
+            practices={1: ("origen", 0), 2: ("origen", 0), 3: ("analisis", 2)},
+        )
+    )
     recorder.stop()
     staff.set_profile(diagnosis_id="d2", department="Nariño", sector="Café")
     store.add_feedback(conversation_id=None, question="q", answer="a", rating="down", comment="mal", reason="muy_larga")
@@ -85,8 +125,10 @@ def test_aggregates_are_computed_by_the_database(store: Store) -> None:
     practices = {p["practica"]: p for p in analytics.practice_averages(month)}
     assert practices[1]["no_ejecutado"] == 2 and practices[2]["promedio"] == 1.0 and practices[3]["promedio"] == 1.5
     assert analytics.diagnosis_summary(month, department="Nariño")["completed"] == 1
-    assert {a["area"]: a["promedio"] for a in analytics.area_averages(month, sector="Café")} == {"analisis": 2.0,
-                                                                                                "origen": 0.0}
+    assert {a["area"]: a["promedio"] for a in analytics.area_averages(month, sector="Café")} == {
+        "analisis": 2.0,
+        "origen": 0.0,
+    }
     assert analytics.profiles() == {"departments": ["Nariño"], "sectors": ["Café"]}
 
     report = purge(store, 30)  # retention reaches the console's tables
@@ -119,26 +161,53 @@ def test_accounts_hash_throttle_and_lock(store: Store) -> None:
 
 
 def test_similar_questions_form_one_group(shared_embedder) -> None:
-    rows = [{"key": k, "veces": n, "pregunta": q, "seccion": "s", "respuesta": "r", "tipo": "refusal", "marca": None,
-             "ultima": 1.0}
-            for k, n, q in [("a", 5, "¿Cuánto cuesta registrar una empresa?"),
-                            ("b", 2, "cuanto cuesta registrar una empresa"),
-                            ("c", 1, "¿Quién ganó el mundial de fútbol?")]]
+    rows = [
+        {
+            "key": k,
+            "veces": n,
+            "pregunta": q,
+            "seccion": "s",
+            "respuesta": "r",
+            "tipo": "refusal",
+            "marca": None,
+            "ultima": 1.0,
+        }
+        for k, n, q in [
+            ("a", 5, "¿Cuánto cuesta registrar una empresa?"),
+            ("b", 2, "cuanto cuesta registrar una empresa"),
+            ("c", 1, "¿Quién ganó el mundial de fútbol?"),
+        ]
+    ]
     groups = QuestionGrouper(shared_embedder, threshold=0.95).group(rows)
     assert [(g.question, g.count, g.keys) for g in groups] == [
-        ("¿Cuánto cuesta registrar una empresa?", 7, ["a", "b"]), ("¿Quién ganó el mundial de fútbol?", 1, ["c"])]
+        ("¿Cuánto cuesta registrar una empresa?", 7, ["a", "b"]),
+        ("¿Quién ganó el mundial de fútbol?", 1, ["c"]),
+    ]
 
 
 def test_personal_data_is_masked() -> None:
-    assert mask_personal_data("soy ana@camara.org.co, cel 310 555 1234, CC 1.023.456.789") == \
-        "soy [correo], cel [teléfono], CC [documento]"
-    assert mask_personal_data("¿qué dice la fase 2 sobre el 80% de 1.000 empresas en 2013?") == \
-        "¿qué dice la fase 2 sobre el 80% de 1.000 empresas en 2013?"
+    assert (
+        mask_personal_data("soy ana@camara.org.co, cel 310 555 1234, CC 1.023.456.789")
+        == "soy [correo], cel [teléfono], CC [documento]"
+    )
+    assert (
+        mask_personal_data("¿qué dice la fase 2 sobre el 80% de 1.000 empresas en 2013?")
+        == "¿qué dice la fase 2 sobre el 80% de 1.000 empresas en 2013?"
+    )
 
 
 def test_export_eval_writes_tune_stubs_after_the_last_id() -> None:
     existing = [{"id": "q001", "q": "que es un cluster"}, {"id": "q459", "q": "otra"}]
-    stubs = eval_stubs([{"q": "Que es un cluster", "section": "1"}, {"q": "¿Cómo se financia?", "section": ""}],
-                       existing)
-    assert stubs == [{"id": "q460", "q": "¿Cómo se financia?", "section": "POR COMPLETAR",
-                      "evidence": "POR COMPLETAR: una frase exacta de la cartilla", "split": "tune", "kind": "plain"}]
+    stubs = eval_stubs(
+        [{"q": "Que es un cluster", "section": "1"}, {"q": "¿Cómo se financia?", "section": ""}], existing
+    )
+    assert stubs == [
+        {
+            "id": "q460",
+            "q": "¿Cómo se financia?",
+            "section": "POR COMPLETAR",
+            "evidence": "POR COMPLETAR: una frase exacta de la cartilla",
+            "split": "tune",
+            "kind": "plain",
+        }
+    ]

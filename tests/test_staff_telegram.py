@@ -21,8 +21,10 @@ async def test_thumbs_down_offers_reasons_and_stores_the_one_chosen(fake, bot_se
         await fake.wait_for(lambda: len(fake.bot_messages(CHAT)) >= 1, what="the answer")
         [answer] = fake.bot_messages(CHAT)
         fake.press(answer, fake.buttons(answer)["👎"])
-        await fake.wait_for(lambda: "Cita equivocada" in fake.buttons(fake.messages[(CHAT, answer["message_id"])]),
-                            what="reason buttons")
+        await fake.wait_for(
+            lambda: "Cita equivocada" in fake.buttons(fake.messages[(CHAT, answer["message_id"])]),
+            what="reason buttons",
+        )
         assert store.feedback() == []  # nothing stored until a reason (or «Omitir») is chosen
         shown = fake.messages[(CHAT, answer["message_id"])]
         assert set(texts.FEEDBACK_REASONS.values()) <= set(fake.buttons(shown)) and "👎" not in fake.buttons(shown)
@@ -30,5 +32,7 @@ async def test_thumbs_down_offers_reasons_and_stores_the_one_chosen(fake, bot_se
         await fake.wait_for(lambda: store.feedback(), what="the vote")
         [stored] = store.feedback()
         assert stored["rating"] == "down" and stored["reason"] == "cita_equivocada"
-        await fake.wait_for(lambda: "Cita equivocada" not in fake.buttons(fake.messages[(CHAT, answer["message_id"])]),
-                            what="reason buttons removed")
+        await fake.wait_for(
+            lambda: "Cita equivocada" not in fake.buttons(fake.messages[(CHAT, answer["message_id"])]),
+            what="reason buttons removed",
+        )

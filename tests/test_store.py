@@ -19,11 +19,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
+import bot.channel_store  # noqa: F401,E402  (the channels' tables are part of the schema)
+import bot.store_staff  # noqa: F401,E402  (and the staff console's)
 from bot.migrate import SchemaOutdated, alembic_config, head_revision, schema_status, upgrade
 from bot.settings import ROOT
 from bot.store import Base, StaleWrite, Store
-import bot.channel_store  # noqa: F401,E402  (the channels' tables are part of the schema)
-import bot.store_staff  # noqa: F401,E402  (and the staff console's)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])  # PostgreSQL: a server
@@ -122,7 +122,9 @@ def test_rate_counters_are_exact_under_concurrency(stores) -> None:
 
 def test_feedback_and_bindings(stores) -> None:
     a, b = stores
-    first = a.add_feedback(conversation_id="c9", question="¿Qué es?", answer="Una iniciativa…", rating="up", comment=None)
+    first = a.add_feedback(
+        conversation_id="c9", question="¿Qué es?", answer="Una iniciativa…", rating="up", comment=None
+    )
     second = b.add_feedback(conversation_id=None, question="¿Y?", answer="…", rating="down", comment="poco claro")
     assert second > first
     assert [f["rating"] for f in a.feedback()] == ["up", "down"]
@@ -151,8 +153,12 @@ def test_a_database_from_before_migrations_is_adopted_and_keeps_its_data(url: st
             config.attributes["connection"] = connection
             command.upgrade(config, "0001")
             connection.execute(text("DROP TABLE alembic_version"))
-            connection.execute(text("INSERT INTO diagnoses (id, data, finished, updated_at) "
-                                    "VALUES ('old', '{\"answers\": [1]}', false, 1.0)"))
+            connection.execute(
+                text(
+                    "INSERT INTO diagnoses (id, data, finished, updated_at) "
+                    "VALUES ('old', '{\"answers\": [1]}', false, 1.0)"
+                )
+            )
         assert schema_status(engine).legacy
         if engine.dialect.name == "postgresql":
             with pytest.raises(SchemaOutdated, match="asesor db upgrade"):
@@ -170,8 +176,14 @@ def test_db_commands_migrate_and_report(url: str, tmp_path: Path) -> None:
     env = {**os.environ, "ASESOR_DATABASE_URL": url}
 
     def asesor(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "bot.cli", "db", *args], env=env, cwd=ROOT,
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", "db", *args],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     before = asesor("current")
     assert before.returncode == 1 and "asesor db upgrade" in before.stdout
@@ -182,6 +194,12 @@ def test_db_commands_migrate_and_report(url: str, tmp_path: Path) -> None:
     assert after.returncode == 0 and "al día" in after.stdout
     if not url.startswith("postgresql"):
         return
-    down = subprocess.run([sys.executable, "-m", "bot.cli", "db", "current"], cwd=ROOT, capture_output=True, text=True,
-                          env={**env, "ASESOR_DATABASE_URL": "postgresql+psycopg://nadie@127.0.0.1:1/asesor"}, timeout=60)
+    down = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "db", "current"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**env, "ASESOR_DATABASE_URL": "postgresql+psycopg://nadie@127.0.0.1:1/asesor"},
+        timeout=60,
+    )
     assert down.returncode == 1 and "No se pudo conectar" in down.stderr and "Traceback" not in down.stderr

@@ -77,15 +77,24 @@ async def test_a_whole_diagnosis_in_a_chat(fake, bot_settings, services):
         q2 = await question(fake, 2)
 
         tap(fake, first_q1, FULL)  # a stale tap only explains itself and records nothing
-        await fake.wait_for(lambda: texts.STALE_BUTTON in [c.params.get("text") for c in fake.delivered("answerCallbackQuery")])
-        assert services.diagnoses.state(first_q1["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[3]).answered == 1
+        await fake.wait_for(
+            lambda: texts.STALE_BUTTON in [c.params.get("text") for c in fake.delivered("answerCallbackQuery")]
+        )
+        assert (
+            services.diagnoses.state(
+                first_q1["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[3]
+            ).answered
+            == 1
+        )
 
         fake.send_text(CHAT, "parcial")  # typed answer
         q3 = await question(fake, 3)
         assert q3["text"].startswith(texts.NOTED.format(label=PARTIAL))
 
         fake.send_text(CHAT, "¿Qué es la gobernanza?")  # a question mid-diagnosis
-        offer = await fake.wait_for(lambda: next((m for m in fake.bot_messages(CHAT) if m["text"] == texts.CONTINUE_OFFER), None))
+        offer = await fake.wait_for(
+            lambda: next((m for m in fake.bot_messages(CHAT) if m["text"] == texts.CONTINUE_OFFER), None)
+        )
         assert "Fuente [1]" in fake.bot_messages(CHAT)[-2]["text"]
         tap(fake, offer, texts.BUTTON_CONTINUE)
         q3 = await question(fake, 3, newer_than=offer)
@@ -117,7 +126,11 @@ async def test_a_whole_diagnosis_in_a_chat(fake, bot_settings, services):
         assert fake.calls.index(photo) < fake.calls.index(document)
 
         tap(fake, q4, FULL)  # buttons of a finished diagnosis only explain themselves
-        await fake.wait_for(lambda: texts.DIAGNOSIS_FINISHED_BUTTON in [c.params.get("text") for c in fake.delivered("answerCallbackQuery")])
+        await fake.wait_for(
+            lambda: (
+                texts.DIAGNOSIS_FINISHED_BUTTON in [c.params.get("text") for c in fake.delivered("answerCallbackQuery")]
+            )
+        )
         assert [c for c in fake.calls if c.status != 200] == []
     print("\n--- transcript ---\n" + transcript(fake))
 
@@ -155,7 +168,9 @@ async def test_in_a_group_each_person_has_their_own_diagnosis(fake, bot_settings
         fake.send_text(GROUP, f"/diagnostico@{BOT_USER['username']}", user=ana, chat_type="group")
         q1 = await question(fake, 1, GROUP)
         tap(fake, q1, FULL, user=luis)
-        await fake.wait_for(lambda: texts.DIAGNOSIS_NOT_YOURS in [c.params.get("text") for c in fake.delivered("answerCallbackQuery")])
+        await fake.wait_for(
+            lambda: texts.DIAGNOSIS_NOT_YOURS in [c.params.get("text") for c in fake.delivered("answerCallbackQuery")]
+        )
         tap(fake, q1, FULL, user=ana)
         await question(fake, 2, GROUP)
         fake.send_text(GROUP, "parcial", user=ana, chat_type="group", reply_to=fake.bot_messages(GROUP)[-1])

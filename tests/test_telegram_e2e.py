@@ -253,8 +253,12 @@ async def test_webhook_checks_the_secret_and_answers(fake, bot_settings, service
     from bot.api import create_app
     from bot.telegram.webhook import SECRET_HEADER, WebhookForbidden, process_webhook_update
 
-    settings = bot_settings.model_copy(update={"telegram_webhook_url": "https://asesor.example/telegram/webhook",
-                                               "telegram_webhook_secret": "s3cret-token-value"})
+    settings = bot_settings.model_copy(
+        update={
+            "telegram_webhook_url": "https://asesor.example/telegram/webhook",
+            "telegram_webhook_secret": "s3cret-token-value",
+        }
+    )
     update = {"update_id": 1, "message": fake.user_message(CHAT, text="/ayuda")}
     app = create_app(settings, services)  # the one webhook server: the HTTP app
     async with app.router.lifespan_context(app):
@@ -264,8 +268,12 @@ async def test_webhook_checks_the_secret_and_answers(fake, bot_settings, service
             await process_webhook_update(application, update, "wrong")
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             denied = await client.post("/telegram/webhook", json=update)
-            garbage = await client.post("/telegram/webhook", content=b"{no json", headers={SECRET_HEADER: "s3cret-token-value"})
-            accepted = await client.post("/telegram/webhook", json=update, headers={SECRET_HEADER: "s3cret-token-value"})
+            garbage = await client.post(
+                "/telegram/webhook", content=b"{no json", headers={SECRET_HEADER: "s3cret-token-value"}
+            )
+            accepted = await client.post(
+                "/telegram/webhook", json=update, headers={SECRET_HEADER: "s3cret-token-value"}
+            )
         assert denied.status_code == 403 and denied.json()["error"]["code"] == "webhook_no_autorizado"
         assert garbage.status_code == 422 and accepted.status_code == 200
         [help_message] = await reply_after(fake, CHAT, 0)

@@ -18,12 +18,12 @@ from fakes.telegram_api import _ApiError, _check_html
 from telegram.error import NetworkError, TimedOut
 
 from bot.errors import Unavailable
+from bot.logsafe import REDACTED, RedactSecrets, install_redaction
 from bot.schemas import Answer, Citation
 from bot.settings import ROOT, Settings
 from bot.telegram import texts
 from bot.telegram.answers import looks_like_question
 from bot.telegram.app import _maybe_delivered, build_application
-from bot.logsafe import REDACTED, RedactSecrets, install_redaction
 from bot.telegram.render import DxAction, answer_blocks, answer_keyboard, parse_dx, percent, without_feedback
 from bot.telegram.split import MESSAGE_LIMIT, Block, blocks_from_text, pack, tg_len
 from bot.telegram.state import Keys
@@ -104,8 +104,12 @@ def test_diagnosis_callback_data_round_trips_within_64_bytes():
 
 
 def test_answers_render_escaped_with_sources_and_feedback_buttons():
-    answer = Answer(question="q", answer="A <b>&</b> B", in_scope=True,
-                    citations=[Citation(n=1, section="1. Introducción › <x>", text="t", score=0.9, id="abc123")])
+    answer = Answer(
+        question="q",
+        answer="A <b>&</b> B",
+        in_scope=True,
+        citations=[Citation(n=1, section="1. Introducción › <x>", text="t", score=0.9, id="abc123")],
+    )
     html_text = pack(answer_blocks(answer))[0]
     assert "A &lt;b&gt;&amp;&lt;/b&gt; B" in html_text and "Fuente [1]: 1. Introducción › &lt;x&gt;" in html_text
     keyboard = answer_keyboard(answer, feedback_key="k1", offer_keys=[])
@@ -114,10 +118,18 @@ def test_answers_render_escaped_with_sources_and_feedback_buttons():
     assert [b.callback_data for row in without_feedback(keyboard).inline_keyboard for b in row] == ["src:abc123"]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("¿Qué es la gobernanza?", True), ("que es un cluster", True), ("Explíqueme la fase 2", True),
-    ("parcial", False), ("sí, completo", False), ("mmm", False), ("no", False),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("¿Qué es la gobernanza?", True),
+        ("que es un cluster", True),
+        ("Explíqueme la fase 2", True),
+        ("parcial", False),
+        ("sí, completo", False),
+        ("mmm", False),
+        ("no", False),
+    ],
+)
 def test_what_reads_as_a_question(text, expected):
     assert looks_like_question(text) is expected
 
@@ -142,8 +154,16 @@ def test_texts_use_spanish_opening_marks_and_fit_telegram_limits():
         for sentence in re.split(r"(?<=[.?!])\s+", value):
             assert "?" not in sentence or "¿" in sentence, (name, sentence)
             assert "!" not in sentence or "¡" in sentence, (name, sentence)
-    toasts = ("FEEDBACK_UP", "FEEDBACK_DOWN", "FEEDBACK_GONE", "STALE_BUTTON", "DIAGNOSIS_NOT_YOURS",
-              "DIAGNOSIS_FINISHED_BUTTON", "ALREADY_FIRST", "SKIPPED_NOTE")
+    toasts = (
+        "FEEDBACK_UP",
+        "FEEDBACK_DOWN",
+        "FEEDBACK_GONE",
+        "STALE_BUTTON",
+        "DIAGNOSIS_NOT_YOURS",
+        "DIAGNOSIS_FINISHED_BUTTON",
+        "ALREADY_FIRST",
+        "SKIPPED_NOTE",
+    )
     assert all(len(getattr(texts, name)) <= 200 for name in toasts)
     assert all(re.fullmatch(r"[a-z0-9_]{1,32}", c) and 3 <= len(d) <= 256 for c, d in texts.COMMANDS.items())
     assert all(3 <= len(label) <= 40 for label in texts.FEEDBACK_REASONS.values())  # button labels
@@ -156,8 +176,9 @@ def test_the_redaction_filter_cleans_message_arguments_and_tracebacks():
     try:
         raise RuntimeError(f"POST https://api.telegram.org/bot{secret}/getMe failed")
     except RuntimeError:
-        record = logging.LogRecord("httpx", logging.INFO, __file__, 1, "HTTP Request: %s %s", ("POST", f"/bot{secret}/x"),
-                                   sys.exc_info())
+        record = logging.LogRecord(
+            "httpx", logging.INFO, __file__, 1, "HTTP Request: %s %s", ("POST", f"/bot{secret}/x"), sys.exc_info()
+        )
     assert record_filter.filter(record)
     assert secret not in record.getMessage() and REDACTED in record.getMessage()
     assert secret not in record.exc_text and REDACTED in record.exc_text

@@ -13,9 +13,12 @@ CHAT = 4242
 
 
 async def test_the_api_app_registers_and_serves_the_webhook(fake, bot_settings, services):
-    settings = bot_settings.model_copy(update={
-        "telegram_webhook_url": "https://asesor.example/telegram/webhook", "telegram_webhook_secret": "s3cret-value",
-    })
+    settings = bot_settings.model_copy(
+        update={
+            "telegram_webhook_url": "https://asesor.example/telegram/webhook",
+            "telegram_webhook_secret": "s3cret-value",
+        }
+    )
     app = create_app(settings, services)
     update = {"update_id": 7, "message": fake.user_message(CHAT, text="/ayuda")}
     async with app.router.lifespan_context(app):

@@ -33,12 +33,19 @@ def wa_settings(settings, graph):
 
 def _questions(graph: FakeGraph) -> list[dict]:
     """The diagnosis questions sent so far (reply-button messages with the three answers)."""
-    return [b for b in graph.delivered(PHONE) if b["type"] == "interactive" and b["interactive"]["type"] == "button"
-            and any(i.startswith("dx:a") for i in graph.choices(b).values())]
+    return [
+        b
+        for b in graph.delivered(PHONE)
+        if b["type"] == "interactive"
+        and b["interactive"]["type"] == "button"
+        and any(i.startswith("dx:a") for i in graph.choices(b).values())
+    ]
 
 
 async def _next_question(graph: FakeGraph, count: int) -> dict:
-    found = await graph.wait_for(lambda: len(_questions(graph)) >= count and _questions(graph), what=f"question {count}")
+    found = await graph.wait_for(
+        lambda: len(_questions(graph)) >= count and _questions(graph), what=f"question {count}"
+    )
     return found[count - 1]
 
 
@@ -52,12 +59,17 @@ async def test_a_whole_diagnosis_by_buttons_ends_with_image_and_pdf(wa_settings,
         await graph.say(client, URL, PHONE, text="diagnóstico")
         first = await _next_question(graph, 1)
         assert "Pregunta 1 de 13" in graph.text_of(first)
-        lists = await graph.wait_for(lambda: [b for b in graph.delivered(PHONE) if b["type"] == "interactive"
-                                              and b["interactive"]["type"] == "list"], what="the list of question 1")
+        lists = await graph.wait_for(
+            lambda: [
+                b for b in graph.delivered(PHONE) if b["type"] == "interactive" and b["interactive"]["type"] == "list"
+            ],
+            what="the list of question 1",
+        )
         assert set(graph.choices(lists[-1])) == {texts.OPTION_SKIP, texts.OPTION_HELP}  # no «Atrás» on question 1
         await _tap(graph, client, lists[-1], texts.OPTION_HELP)  # «¿Qué significa?» from the list
-        await graph.wait_for(lambda: any(graph.text_of(b).startswith("ℹ️") for b in graph.delivered(PHONE)),
-                             what="the help of question 1")
+        await graph.wait_for(
+            lambda: any(graph.text_of(b).startswith("ℹ️") for b in graph.delivered(PHONE)), what="the help of question 1"
+        )
         await _tap(graph, client, await _next_question(graph, 2), "En forma completa")
         second = await _next_question(graph, 3)
         assert "Pregunta 2 de 13" in graph.text_of(second)
@@ -65,8 +77,9 @@ async def test_a_whole_diagnosis_by_buttons_ends_with_image_and_pdf(wa_settings,
         third = await _next_question(graph, 4)
         assert "Pregunta 3 de 13" in graph.text_of(third)
         await graph.say(client, URL, PHONE, text="¿Qué es la gobernanza?")  # a question mid-diagnosis
-        offer = await graph.wait_for(lambda: [b for b in graph.delivered(PHONE)
-                                              if graph.text_of(b) == texts.CONTINUE_OFFER], what="«¿Seguimos?»")
+        offer = await graph.wait_for(
+            lambda: [b for b in graph.delivered(PHONE) if graph.text_of(b) == texts.CONTINUE_OFFER], what="«¿Seguimos?»"
+        )
         answer = graph.delivered(PHONE)[-3]
         assert "Fuente [1]" in graph.text_of(answer)
         await _tap(graph, client, offer[-1], texts.BUTTON_CONTINUE)
@@ -142,8 +155,10 @@ async def test_borrar_mis_datos_deletes_the_diagnosis_and_the_conversation(wa_se
         key, conversation = rt.keys.user(PHONE), rt.keys.conversation(PHONE)
         diagnosis_id = store.binding(key=key)["diagnosis_id"]
         await graph.say(client, URL, PHONE, text="Borrar mis datos")
-        confirm = await graph.wait_for(lambda: [b for b in graph.delivered(PHONE)
-                                                if graph.text_of(b) == texts.DELETE_CONFIRM], what="the confirmation")
+        confirm = await graph.wait_for(
+            lambda: [b for b in graph.delivered(PHONE) if graph.text_of(b) == texts.DELETE_CONFIRM],
+            what="the confirmation",
+        )
         await _tap(graph, client, confirm[-1], texts.BUTTON_DELETE_YES)
         await graph.wait_for(lambda: graph.text_of(graph.delivered(PHONE)[-1]) == texts.DELETE_DONE, what="done")
     assert store.binding(key=key) == {}

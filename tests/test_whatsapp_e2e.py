@@ -29,10 +29,12 @@ def wa_settings(settings, graph):
 
 async def test_verification_handshake(wa_settings, services):
     async with running_app(wa_settings, services) as (_, client):
-        good = await client.get(URL, params={"hub.mode": "subscribe", "hub.verify_token": VERIFY,
-                                             "hub.challenge": "1158201444"})
-        bad = await client.get(URL, params={"hub.mode": "subscribe", "hub.verify_token": "otro",
-                                            "hub.challenge": "1158201444"})
+        good = await client.get(
+            URL, params={"hub.mode": "subscribe", "hub.verify_token": VERIFY, "hub.challenge": "1158201444"}
+        )
+        bad = await client.get(
+            URL, params={"hub.mode": "subscribe", "hub.verify_token": "otro", "hub.challenge": "1158201444"}
+        )
     assert good.status_code == 200 and good.text == "1158201444"
     assert good.headers["content-type"].startswith("text/plain")
     assert bad.status_code == 403 and bad.json()["error"]["code"] == "webhook_no_autorizado"
@@ -56,24 +58,39 @@ async def test_a_question_gets_citations_and_feedback_buttons(wa_settings, servi
     caplog.set_level(logging.DEBUG)
     async with running_app(wa_settings, services) as (_, client):
         await graph.say(client, URL, PHONE, text="¿Qué es una iniciativa cluster?")
-        last = await graph.wait_for(lambda: [b for b in graph.delivered(PHONE) if b["type"] == "interactive"],
-                                    what="the feedback buttons")
+        last = await graph.wait_for(
+            lambda: [b for b in graph.delivered(PHONE) if b["type"] == "interactive"], what="the feedback buttons"
+        )
         bodies = graph.delivered(PHONE)
         first, answer = graph.text_of(bodies[0]), graph.text_of(bodies[1])
         assert texts.PRIVACY in first  # the first message carries the privacy line
         assert "📖 Fuente [1]:" in answer and "cluster" in answer.lower()
         choices = graph.choices(last[0])
         assert list(choices)[:2] == [texts.BUTTON_UP, texts.BUTTON_DOWN]
-        await graph.say(client, URL, PHONE, kind="interactive", reply_id=choices[texts.BUTTON_UP],
-                        title=texts.BUTTON_UP)
-        await graph.wait_for(lambda: texts.FEEDBACK_UP in [graph.text_of(b) for b in graph.delivered(PHONE)],
-                             what="the thanks for 👍")
+        await graph.say(
+            client, URL, PHONE, kind="interactive", reply_id=choices[texts.BUTTON_UP], title=texts.BUTTON_UP
+        )
+        await graph.wait_for(
+            lambda: texts.FEEDBACK_UP in [graph.text_of(b) for b in graph.delivered(PHONE)], what="the thanks for 👍"
+        )
         if texts.BUTTON_SOURCES in choices:  # the passage behind the citation, on demand
-            await graph.say(client, URL, PHONE, kind="interactive", reply_id=choices[texts.BUTTON_SOURCES],
-                            title=texts.BUTTON_SOURCES)
-            await graph.wait_for(lambda: any(graph.text_of(b).startswith("*📖") or b["type"] == "interactive"
-                                             and b["interactive"]["type"] == "list"
-                                             for b in graph.delivered(PHONE)[-1:]), what="the source")
+            await graph.say(
+                client,
+                URL,
+                PHONE,
+                kind="interactive",
+                reply_id=choices[texts.BUTTON_SOURCES],
+                title=texts.BUTTON_SOURCES,
+            )
+            await graph.wait_for(
+                lambda: any(
+                    graph.text_of(b).startswith("*📖")
+                    or b["type"] == "interactive"
+                    and b["interactive"]["type"] == "list"
+                    for b in graph.delivered(PHONE)[-1:]
+                ),
+                what="the source",
+            )
     feedback = store.feedback()
     assert [f["rating"] for f in feedback] == ["up"]
     assert PHONE not in caplog.text
@@ -103,9 +120,16 @@ async def test_sticker_or_audio_only_text(wa_settings, services, graph):
 
 
 async def test_status_callbacks_are_accepted_failed_ones_recorded_none_answered(wa_settings, services, graph):
-    statuses = [{"id": "wamid.OUT1", "recipient_id": PHONE, "status": status, "timestamp": "1700000000",
-                 **({"errors": [{"code": 131026, "title": "Message undeliverable"}]} if status == "failed" else {})}
-                for status in ("sent", "delivered", "read", "failed")]
+    statuses = [
+        {
+            "id": "wamid.OUT1",
+            "recipient_id": PHONE,
+            "status": status,
+            "timestamp": "1700000000",
+            **({"errors": [{"code": 131026, "title": "Message undeliverable"}]} if status == "failed" else {}),
+        }
+        for status in ("sent", "delivered", "read", "failed")
+    ]
     async with running_app(wa_settings, services) as (app, client):
         response = await graph.deliver(client, URL, webhook_payload(graph.phone_number_id, statuses=statuses))
         assert response.status_code == 200

@@ -32,9 +32,14 @@ async def graph() -> FakeGraph:
 
 @pytest.fixture
 def both(bot_settings, graph):
-    return whatsapp_settings(bot_settings, graph, telegram_bot_username="asesor_cluster_bot",
-                             whatsapp_number="573009998877", telegram_webhook_url="https://asesor.example/telegram/webhook",
-                             telegram_webhook_secret="s3cret-webhook-value")
+    return whatsapp_settings(
+        bot_settings,
+        graph,
+        telegram_bot_username="asesor_cluster_bot",
+        whatsapp_number="573009998877",
+        telegram_webhook_url="https://asesor.example/telegram/webhook",
+        telegram_webhook_secret="s3cret-webhook-value",
+    )
 
 
 async def _web_diagnosis(client, answers: int) -> str:
@@ -65,24 +70,37 @@ async def test_web_to_telegram_and_web_to_whatsapp(both, services, fake, graph):
 
         # the code was used: WhatsApp cannot take it again
         await graph.say(client, URL, PHONE, text=f"Continuar {code}")
-        await graph.wait_for(lambda: texts.HANDOFF_BAD in [graph.text_of(b) for b in graph.delivered(PHONE)],
-                             what="the used code refused")
+        await graph.wait_for(
+            lambda: texts.HANDOFF_BAD in [graph.text_of(b) for b in graph.delivered(PHONE)],
+            what="the used code refused",
+        )
 
         # web → WhatsApp with a new code: same question, then finished there
         second = (await client.post(f"/api/diagnosis/{diagnosis_id}/handoff")).json()["code"]
         await graph.say(client, URL, PHONE, text=f"Continuar {second}")
-        question = await graph.wait_for(lambda: [b for b in graph.delivered(PHONE) if "Pregunta 3 de 13"
-                                                 in graph.text_of(b) and b["type"] == "interactive"],
-                                        what="the handed-off question in WhatsApp")
+        question = await graph.wait_for(
+            lambda: [
+                b
+                for b in graph.delivered(PHONE)
+                if "Pregunta 3 de 13" in graph.text_of(b) and b["type"] == "interactive"
+            ],
+            what="the handed-off question in WhatsApp",
+        )
         assert texts.HANDOFF_DONE in [graph.text_of(b) for b in graph.delivered(PHONE)]
         for number in range(3, 14):
             choices = graph.choices(question[-1])
-            await graph.say(client, URL, PHONE, kind="interactive", reply_id=choices["En forma completa"],
-                            title="En forma completa")
+            await graph.say(
+                client, URL, PHONE, kind="interactive", reply_id=choices["En forma completa"], title="En forma completa"
+            )
             if number < 13:
                 question = await graph.wait_for(
-                    lambda n=number: [b for b in graph.delivered(PHONE) if f"Pregunta {n + 1} de 13"
-                                      in graph.text_of(b) and b["type"] == "interactive"], what=f"question {number + 1}")
+                    lambda n=number: [
+                        b
+                        for b in graph.delivered(PHONE)
+                        if f"Pregunta {n + 1} de 13" in graph.text_of(b) and b["type"] == "interactive"
+                    ],
+                    what=f"question {number + 1}",
+                )
         await graph.wait_for(lambda: any(b["type"] == "document" for b in graph.delivered(PHONE)), what="the PDF")
 
         # the web (the old channel) sees the result too
@@ -93,8 +111,9 @@ async def test_web_to_telegram_and_web_to_whatsapp(both, services, fake, graph):
         late = (await client.post(f"/api/diagnosis/{diagnosis_id}/handoff")).json()["code"]
         now[0] += HANDOFF_TTL + 1
         await graph.say(client, URL, PHONE, text=late, timestamp=now[0])
-        await graph.wait_for(lambda: graph.text_of(graph.delivered(PHONE)[-1]) == texts.HANDOFF_BAD,
-                             what="the expired code refused")
+        await graph.wait_for(
+            lambda: graph.text_of(graph.delivered(PHONE)[-1]) == texts.HANDOFF_BAD, what="the expired code refused"
+        )
 
 
 async def test_a_handoff_for_an_unknown_diagnosis_is_404(both, services):
@@ -111,8 +130,11 @@ def test_the_cli_prints_a_single_use_code(settings, services, monkeypatch):
     from bot.cli import app
 
     diagnosis = services.diagnoses.start()
-    for name, value in {"ASESOR_INDEX_DIR": str(settings.index_dir), "ASESOR_DATABASE_URL": settings.database_url,
-                        "ASESOR_TELEGRAM_BOT_USERNAME": "asesor_cluster_bot"}.items():
+    for name, value in {
+        "ASESOR_INDEX_DIR": str(settings.index_dir),
+        "ASESOR_DATABASE_URL": settings.database_url,
+        "ASESOR_TELEGRAM_BOT_USERNAME": "asesor_cluster_bot",
+    }.items():
         monkeypatch.setenv(name, value)
     made = CliRunner().invoke(app, ["handoff", "--id", diagnosis.id])
     assert made.exit_code == 0, made.output

@@ -57,14 +57,27 @@ def test_signature_is_the_hmac_of_the_raw_body():
 
 def test_payload_parsing_skips_what_is_malformed():
     graph = FakeGraph()
-    messages = [graph.message("573001", text="hola"), graph.message("573001", kind="interactive", reply_id="x",
-                                                                   title="X", list_reply=True),
-                graph.message("573001", kind="sticker"), {"from": 5, "id": None}]
-    statuses = [{"id": "wamid.1", "recipient_id": "573001", "status": "failed",
-                 "errors": [{"code": 131047, "title": "Re-engagement message"}]}, {"status": "read"}]
+    messages = [
+        graph.message("573001", text="hola"),
+        graph.message("573001", kind="interactive", reply_id="x", title="X", list_reply=True),
+        graph.message("573001", kind="sticker"),
+        {"from": 5, "id": None},
+    ]
+    statuses = [
+        {
+            "id": "wamid.1",
+            "recipient_id": "573001",
+            "status": "failed",
+            "errors": [{"code": 131047, "title": "Re-engagement message"}],
+        },
+        {"status": "read"},
+    ]
     inbound, status = parse_payload(webhook_payload("1", messages=messages, statuses=statuses))
-    assert [(m.kind, m.text, m.reply_id) for m in inbound] == [("text", "hola", ""), ("interactive", "", "x"),
-                                                               ("sticker", "", "")]
+    assert [(m.kind, m.text, m.reply_id) for m in inbound] == [
+        ("text", "hola", ""),
+        ("interactive", "", "x"),
+        ("sticker", "", ""),
+    ]
     assert [(s.status, s.error_code) for s in status] == [("failed", "131047")]
     assert parse_payload("basura") == ([], []) and parse_payload({"entry": [5, {"changes": [7]}]}) == ([], [])
 
@@ -155,8 +168,9 @@ async def test_messages_to_one_user_keep_the_pace(graph):
     client = _client(graph, GraphPolicy(retries=0, timeout=2.0, pace=0.3))
     started = time.monotonic()
     try:
-        await asyncio.gather(*(client.send("same-user", "573001", TEXT) for _ in range(3)),
-                             client.send("other-user", "573002", TEXT))
+        await asyncio.gather(
+            *(client.send("same-user", "573001", TEXT) for _ in range(3)), client.send("other-user", "573002", TEXT)
+        )
     finally:
         await client.aclose()
     times = sorted(c.at for c in graph.attempts() if c.body["to"] == "573001")
@@ -168,8 +182,9 @@ async def test_messages_to_one_user_keep_the_pace(graph):
 # --- the channel service -----------------------------------------------------------------------
 def _service(tmp_path, now: list[float]) -> ChannelService:
     store = Store(f"sqlite:///{tmp_path / 'c.sqlite3'}")
-    return ChannelService(ChannelStore(store), telegram_bot="asesor_cluster_bot", whatsapp_number="573009998877",
-                          clock=lambda: now[0])
+    return ChannelService(
+        ChannelStore(store), telegram_bot="asesor_cluster_bot", whatsapp_number="573009998877", clock=lambda: now[0]
+    )
 
 
 def test_dedup_window_and_handoff_codes(tmp_path):
@@ -201,9 +216,13 @@ def test_dedup_window_and_handoff_codes(tmp_path):
 
 # --- settings ----------------------------------------------------------------------------------
 def test_production_refuses_whatsapp_with_a_secret_missing():
-    complete = {"whatsapp_token": "EAAG-token-123456", "whatsapp_phone_number_id": "1098765432",
-                "whatsapp_app_secret": "app-secret-123", "whatsapp_verify_token": "verify-123",
-                "whatsapp_id_salt": "salt-123456"}
+    complete = {
+        "whatsapp_token": "EAAG-token-123456",
+        "whatsapp_phone_number_id": "1098765432",
+        "whatsapp_app_secret": "app-secret-123",
+        "whatsapp_verify_token": "verify-123",
+        "whatsapp_id_salt": "salt-123456",
+    }
     Settings(environment="production", **complete)
     for missing in complete:
         with pytest.raises(ValidationError, match="WhatsApp requiere"):
@@ -222,4 +241,5 @@ def test_the_phone_salt_is_configured_or_generated_never_a_constant(tmp_path):
     assert len(generated) >= 32 and Settings(index_dir=tmp_path / "a").whatsapp_salt() == generated, "kept"
     assert Settings(index_dir=tmp_path / "b").whatsapp_salt() != generated, "another deployment, another key"
     assert Keys(generated).user("573001234567") != Keys(Settings(index_dir=tmp_path / "b").whatsapp_salt()).user(
-        "573001234567")
+        "573001234567"
+    )

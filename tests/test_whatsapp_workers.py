@@ -28,8 +28,13 @@ pytestmark = pytest.mark.slow
 
 def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     with log.open("ab") as sink:
-        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--workers", "2"],
-                                   env=env, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            cwd=ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -47,13 +52,22 @@ def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
 async def test_a_retried_delivery_is_answered_once_across_two_workers(tmp_path, index_dir):
     graph = await FakeGraph().start()
     port, log = free_port(), tmp_path / "serve.log"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "ASESOR_INDEX_DIR": str(index_dir),
-           "ASESOR_DATABASE_URL": f"sqlite:///{tmp_path / 'asesor.sqlite3'}", "ASESOR_LOG_FORMAT": "text",
-           "ASESOR_EMBEDDING_THREADS": "1", "ASESOR_INDEX_CHECK_SECONDS": "0",
-           "ASESOR_WHATSAPP_TOKEN": graph.token, "ASESOR_WHATSAPP_PHONE_NUMBER_ID": graph.phone_number_id,
-           "ASESOR_WHATSAPP_APP_SECRET": graph.app_secret, "ASESOR_WHATSAPP_VERIFY_TOKEN": VERIFY,
-           "ASESOR_WHATSAPP_ID_SALT": "salt-for-the-worker-test", "ASESOR_WHATSAPP_API_BASE_URL": graph.base_url,
-           "ASESOR_WHATSAPP_PACE_SECONDS": "0"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "ASESOR_INDEX_DIR": str(index_dir),
+        "ASESOR_DATABASE_URL": f"sqlite:///{tmp_path / 'asesor.sqlite3'}",
+        "ASESOR_LOG_FORMAT": "text",
+        "ASESOR_EMBEDDING_THREADS": "1",
+        "ASESOR_INDEX_CHECK_SECONDS": "0",
+        "ASESOR_WHATSAPP_TOKEN": graph.token,
+        "ASESOR_WHATSAPP_PHONE_NUMBER_ID": graph.phone_number_id,
+        "ASESOR_WHATSAPP_APP_SECRET": graph.app_secret,
+        "ASESOR_WHATSAPP_VERIFY_TOKEN": VERIFY,
+        "ASESOR_WHATSAPP_ID_SALT": "salt-for-the-worker-test",
+        "ASESOR_WHATSAPP_API_BASE_URL": graph.base_url,
+        "ASESOR_WHATSAPP_PACE_SECONDS": "0",
+    }
     process = await asyncio.to_thread(_start, env, port, log)
     try:
         message = graph.message(PHONE, text="¿Qué es una iniciativa cluster?")
@@ -72,8 +86,9 @@ async def test_a_retried_delivery_is_answered_once_across_two_workers(tmp_path, 
             if len(workers) == 2:
                 break
         assert len(workers) == 2, "the copies never reached both workers"
-        await graph.wait_for(lambda: any(b["type"] == "interactive" for b in graph.delivered(PHONE)),
-                             timeout=90, what="the answer")
+        await graph.wait_for(
+            lambda: any(b["type"] == "interactive" for b in graph.delivered(PHONE)), timeout=90, what="the answer"
+        )
         await graph.wait_idle(quiet=2.0, timeout=60)
         bodies = graph.delivered(PHONE)
         assert [b["type"] for b in bodies] == ["text", "text", "interactive"]  # welcome, answer, 👍/👎 — once

@@ -36,18 +36,33 @@ def test_widget_has_no_html_sinks() -> None:
 
 
 def test_widget_is_accessible_by_construction() -> None:
-    for fragment in ('role: "dialog"', 'role: "log"', '"aria-live": "polite"', 'role: "progressbar"',
-                     '"aria-valuenow"', '"Escape"', "launcher.focus()", '"aria-expanded"'):
+    for fragment in (
+        'role: "dialog"',
+        'role: "log"',
+        '"aria-live": "polite"',
+        'role: "progressbar"',
+        '"aria-valuenow"',
+        '"Escape"',
+        "launcher.focus()",
+        '"aria-expanded"',
+    ):
         assert fragment in WIDGET, fragment
 
 
 def test_widget_text_is_spanish_with_accents() -> None:
-    required = ["Hacer el autodiagnóstico", "¿Qué significa?", "Atrás", "¡Gracias por su opinión!",
-                "Guardamos sus preguntas y respuestas del autodiagnóstico para mejorar el servicio"]
+    required = [
+        "Hacer el autodiagnóstico",
+        "¿Qué significa?",
+        "Atrás",
+        "¡Gracias por su opinión!",
+        "Guardamos sus preguntas y respuestas del autodiagnóstico para mejorar el servicio",
+    ]
     for text in required:
         assert any(text in s for s in STRINGS), text
-    unaccented = re.compile(r"\b(autodiagnostico|Atras|Que significa|opinion|conexion|Seccion|Grafico|"
-                            r"Practica|pestana|informacion|aqui|esta listo)\b")
+    unaccented = re.compile(
+        r"\b(autodiagnostico|Atras|Que significa|opinion|conexion|Seccion|Grafico|"
+        r"Practica|pestana|informacion|aqui|esta listo)\b"
+    )
     offenders = [s for s in STRINGS if unaccented.search(s)]
     assert offenders == []
 

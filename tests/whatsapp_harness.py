@@ -27,23 +27,35 @@ FAST = GraphPolicy(retries=3, backoff=0.05, max_backoff=0.2, timeout=1.0, pace=0
 
 
 def whatsapp_settings(settings: Settings, graph: FakeGraph, **extra) -> Settings:
-    return settings.model_copy(update={
-        "whatsapp_token": SecretStr(graph.token), "whatsapp_phone_number_id": graph.phone_number_id,
-        "whatsapp_app_secret": SecretStr(graph.app_secret), "whatsapp_verify_token": SecretStr(VERIFY),
-        "whatsapp_api_base_url": graph.base_url, "whatsapp_id_salt": SecretStr("salt-for-the-tests-123"),
-        "whatsapp_pace_seconds": 0.0, **extra})
+    return settings.model_copy(
+        update={
+            "whatsapp_token": SecretStr(graph.token),
+            "whatsapp_phone_number_id": graph.phone_number_id,
+            "whatsapp_app_secret": SecretStr(graph.app_secret),
+            "whatsapp_verify_token": SecretStr(VERIFY),
+            "whatsapp_api_base_url": graph.base_url,
+            "whatsapp_id_salt": SecretStr("salt-for-the-tests-123"),
+            "whatsapp_pace_seconds": 0.0,
+            **extra,
+        }
+    )
 
 
 @asynccontextmanager
-async def running_app(settings: Settings, services: Services, *, policy: GraphPolicy = FAST,
-                      clock=None) -> AsyncIterator[tuple[object, httpx.AsyncClient]]:
+async def running_app(
+    settings: Settings, services: Services, *, policy: GraphPolicy = FAST, clock=None
+) -> AsyncIterator[tuple[object, httpx.AsyncClient]]:
     """The started app and a client for it; the Graph client uses fast retries and short timeouts."""
     app = create_app(settings, services)
     async with app.router.lifespan_context(app):
         rt = app.state.whatsapp
         await rt.graph.aclose()
-        rt.graph = GraphClient(settings.whatsapp_api_base_url, settings.whatsapp_phone_number_id,
-                               settings.whatsapp_token.get_secret_value(), policy)
+        rt.graph = GraphClient(
+            settings.whatsapp_api_base_url,
+            settings.whatsapp_phone_number_id,
+            settings.whatsapp_token.get_secret_value(),
+            policy,
+        )
         if clock is not None:
             rt.service.clock = clock
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://asesor") as client:

@@ -65,7 +65,7 @@ class SentenceBank:
 
 
 def _items_after(lines: list[str], start: int) -> list[str]:
-    items = [line for line in lines[start + 1:] if line.strip()]
+    items = [line for line in lines[start + 1 :] if line.strip()]
     numbered = [item for item in items if _LIST_ITEM.match(item)]
     return (numbered if len(numbered) >= 3 else items)[:MAX_LIST_ITEMS]
 

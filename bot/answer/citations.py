@@ -59,7 +59,7 @@ def _claims(text: str) -> list[str]:
             lead = _LEADING_MARKS.match(piece)
             if lead and claims:
                 claims[-1] = f"{claims[-1]} {lead.group(1).strip()}"
-                piece = piece[lead.end():].strip()
+                piece = piece[lead.end() :].strip()
             if piece:
                 claims.append(piece)
     return claims
@@ -105,8 +105,13 @@ def check_citations(text: str, passages: list[Passage]) -> CitationCheck:
     if not used:
         return CitationCheck(False, "no_citation", text, detail=text)
     citations = [
-        Citation(n=n, section=passages[n - 1].section, text=passages[n - 1].text, score=passages[n - 1].score,
-                 id=passages[n - 1].id)
+        Citation(
+            n=n,
+            section=passages[n - 1].section,
+            text=passages[n - 1].text,
+            score=passages[n - 1].score,
+            id=passages[n - 1].id,
+        )
         for n in sorted(used)
     ]
     return CitationCheck(True, "ok", text, citations)

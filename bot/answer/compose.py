@@ -38,7 +38,8 @@ def sections_of(chunks) -> dict[str, list[Passage]]:
     sections: dict[str, list[Passage]] = {}
     for chunk in chunks:
         sections.setdefault(chunk.section, []).append(
-            Passage(id=chunk.id, section=chunk.section, text=chunk.text, score=1.0, kind=chunk.kind))
+            Passage(id=chunk.id, section=chunk.section, text=chunk.text, score=1.0, kind=chunk.kind)
+        )
     return sections
 
 
@@ -48,17 +49,22 @@ def make_selector(index) -> SentenceSelector:
     return SentenceSelector(bank, (index.calibration.get("selector") or {}).get("weights"))
 
 
-def compose_answer(question: str, retrieval: Retrieval, decision: ScopeDecision,
-                   sections: dict[str, list[Passage]], *, shown: frozenset[str] = frozenset(),
-                   selector: SentenceSelector | None = None) -> Composed:
+def compose_answer(
+    question: str,
+    retrieval: Retrieval,
+    decision: ScopeDecision,
+    sections: dict[str, list[Passage]],
+    *,
+    shown: frozenset[str] = frozenset(),
+    selector: SentenceSelector | None = None,
+) -> Composed:
     """The answer to show, or ``kind="refusal"`` (with an empty text: the caller words it)."""
     if not decision.in_scope:
         return Composed("", kind="refusal")
     if selector is None:
         text, citations = compose_extractive(question, retrieval, sections, shown=shown)
         return Composed(text, citations) if text.strip() else Composed("", kind="refusal")
-    text, citations = compose_extractive(question, retrieval, sections, shown=shown, structured_only=True,
-                                         lists=LISTS)
+    text, citations = compose_extractive(question, retrieval, sections, shown=shown, structured_only=True, lists=LISTS)
     if text.strip():
         return Composed(text, citations)
     short = compose_short(question, retrieval, selector, shown=shown)

@@ -88,7 +88,7 @@ def _items_after(text: str, lead: str) -> list[str] | None:
     start = next((i for i, line in enumerate(lines) if line.rstrip().endswith(lead.rstrip())), None)
     if start is None:
         return []
-    items = [line for line in lines[start + 1:] if line.strip()]
+    items = [line for line in lines[start + 1 :] if line.strip()]
     if len(items) > _LEAD_MAX_LINES or sum(len(item.split()) for item in items) > _LEAD_MAX_WORDS:
         return None
     return items
@@ -184,8 +184,9 @@ def _section_listing(passages: list[Passage], sections: dict[str, list[Passage]]
         # "¿cuáles son los pilares de la gobernanza?" names one part: that part's own list answers it;
         # so does "…las fases? y la tercera?", by the number of its heading.
         named = numbers(query)
-        names_a_part = any(query_stems & (set(stems(title)) - parent_stems) or named & heading_numbers(title)
-                           for title, _ in children)
+        names_a_part = any(
+            query_stems & (set(stems(title)) - parent_stems) or named & heading_numbers(title) for title, _ in children
+        )
         if len(children) >= 2 and not names_a_part:
             return parent_title, children
     return None
@@ -201,8 +202,13 @@ def answer_sentences(answer: str) -> frozenset[str]:
 
 
 def compose_extractive(
-    question: str, retrieval: Retrieval, sections: dict[str, list[Passage]] | None = None,
-    *, shown: frozenset[str] = frozenset(), structured_only: bool = False, lists: bool = True,
+    question: str,
+    retrieval: Retrieval,
+    sections: dict[str, list[Passage]] | None = None,
+    *,
+    shown: frozenset[str] = frozenset(),
+    structured_only: bool = False,
+    lists: bool = True,
 ) -> tuple[str, list[Citation]]:
     """Answer text with [n] markers and the citations it uses, numbered from 1; sentences in
     ``shown`` (a previous answer's, for "explícame más") are passed over when others remain.
@@ -234,10 +240,14 @@ def compose_extractive(
     else:
         wants_list = bool(_LIST_QUESTION.search(folded))
         outline = _section_listing(passages, sections or {}, asked) if wants_list else None
-        listing = next(
-            ((p, b) for p in passages[:2] if (b := _list_block(p.text)) is not None),
-            None,
-        ) if wants_list and (lists or ordinals(question)) else None
+        listing = (
+            next(
+                ((p, b) for p in passages[:2] if (b := _list_block(p.text)) is not None),
+                None,
+            )
+            if wants_list and (lists or ordinals(question))
+            else None
+        )
         if outline is not None:
             parent_title, children = outline
             lines.append(f"La cartilla lo organiza así ({parent_title}):")

@@ -20,14 +20,14 @@ from bot.text import fold, heading_numbers, numbers, stem, stems
 __all__ = ["FEATURES", "QuestionType", "candidate_features", "question_type"]
 
 FEATURES = (
-    "cosine",        # the candidate's best sentence cosine to the question, rescaled over the candidates
-    "cosine_gap",    # that cosine minus the best candidate's (raw)
-    "overlap",       # idf-weighted share of the question's topic stems the candidate holds
-    "rank_0",        # the candidate's passage is the top one …
-    "rank_1",        # … the second
+    "cosine",  # the candidate's best sentence cosine to the question, rescaled over the candidates
+    "cosine_gap",  # that cosine minus the best candidate's (raw)
+    "overlap",  # idf-weighted share of the question's topic stems the candidate holds
+    "rank_0",  # the candidate's passage is the top one …
+    "rank_1",  # … the second
     "passage_score",  # the passage's retrieval score (softmax of the ranker)
-    "first",         # the candidate opens its passage
-    "length",        # log of the candidate's words
+    "first",  # the candidate opens its passage
+    "length",  # log of the candidate's words
     "heading_match",  # the question names the number of the passage's heading («la fase 2»)
 )
 # Dropped after tune cross-validation (159 tune questions, top-candidate accuracy 0.704 without them,
@@ -36,12 +36,19 @@ FEATURES = (
 # type still decides partial answers (``bot.answer.short``); the position signals stayed (0.647 without).
 
 _GENERIC = {stem(w) for w in ("iniciativa", "iniciativas", "cluster", "clusters")}
-_NUMBER_Q = re.compile(r"\b(cuant[oa]s?|que (porcentaje|monto|cantidad|numero|duracion)|cuanto (tiempo|dura|cuesta|vale))\b")
+_NUMBER_Q = re.compile(
+    r"\b(cuant[oa]s?|que (porcentaje|monto|cantidad|numero|duracion)|cuanto (tiempo|dura|cuesta|vale))\b"
+)
 _WHEN_Q = re.compile(r"\b(cuando|en que (ano|fecha|momento)|desde cuando|que ano)\b")
-_LIST_Q = re.compile(r"\b(cuales|que (tipos|pasos|fases|areas|pilares|fuerzas|objetivos|elementos|actividades)|"
-                     r"lista|enumera|pasos|fases|pilares|fuerzas|elementos)\b")
-_NUMBER = re.compile(r"\b\d+([.,]\d+)?\b|\b(uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|"
-                     r"veinte|cien|mil|millones?)\b", re.IGNORECASE)
+_LIST_Q = re.compile(
+    r"\b(cuales|que (tipos|pasos|fases|areas|pilares|fuerzas|objetivos|elementos|actividades)|"
+    r"lista|enumera|pasos|fases|pilares|fuerzas|elementos)\b"
+)
+_NUMBER = re.compile(
+    r"\b\d+([.,]\d+)?\b|\b(uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|"
+    r"veinte|cien|mil|millones?)\b",
+    re.IGNORECASE,
+)
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 
 
@@ -68,8 +75,9 @@ def _overlap(text: str, query_stems: set[str], idf: dict[str, float]) -> float:
     return sum(idf.get(s, 1.0) for s in query_stems & held) / total
 
 
-def candidate_features(question: str, found: list[Candidate], passages: list[Passage], bank: SentenceBank,
-                       vector: np.ndarray | None) -> np.ndarray:
+def candidate_features(
+    question: str, found: list[Candidate], passages: list[Passage], bank: SentenceBank, vector: np.ndarray | None
+) -> np.ndarray:
     """The (candidates × FEATURES) matrix for ``question`` (the asked sentence, normalised)."""
     query_stems = (set(stems(question)) - _GENERIC) or set(stems(question))
     wanted = numbers(question)
@@ -85,9 +93,17 @@ def candidate_features(question: str, found: list[Candidate], passages: list[Pas
     for i, c in enumerate(found):
         passage = passages[c.rank]
         heading = heading_numbers(passage.section.split(" › ")[-1])
-        rows.append([
-            scaled[i], cosines[i] - high, _overlap(c.full, query_stems, bank.idf),
-            float(c.rank == 0), float(c.rank == 1), passage.score, float(c.position == 0),
-            np.log(max(c.words, 1)) / 5, float(bool(wanted & heading)),
-        ])
+        rows.append(
+            [
+                scaled[i],
+                cosines[i] - high,
+                _overlap(c.full, query_stems, bank.idf),
+                float(c.rank == 0),
+                float(c.rank == 1),
+                passage.score,
+                float(c.position == 0),
+                np.log(max(c.words, 1)) / 5,
+                float(bool(wanted & heading)),
+            ]
+        )
     return np.array(rows, dtype=np.float32).reshape(len(found), len(FEATURES))

@@ -28,8 +28,8 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 
 from bot.answer.citations import CitationCheck, check_citations
 from bot.answer.llm_models import make_chat_model
-from bot.errors import Unavailable
 from bot.answer.llm_prompt import NO_ANSWER, build_prompt, defang, format_history, format_passages
+from bot.errors import Unavailable
 from bot.retrieval import Retrieval
 from bot.schemas import Answer, Passage
 from bot.settings import Settings
@@ -83,7 +83,8 @@ class GenerativeAnswerer:
             pregunta=RunnableLambda(lambda x: defang(x["question"]), name="pregunta"),
         )
         return (condense | build_prompt(settings.prompts_dir) | model | StrOutputParser()).with_config(
-            run_name="respuesta_generativa")
+            run_name="respuesta_generativa"
+        )
 
     def run(self, question: str, retrieval: Retrieval, turns: list[dict]) -> Generator[str, None, Outcome]:
         """Yield the answer's text pieces as the model writes them; return the checked ``Outcome``."""
@@ -119,8 +120,9 @@ class GenerativeAnswerer:
                 log.info("generative answer rejected (%s): %s", outcome.check.reason, outcome.check.detail[:200])
         return outcome
 
-    def stream(self, question: str, retrieval: Retrieval, turns: list[dict],
-               fallback: Answer) -> Generator[str, None, Answer]:
+    def stream(
+        self, question: str, retrieval: Retrieval, turns: list[dict], fallback: Answer
+    ) -> Generator[str, None, Answer]:
         """Stream the model's text, then return the final answer (the checked one or the fallback)."""
         outcome = yield from self.run(question, retrieval, turns)
         return self.finish(outcome, fallback)
@@ -130,8 +132,9 @@ class GenerativeAnswerer:
         """The checked generative answer, or ``fallback`` (extractive) with a note saying why."""
         if outcome.passed:
             assert outcome.check is not None
-            return fallback.model_copy(update={
-                "answer": outcome.check.text, "citations": outcome.check.citations, "answerer": "llm"})
+            return fallback.model_copy(
+                update={"answer": outcome.check.text, "citations": outcome.check.citations, "answerer": "llm"}
+            )
         if outcome.error is not None:
             reason = "fault"
         elif fold(NO_ANSWER).rstrip(".") in fold(outcome.text):
@@ -149,15 +152,20 @@ def make_generative(settings: Settings) -> GenerativeAnswerer | None:
     if settings.answerer != "llm":
         return None
     if settings.llm_gguf is None and not settings.llm_base_url:
-        raise Unavailable("Falta configurar el modelo generativo: defina ASESOR_LLM_BASE_URL (un servidor compatible "
-                          "con OpenAI) o ASESOR_LLM_GGUF (un archivo .gguf).", code="modelo_no_configurado")
+        raise Unavailable(
+            "Falta configurar el modelo generativo: defina ASESOR_LLM_BASE_URL (un servidor compatible "
+            "con OpenAI) o ASESOR_LLM_GGUF (un archivo .gguf).",
+            code="modelo_no_configurado",
+        )
     if settings.llm_gguf is not None:
         if not settings.llm_gguf.is_file():
-            raise Unavailable(f"No encontré el modelo {settings.llm_gguf} (ASESOR_LLM_GGUF).",
-                              code="modelo_no_encontrado")
+            raise Unavailable(
+                f"No encontré el modelo {settings.llm_gguf} (ASESOR_LLM_GGUF).", code="modelo_no_encontrado"
+            )
         try:
             import llama_cpp  # noqa: F401
         except ImportError as error:
-            raise Unavailable("Para usar ASESOR_LLM_GGUF instale llama-cpp-python: pip install '.[llm]'.",
-                              code="modelo_no_disponible") from error
+            raise Unavailable(
+                "Para usar ASESOR_LLM_GGUF instale llama-cpp-python: pip install '.[llm]'.", code="modelo_no_disponible"
+            ) from error
     return GenerativeAnswerer(settings)

@@ -22,9 +22,9 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models.chat_models import generate_from_stream
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from langchain_core.language_models.chat_models import generate_from_stream
 from pydantic import PrivateAttr, SecretStr
 
 from bot.settings import Settings
@@ -66,24 +66,34 @@ class LlamaCppChat(BaseChatModel):
     def model_post_init(self, context: Any) -> None:
         from llama_cpp import Llama
 
-        self._llm = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads,
-                          verbose=False)
+        self._llm = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=False)
 
     @property
     def _llm_type(self) -> str:
         return "llama-cpp-in-process"
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
 
-    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
         chat = [{"role": _ROLES.get(m.type, "user"), "content": m.text} for m in messages]
         deadline = time.monotonic() + self.timeout_s
         with self._lock:
             pieces = self._llm.create_chat_completion(
-                messages=chat, max_tokens=self.max_tokens, temperature=self.temperature, stop=stop, stream=True)
+                messages=chat, max_tokens=self.max_tokens, temperature=self.temperature, stop=stop, stream=True
+            )
             try:
                 for piece in pieces:
                     if time.monotonic() > deadline:
@@ -104,9 +114,14 @@ class LlamaCppChat(BaseChatModel):
 def make_chat_model(settings: Settings) -> BaseChatModel:
     """The configured chat model: a GGUF in-process when ``llm_gguf`` is set, else ``ChatOpenAI``."""
     if settings.llm_gguf is not None:
-        return LlamaCppChat(model_path=settings.llm_gguf, n_ctx=settings.llm_context_tokens,
-                            n_threads=settings.llm_threads, max_tokens=settings.llm_max_tokens,
-                            temperature=settings.llm_temperature, timeout_s=settings.llm_timeout_s)
+        return LlamaCppChat(
+            model_path=settings.llm_gguf,
+            n_ctx=settings.llm_context_tokens,
+            n_threads=settings.llm_threads,
+            max_tokens=settings.llm_max_tokens,
+            temperature=settings.llm_temperature,
+            timeout_s=settings.llm_timeout_s,
+        )
     from langchain_openai import ChatOpenAI
 
     return ChatOpenAI(

@@ -63,9 +63,11 @@ def build_prompt(prompts_dir: Path) -> ChatPromptTemplate:
     example = (prompts_dir / "llm_ejemplo.md").read_text(encoding="utf-8")
     question = (prompts_dir / "llm_pregunta.md").read_text(encoding="utf-8").strip()
     example_question, example_answer = (part.strip() for part in example.split(EXAMPLE_SEPARATOR, 1))
-    return ChatPromptTemplate.from_messages([
-        ("system", _literal(system)),
-        ("human", _literal(example_question)),
-        ("ai", _literal(example_answer)),
-        ("human", question),
-    ])
+    return ChatPromptTemplate.from_messages(
+        [
+            ("system", _literal(system)),
+            ("human", _literal(example_question)),
+            ("ai", _literal(example_answer)),
+            ("human", question),
+        ]
+    )

@@ -71,6 +71,7 @@ def _fit(examples: list[Example], penalty: float) -> np.ndarray:
     from scipy.optimize import (
         minimize,  # only calibration fits; serving processes never load scipy
     )
+
     usable = [(m.astype(np.float64), r.astype(np.float64)) for m, r in examples if r.any()]
     start = np.zeros(len(FEATURES))
     result = minimize(_loss, start, args=(usable, penalty), jac=True, method="L-BFGS-B")
@@ -97,5 +98,10 @@ def fit_selector(examples: list[Example], *, folds: int = 5, repeats: int = 3) -
         if score > best_score + 1e-9 or (abs(score - best_score) <= 1e-9 and penalty > best):
             best, best_score = penalty, score
     weights = _fit(examples, best)
-    return {"features": list(FEATURES), "weights": [round(float(w), 5) for w in weights], "penalty": best,
-            "tune_top1": round(top1(weights, examples), 4), "tune_cv_top1": round(best_score, 4)}
+    return {
+        "features": list(FEATURES),
+        "weights": [round(float(w), 5) for w in weights],
+        "penalty": best,
+        "tune_top1": round(top1(weights, examples), 4),
+        "tune_cv_top1": round(best_score, 4),
+    }

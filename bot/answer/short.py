@@ -29,9 +29,18 @@ MAX_LINES = 2  # the lead and one supporting sentence
 MORE_RATIO = 0.05  # a left-out candidate this close to the lead is worth offering with «explícame más»
 _NUMBERED = re.compile(r"(\d+)\.\s")
 _REFERENCE = re.compile(r"\([^()]*\d[^()]*\)")  # «(Sölvell, 2009)», «(Garavito et al, 2018, p. 21)»
-_ASKED = (("cuanto tiempo", "cuánto tiempo"), ("cuanto dura", "cuánto dura"), ("cuanto cuesta", "cuánto cuesta"),
-          ("cuantos", "cuántos"), ("cuantas", "cuántas"), ("cuanto", "cuánto"), ("cuanta", "cuánta"),
-          ("cuando", "cuándo"), ("quienes", "quiénes"), ("quien", "quién"))
+_ASKED = (
+    ("cuanto tiempo", "cuánto tiempo"),
+    ("cuanto dura", "cuánto dura"),
+    ("cuanto cuesta", "cuánto cuesta"),
+    ("cuantos", "cuántos"),
+    ("cuantas", "cuántas"),
+    ("cuanto", "cuánto"),
+    ("cuanta", "cuánta"),
+    ("cuando", "cuándo"),
+    ("quienes", "quiénes"),
+    ("quien", "quién"),
+)
 
 
 @dataclass
@@ -57,8 +66,10 @@ def _lacks(question: str, ranked: list[Scored]) -> bool:
     if asked.when:
         return not any(_YEAR.search(s.candidate.full) for s in ranked[:3])
     if asked.number and not asked.list:  # a year or a reference («Garavito et al, 2018, p. 21») is not
-        return not any(_NUMBER.search(_YEAR.sub(" ", _REFERENCE.sub(" ", s.candidate.full)))  # the quantity asked
-                       for s in ranked[:3])
+        return not any(
+            _NUMBER.search(_YEAR.sub(" ", _REFERENCE.sub(" ", s.candidate.full)))  # the quantity asked
+            for s in ranked[:3]
+        )
     return False
 
 
@@ -69,12 +80,13 @@ def _what_was_asked(question: str) -> str:
         if plain in text:
             start = text.index(plain)
             before = text[:start].split()[-1:] if len(text[:start].split()) == 1 else []  # «cada cuánto»
-            return " ".join([*before, accented]) + text[start + len(plain):]
+            return " ".join([*before, accented]) + text[start + len(plain) :]
     return text
 
 
-def compose_short(question: str, retrieval: Retrieval, selector: SentenceSelector, *,
-                  shown: frozenset[str] = frozenset()) -> ShortAnswer | None:
+def compose_short(
+    question: str, retrieval: Retrieval, selector: SentenceSelector, *, shown: frozenset[str] = frozenset()
+) -> ShortAnswer | None:
     passages = retrieval.passages
     asked = retrieval.asked.expanded
     elsewhere = _other_headings(passages, asked)  # «¿y la fase 2?» is not answered with Fase 1's sentences
@@ -118,6 +130,7 @@ def compose_short(question: str, retrieval: Retrieval, selector: SentenceSelecto
         lines.extend(_item(item) for item in new_items)
         rendered.update(plain_line(x) for x in (c.text, *c.items))
     left = [s for s in ranked if s not in chosen and s.probability >= MORE_RATIO * lead.probability]
-    citations = [Citation(n=i, section=p.section, text=p.text, score=p.score, id=p.id)
-                 for i, p in enumerate(used, start=1)]
+    citations = [
+        Citation(n=i, section=p.section, text=p.text, score=p.score, id=p.id) for i, p in enumerate(used, start=1)
+    ]
     return ShortAnswer("\n".join(lines), citations, bool(left), partial)

@@ -28,5 +28,6 @@ class Suggestions:
 
 def load_suggestions(path: Path, embedder: VectorEmbedder) -> Suggestions:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return Suggestions(questions=data["questions"], starters=data["starters"],
-                       vectors=embedder.document_vectors(data["questions"]))
+    return Suggestions(
+        questions=data["questions"], starters=data["starters"], vectors=embedder.document_vectors(data["questions"])
+    )

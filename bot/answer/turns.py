@@ -31,9 +31,12 @@ _NON_WORD = re.compile(r"[^a-z0-9ñ ]+")
 _ASKING_WORDS = frozenset(
     "que como cual cuales quien quienes cuando cuanto cuantos cuantas donde porque necesito necesitamos quiero "
     "queremos quisiera saber conocer informacion pregunta preguntar duda consulta sobre explicar explique explica "
-    "dime digame ayuden".split())
-_INTRO = re.compile(r"^(yo )?(soy|me llamo|mi nombre es|le escribe|les escribe|trabajo en|trabajo con|somos|"
-                    r"represento a|estoy en|vengo de)( \w+){1,7}$")
+    "dime digame ayuden".split()
+)
+_INTRO = re.compile(
+    r"^(yo )?(soy|me llamo|mi nombre es|le escribe|les escribe|trabajo en|trabajo con|somos|"
+    r"represento a|estoy en|vengo de)( \w+){1,7}$"
+)
 
 _MAX_WORDS = 24  # longer messages are never small talk (a greeting plus an introduction fits)
 _MAX_CORRECTED = 8  # typos are looked for only in short messages: the hot path stays cheap
@@ -63,7 +66,7 @@ def normalize_turn(text: str, abbreviations: dict[str, str] | None = None) -> st
 
 
 def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 def _distance_one(a: str, b: str) -> bool:
@@ -72,27 +75,32 @@ def _distance_one(a: str, b: str) -> bool:
         return False
     if len(a) == len(b):
         diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        )
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 class TurnClassifier:
     """Rules from ``corpus/smalltalk.yaml``; ``classify`` returns a ``Turn`` or ``None`` (a question)."""
 
-    def __init__(self, data: dict, *, abbreviations: dict[str, str] | None = None,
-                 values: dict[str, object] | None = None) -> None:
-        self._phrases = [(intent, re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\b"))
-                         for intent, patterns in data["phrases"].items()]
+    def __init__(
+        self, data: dict, *, abbreviations: dict[str, str] | None = None, values: dict[str, object] | None = None
+    ) -> None:
+        self._phrases = [
+            (intent, re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\b"))
+            for intent, patterns in data["phrases"].items()
+        ]
         self._fillers = frozenset(data["fillers"])
         self._priority = list(data["priority"])
         self._starters = frozenset(data["with_starters"])
         self._replies = {k: " ".join(v.split()).format(**(values or {})) for k, v in data["replies"].items()}
         self._abbreviations = dict(abbreviations or {})
         self._yes = re.compile(r"\b(?:" + "|".join(data["accept_offer"]) + r")\b")
-        vocabulary = {w for _, patterns in data["phrases"].items() for p in patterns
-                      for w in re.findall(r"[a-z]{4,}", p)}
+        vocabulary = {
+            w for _, patterns in data["phrases"].items() for p in patterns for w in re.findall(r"[a-z]{4,}", p)
+        }
         self._known = frozenset(vocabulary | self._fillers)
         self._near: dict[str, set[str]] = {}  # every word and its one-letter deletions → the phrase words
         for word in vocabulary:
@@ -100,8 +108,9 @@ class TurnClassifier:
                 self._near.setdefault(key, set()).add(word)
 
     @classmethod
-    def load(cls, path: Path, *, abbreviations: dict[str, str] | None = None,
-             values: dict[str, object] | None = None) -> "TurnClassifier":
+    def load(
+        cls, path: Path, *, abbreviations: dict[str, str] | None = None, values: dict[str, object] | None = None
+    ) -> TurnClassifier:
         return cls(yaml.safe_load(path.read_text(encoding="utf-8")), abbreviations=abbreviations, values=values)
 
     def _corrected(self, text: str) -> str:
@@ -145,8 +154,11 @@ class TurnClassifier:
         if not found:
             return None
         intent = next(i for i in self._priority if i in found)
-        if intent == "ack" and previous_answer == self._replies["diagnosis"] and self._yes.search(
-                normalize_turn(text, self._abbreviations)):
+        if (
+            intent == "ack"
+            and previous_answer == self._replies["diagnosis"]
+            and self._yes.search(normalize_turn(text, self._abbreviations))
+        ):
             return Turn(intent="diagnosis", reply=self._replies["diagnosis_accepted"], with_starters=False)
         return Turn(intent=intent, reply=self._replies[intent], with_starters=intent in self._starters)
 
@@ -162,13 +174,21 @@ def load_classifier(path: Path, abbreviations: dict[str, str] | None = None, ins
     values: dict[str, object] = {}
     if instrument is not None:
         labels = [f"«{o.label}»" for o in instrument.options]
-        values = {"practices": len(instrument.practices), "areas": len(instrument.areas),
-                  "options": ", ".join(labels[:-1]) + " o " + labels[-1]}
+        values = {
+            "practices": len(instrument.practices),
+            "areas": len(instrument.areas),
+            "options": ", ".join(labels[:-1]) + " o " + labels[-1],
+        }
     return _cached(str(path), tuple(sorted((abbreviations or {}).items())), tuple(sorted(values.items())))
 
 
 def turn_answer(question: str, turn: Turn, starters: list[str]) -> Answer:
     """The reply as an ``Answer``: not a refusal (``in_scope`` true, no citations: it is not a
     booklet answer), with the starter questions when they help."""
-    return Answer(question=question, answer=turn.reply, in_scope=True, kind=turn.kind,
-                  suggestions=list(starters) if turn.with_starters else [])
+    return Answer(
+        question=question,
+        answer=turn.reply,
+        in_scope=True,
+        kind=turn.kind,
+        suggestions=list(starters) if turn.with_starters else [],
+    )

@@ -25,8 +25,9 @@ def busy_error(busy: Busy) -> ApiError:
     return ApiError(503, busy.code, busy.message, {"Retry-After": str(busy.retry_after)})
 
 
-async def run_question(request: Any, fn: Callable[..., Any], *args: Any,
-                       cheap: Callable[[], bool] | None = None, **kwargs: Any) -> Any:
+async def run_question(
+    request: Any, fn: Callable[..., Any], *args: Any, cheap: Callable[[], bool] | None = None, **kwargs: Any
+) -> Any:
     """Run question work in the app's lane (``app.state.question_lane``), else the default pool.
     When the lane is full, work that ``cheap()`` says needs no embedding (a cached question) runs
     anyway on the default pool; the check costs nothing while the lane has room."""

@@ -61,8 +61,9 @@ _TAGS = [
 ]
 
 
-def create_app(settings: Settings, services: Services | None = None,
-               rate_limiter: RateLimiter | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, services: Services | None = None, rate_limiter: RateLimiter | None = None
+) -> FastAPI:
     """Build the HTTP app; the services are built in the lifespan unless ``services`` are given."""
 
     @asynccontextmanager

@@ -26,8 +26,9 @@ __all__ = ["MetricsDep", "ServicesDep", "client_key", "enforce_rate_limit", "get
 async def get_services(request: Request) -> Services:  # async: no thread hop per request
     services = getattr(request.app.state, "services", None)
     if services is None:
-        raise Unavailable("El asesor todavía se está iniciando. Intente de nuevo en unos segundos.",
-                          code="asesor_iniciando")
+        raise Unavailable(
+            "El asesor todavía se está iniciando. Intente de nuevo en unos segundos.", code="asesor_iniciando"
+        )
     return services
 
 
@@ -47,7 +48,8 @@ async def enforce_rate_limit(request: Request) -> None:
     if not decision.allowed:
         request.app.state.metrics.rate_limited.inc()
         raise ApiError(
-            429, "demasiadas_solicitudes",
+            429,
+            "demasiadas_solicitudes",
             f"Ha hecho muchas consultas en poco tiempo (el máximo es {limiter.limit} por minuto). "
             f"Espere {decision.retry_after} {'segundo' if decision.retry_after == 1 else 'segundos'} "
             "e intente de nuevo.",

@@ -32,9 +32,7 @@ __all__ = [
 
 log = logging.getLogger("bot.api")
 
-INTERNAL_MESSAGE = (
-    "Lo sentimos, ocurrió un error inesperado en el asesor. Intente de nuevo en unos minutos."
-)
+INTERNAL_MESSAGE = "Lo sentimos, ocurrió un error inesperado en el asesor. Intente de nuevo en unos minutos."
 
 
 class ErrorBody(BaseModel):
@@ -132,7 +130,11 @@ def _reason(error: dict[str, Any]) -> str:
     if kind == "missing":
         return "es obligatorio y no se envió"
     if kind in {"string_too_short", "too_short"}:
-        return "no puede estar vacío" if ctx.get("min_length") == 1 else f"necesita al menos {ctx.get('min_length')} caracteres"
+        return (
+            "no puede estar vacío"
+            if ctx.get("min_length") == 1
+            else f"necesita al menos {ctx.get('min_length')} caracteres"
+        )
     if kind in {"string_too_long", "too_long"}:
         return f"admite como máximo {ctx.get('max_length')} caracteres"
     if kind in {"string_type", "str_type"}:
@@ -169,7 +171,9 @@ def spanish_validation_message(errors: list[dict[str, Any]]) -> str:
             continue  # a union reports once per member: the first reason is enough
         seen.add(field)
         if not field:
-            hint = " (envíelo con Content-Type: application/json)" if error.get("type") == "model_attributes_type" else ""
+            hint = (
+                " (envíelo con Content-Type: application/json)" if error.get("type") == "model_attributes_type" else ""
+            )
             parts.append(f"El cuerpo de la solicitud {_reason(error)}{hint}.")
             continue
         name = _FIELD_NAMES.get(field.split(".")[0])

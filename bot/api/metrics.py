@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import time
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["ApiMetrics", "MetricsMiddleware", "CONTENT_TYPE_LATEST"]
@@ -27,41 +26,63 @@ class ApiMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "asesor_http_requests_total", "HTTP requests by method, route template and status.",
-            ["method", "route", "status"], registry=self.registry,
+            "asesor_http_requests_total",
+            "HTTP requests by method, route template and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
         )
         self.latency = Histogram(
-            "asesor_http_request_duration_seconds", "HTTP request latency by method and route template.",
-            ["method", "route"], buckets=_BUCKETS, registry=self.registry,
+            "asesor_http_request_duration_seconds",
+            "HTTP request latency by method and route template.",
+            ["method", "route"],
+            buckets=_BUCKETS,
+            registry=self.registry,
         )
         self.answers = Counter(
-            "asesor_answers_total", "Answers given, by channel and answerer.", ["channel", "answerer"],
+            "asesor_answers_total",
+            "Answers given, by channel and answerer.",
+            ["channel", "answerer"],
             registry=self.registry,
         )
         self.refusals = Counter(
-            "asesor_refusals_total", "Questions the advisor declined as out of scope.", ["channel"],
+            "asesor_refusals_total",
+            "Questions the advisor declined as out of scope.",
+            ["channel"],
             registry=self.registry,
         )
         self.rate_limited = Counter(
-            "asesor_rate_limited_total", "Requests rejected by the per-client rate limit.", registry=self.registry,
+            "asesor_rate_limited_total",
+            "Requests rejected by the per-client rate limit.",
+            registry=self.registry,
         )
         self.shed = Counter(
-            "asesor_shed_total", "Questions refused with 503 because the question lane was full.",
+            "asesor_shed_total",
+            "Questions refused with 503 because the question lane was full.",
             registry=self.registry,
         )
         self.steps = Histogram(
-            "asesor_answer_step_seconds", "Time spent in each step of answering a question "
-            "(normalize, embed, search, bm25, answer; cache when the retrieval was cached).", ["step"],
-            buckets=_STEP_BUCKETS, registry=self.registry,
+            "asesor_answer_step_seconds",
+            "Time spent in each step of answering a question "
+            "(normalize, embed, search, bm25, answer; cache when the retrieval was cached).",
+            ["step"],
+            buckets=_STEP_BUCKETS,
+            registry=self.registry,
         )
         self.feedback = Counter(
-            "asesor_feedback_total", "Feedback received, by rating.", ["rating"], registry=self.registry,
+            "asesor_feedback_total",
+            "Feedback received, by rating.",
+            ["rating"],
+            registry=self.registry,
         )
         self.diagnoses_completed = Counter(
-            "asesor_diagnoses_completed_total", "Self-diagnoses that reached their result.", registry=self.registry,
+            "asesor_diagnoses_completed_total",
+            "Self-diagnoses that reached their result.",
+            registry=self.registry,
         )
         self.deletions = Counter(
-            "asesor_data_deletions_total", "Deletions of a person's data on request, by kind.", ["kind"],
+            "asesor_data_deletions_total",
+            "Deletions of a person's data on request, by kind.",
+            ["kind"],
             registry=self.registry,
         )
 

@@ -105,13 +105,19 @@ class BodyLimitMiddleware:
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send, status: int) -> None:
         if status == 413:
-            response = error_json(413, "cuerpo_muy_grande",
-                                  f"La solicitud es demasiado grande: el máximo es de {self.limit // 1024} KB.",
-                                  {"Connection": "close"})
+            response = error_json(
+                413,
+                "cuerpo_muy_grande",
+                f"La solicitud es demasiado grande: el máximo es de {self.limit // 1024} KB.",
+                {"Connection": "close"},
+            )
         elif status == 408:
-            response = error_json(408, "solicitud_lenta",
-                                  f"La solicitud tardó más de {self.timeout:g} segundos en llegar. Intente de nuevo.",
-                                  {"Connection": "close"})
+            response = error_json(
+                408,
+                "solicitud_lenta",
+                f"La solicitud tardó más de {self.timeout:g} segundos en llegar. Intente de nuevo.",
+                {"Connection": "close"},
+            )
         else:
             response = error_json(400, "solicitud_invalida", "La cabecera Content-Length no es válida.")
         await response(scope, receive, send)
@@ -182,8 +188,9 @@ class SpanishCORSMiddleware(CORSMiddleware):
         response = super().preflight_response(request_headers)
         if response.status_code != 400:
             return response
-        refused = error_json(400, "cors_no_permitido",
-                             "Este sitio web no está autorizado para consultar al asesor desde el navegador.")
+        refused = error_json(
+            400, "cors_no_permitido", "Este sitio web no está autorizado para consultar al asesor desde el navegador."
+        )
         for key, value in response.headers.items():
             if key.lower().startswith("access-control-") or key.lower() == "vary":
                 refused.headers[key] = value

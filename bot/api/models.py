@@ -7,7 +7,7 @@ length is a setting, so ``ask_request_model`` builds that model per app.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
@@ -29,9 +29,13 @@ __all__ = [
 
 ConversationId = Annotated[
     str,
-    Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
-          description="Identificador de la conversación devuelto por una respuesta anterior.",
-          examples=["k3J9aQ2xYt0LwE5rVbN1cA"]),
+    Field(
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Identificador de la conversación devuelto por una respuesta anterior.",
+        examples=["k3J9aQ2xYt0LwE5rVbN1cA"],
+    ),
 ]
 
 
@@ -47,10 +51,13 @@ def ask_request_model(max_chars: int) -> type[BaseModel]:
         __doc__="Una pregunta sobre la cartilla, opcionalmente dentro de una conversación.",
         question=(
             str,
-            Field(min_length=1, max_length=max_chars,
-                  description="La pregunta, en español (con texto: las etiquetas HTML y los caracteres de "
-                  "control no cuentan).",
-                  examples=["¿Qué es una iniciativa cluster?"]),
+            Field(
+                min_length=1,
+                max_length=max_chars,
+                description="La pregunta, en español (con texto: las etiquetas HTML y los caracteres de "
+                "control no cuentan).",
+                examples=["¿Qué es una iniciativa cluster?"],
+            ),
         ),
         conversation_id=(ConversationId | None, None),
     )
@@ -85,7 +92,7 @@ class DiagnosisAnswerResponse(DiagnosisState):
     message: str | None = Field(default=None, description="Mensaje para la persona cuando no se entendió la respuesta.")
 
 
-class ReportFormat(str, Enum):
+class ReportFormat(StrEnum):
     html = "html"
     md = "md"
     png = "png"
@@ -101,7 +108,8 @@ class FeedbackRequest(_Body):
     conversation_id: ConversationId | None = None
     comment: str | None = Field(default=None, max_length=1000, description="Comentario opcional.")
     reason: Literal["no_respondio", "cita_equivocada", "muy_larga", "confusa", "otro"] | None = Field(
-        default=None, description="Motivo opcional de un 👎 (los botones del widget y de Telegram).")
+        default=None, description="Motivo opcional de un 👎 (los botones del widget y de Telegram)."
+    )
 
 
 class FeedbackResponse(BaseModel):

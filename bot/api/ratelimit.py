@@ -12,8 +12,9 @@ import math
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 __all__ = ["RateDecision", "RateLimiter", "SlidingWindowLimiter"]
 
@@ -39,8 +40,9 @@ class SlidingWindowLimiter:
     In-process and thread-safe; with several worker processes each keeps its own counters.
     """
 
-    def __init__(self, limit: int, window: float = 60.0, *, clock: Callable[[], float] = time.monotonic,
-                 max_keys: int = 50_000) -> None:
+    def __init__(
+        self, limit: int, window: float = 60.0, *, clock: Callable[[], float] = time.monotonic, max_keys: int = 50_000
+    ) -> None:
         self.limit, self.window, self._clock, self._max_keys = limit, window, clock, max_keys
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()

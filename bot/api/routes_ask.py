@@ -33,10 +33,24 @@ _ANSWER_EXAMPLE = {
     "question": "¿Qué es una iniciativa cluster?",
     "answer": "Una Iniciativa Cluster es un mecanismo de articulación institucional… [1]",
     "in_scope": True,
-    "citations": [{"n": 1, "section": "1. Introducción › ¿Qué es una Iniciativa Cluster?", "text": "…",
-                   "score": 0.97, "id": "1c3d2782b1ba9567"}],
-    "passages": [{"id": "1c3d2782b1ba9567", "section": "1. Introducción › ¿Qué es una Iniciativa Cluster?",
-                  "text": "…", "score": 0.97, "kind": "text"}],
+    "citations": [
+        {
+            "n": 1,
+            "section": "1. Introducción › ¿Qué es una Iniciativa Cluster?",
+            "text": "…",
+            "score": 0.97,
+            "id": "1c3d2782b1ba9567",
+        }
+    ],
+    "passages": [
+        {
+            "id": "1c3d2782b1ba9567",
+            "section": "1. Introducción › ¿Qué es una Iniciativa Cluster?",
+            "text": "…",
+            "score": 0.97,
+            "kind": "text",
+        }
+    ],
     "suggestions": ["¿Cuáles son los objetivos de una iniciativa cluster?"],
     "answerer": "extractive",
     "conversation_id": "k3J9aQ2xYt0LwE5rVbN1cA",
@@ -76,39 +90,76 @@ def build_ask_router(settings: Settings) -> APIRouter:
         question, given = getattr(body, "question"), getattr(body, "conversation_id", None)  # noqa: B009
         answers = services.answers
         cheap = None if given else (lambda: answers.is_cached(question))  # popular: no embedding, never shed
-        result = await run_question(request, answers.ask, question, cheap=cheap,
-                                    conversation_id=given, converse=True, channel="web")
+        result = await run_question(
+            request, answers.ask, question, cheap=cheap, conversation_id=given, converse=True, channel="web"
+        )
         metrics.record_answer(result.answerer, kind=result.kind)
         return Response(result.model_dump_json(), media_type="application/json")
 
     @router.post(
-        "/ask", response_model=Answer, summary="Hacer una pregunta sobre la cartilla",
+        "/ask",
+        response_model=Answer,
+        summary="Hacer una pregunta sobre la cartilla",
         description="Responde con fragmentos de la cartilla y citas numeradas `[n]` que nombran la sección. "
         "Si no se envía `conversation_id`, se crea uno: envíelo en las siguientes preguntas para que el asesor "
         "entienda las preguntas de seguimiento («¿y cuáles son sus fases?»).",
         responses={200: {"content": {"application/json": {"example": _ANSWER_EXAMPLE}}}, **_ERRORS},
     )
-    async def ask(body: AskRequest, services: ServicesDep, metrics: MetricsDep,  # type: ignore[valid-type]
-                  request: Request) -> Response:
+    async def ask(
+        body: AskRequest,
+        services: ServicesDep,
+        metrics: MetricsDep,  # type: ignore[valid-type]
+        request: Request,
+    ) -> Response:
         return await answer(body, services, metrics, request)
 
     @router.post(
-        "/ask/stream", summary="Hacer una pregunta y recibir la respuesta en streaming (SSE)",
-        description=_STREAM_DOC, response_class=StreamingResponse,
-        responses={200: {"description": "Flujo de eventos SSE.", "content": {"text/event-stream": {
-            "schema": {"type": "object", "required": ["event", "data"], "properties": {
-                "event": {"type": "string", "enum": ["token", "answer", "done"]},
-                "data": {"type": "string", "description": "Un objeto JSON: {\"text\"} (token), la respuesta "
-                         "(answer) o {} (done)."},
-            }},
-            "example": 'event: token\ndata: {"text":"Una "}\n\nevent: answer\ndata: {…}\n\nevent: done\ndata: {}\n\n',
-        }}}, **_ERRORS},
+        "/ask/stream",
+        summary="Hacer una pregunta y recibir la respuesta en streaming (SSE)",
+        description=_STREAM_DOC,
+        response_class=StreamingResponse,
+        responses={
+            200: {
+                "description": "Flujo de eventos SSE.",
+                "content": {
+                    "text/event-stream": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["event", "data"],
+                            "properties": {
+                                "event": {"type": "string", "enum": ["token", "answer", "done"]},
+                                "data": {
+                                    "type": "string",
+                                    "description": 'Un objeto JSON: {"text"} (token), la respuesta '
+                                    "(answer) o {} (done).",
+                                },
+                            },
+                        },
+                        "example": (
+                            'event: token\ndata: {"text":"Una "}\n\n'
+                            "event: answer\ndata: {…}\n\n"
+                            "event: done\ndata: {}\n\n"
+                        ),
+                    }
+                },
+            },
+            **_ERRORS,
+        },
     )
-    async def ask_stream(body: AskRequest, services: ServicesDep, metrics: MetricsDep,  # type: ignore[valid-type]
-                         request: Request) -> StreamingResponse:
+    async def ask_stream(
+        body: AskRequest,
+        services: ServicesDep,
+        metrics: MetricsDep,  # type: ignore[valid-type]
+        request: Request,
+    ) -> StreamingResponse:
         stream = await run_question(  # bad input raises here: a JSON error, not a stream
-            request, services.answers.stream, getattr(body, "question"),  # noqa: B009
-            conversation_id=getattr(body, "conversation_id", None), converse=True, channel="web")
+            request,
+            services.answers.stream,
+            getattr(body, "question"),  # noqa: B009
+            conversation_id=getattr(body, "conversation_id", None),
+            converse=True,
+            channel="web",
+        )
 
         async def events() -> AsyncIterator[bytes]:
             try:
@@ -126,7 +177,10 @@ def build_ask_router(settings: Settings) -> APIRouter:
                 with suppress(ValueError):  # still running in a worker thread if the client left mid-token
                     stream.close()  # a client that left stops the model's generation
 
-        return StreamingResponse(events(), media_type="text/event-stream; charset=utf-8",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            events(),
+            media_type="text/event-stream; charset=utf-8",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
 
     return router

@@ -33,16 +33,22 @@ class HandoffResponse(BaseModel):
 def build_handoff_router() -> APIRouter:
     router = APIRouter(prefix="/api/diagnosis", tags=["Autodiagnóstico"], dependencies=[Depends(enforce_rate_limit)])
 
-    @router.post("/{diagnosis_id}/handoff", status_code=status.HTTP_201_CREATED, response_model=HandoffResponse,
-                 summary="Continuar en otro canal",
-                 description="Crea un código de un solo uso (30 minutos) y los enlaces para seguir el "
-                 "autodiagnóstico en Telegram o WhatsApp, en la misma pregunta.",
-                 responses=error_responses(404, 413, 422, 429, 500, 503))
-    async def handoff(diagnosis_id: Annotated[str, Path(max_length=64)], request: Request,
-                      services: ServicesDep) -> HandoffResponse:
+    @router.post(
+        "/{diagnosis_id}/handoff",
+        status_code=status.HTTP_201_CREATED,
+        response_model=HandoffResponse,
+        summary="Continuar en otro canal",
+        description="Crea un código de un solo uso (30 minutos) y los enlaces para seguir el "
+        "autodiagnóstico en Telegram o WhatsApp, en la misma pregunta.",
+        responses=error_responses(404, 413, 422, 429, 500, 503),
+    )
+    async def handoff(
+        diagnosis_id: Annotated[str, Path(max_length=64)], request: Request, services: ServicesDep
+    ) -> HandoffResponse:
         # the links name this app's bot and number (its settings may differ from the services')
         made = await run_in_threadpool(services.channels.create_handoff, diagnosis_id, request.app.state.settings)
-        return HandoffResponse(code=made.code, expires_in=HANDOFF_TTL, telegram_url=made.telegram_url,
-                               whatsapp_url=made.whatsapp_url)
+        return HandoffResponse(
+            code=made.code, expires_in=HANDOFF_TTL, telegram_url=made.telegram_url, whatsapp_url=made.whatsapp_url
+        )
 
     return router

@@ -25,20 +25,30 @@ _ERRORS = error_responses(404, 422, 429, 500, 503)
 def build_privacy_router() -> APIRouter:
     router = APIRouter(prefix="/api", tags=["Privacidad"], dependencies=[Depends(enforce_rate_limit)])
 
-    @router.delete("/conversations/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT,
-                   response_class=Response, summary="Borrar una conversación",
-                   description="Borra las preguntas y respuestas de la conversación y las valoraciones "
-                   "dadas en ella (Ley 1581 de 2012).", responses=_ERRORS)
-    async def delete_conversation(conversation_id: ConversationPath, services: ServicesDep,
-                                  metrics: MetricsDep) -> Response:
+    @router.delete(
+        "/conversations/{conversation_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        response_class=Response,
+        summary="Borrar una conversación",
+        description="Borra las preguntas y respuestas de la conversación y las valoraciones "
+        "dadas en ella (Ley 1581 de 2012).",
+        responses=_ERRORS,
+    )
+    async def delete_conversation(
+        conversation_id: ConversationPath, services: ServicesDep, metrics: MetricsDep
+    ) -> Response:
         await run_in_threadpool(services.personal_data.delete_conversation, conversation_id)
         metrics.deletions.labels("conversation").inc()
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
-    @router.delete("/diagnosis/{diagnosis_id}", status_code=status.HTTP_204_NO_CONTENT,
-                   response_class=Response, summary="Borrar un autodiagnóstico",
-                   description="Borra el autodiagnóstico y todas sus respuestas (Ley 1581 de 2012).",
-                   responses=_ERRORS)
+    @router.delete(
+        "/diagnosis/{diagnosis_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        response_class=Response,
+        summary="Borrar un autodiagnóstico",
+        description="Borra el autodiagnóstico y todas sus respuestas (Ley 1581 de 2012).",
+        responses=_ERRORS,
+    )
     async def delete_diagnosis(diagnosis_id: DiagnosisPath, services: ServicesDep, metrics: MetricsDep) -> Response:
         await run_in_threadpool(services.personal_data.delete_diagnosis, diagnosis_id)
         metrics.deletions.labels("diagnosis").inc()

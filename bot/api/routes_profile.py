@@ -35,17 +35,24 @@ def _clean(value: str | None) -> str | None:
 def build_profile_router() -> APIRouter:
     router = APIRouter(prefix="/api/diagnosis", tags=["Autodiagnóstico"], dependencies=[Depends(enforce_rate_limit)])
 
-    @router.post("/{diagnosis_id}/perfil", status_code=204, summary="Departamento y sector (opcional)",
-                 description="Al terminar, la persona puede declarar el departamento y el sector de su iniciativa "
-                 "para las estadísticas anónimas del equipo de la Red. Es opcional.",
-                 responses=error_responses(400, 404, 422, 429, 500, 503))
-    async def profile(diagnosis_id: Annotated[str, Path(max_length=64)], body: ProfileRequest,
-                      services: ServicesDep) -> None:
+    @router.post(
+        "/{diagnosis_id}/perfil",
+        status_code=204,
+        summary="Departamento y sector (opcional)",
+        description="Al terminar, la persona puede declarar el departamento y el sector de su iniciativa "
+        "para las estadísticas anónimas del equipo de la Red. Es opcional.",
+        responses=error_responses(400, 404, 422, 429, 500, 503),
+    )
+    async def profile(
+        diagnosis_id: Annotated[str, Path(max_length=64)], body: ProfileRequest, services: ServicesDep
+    ) -> None:
         console = services.staff
         if console is None:
             raise Unavailable("Ahora no se puede guardar este dato. Puede omitirlo.", code="perfil_no_disponible")
         saved = await run_in_threadpool(console.set_profile, diagnosis_id, _clean(body.department), _clean(body.sector))
         if not saved:
-            raise NotFound("No hay un autodiagnóstico terminado con ese identificador.", code="diagnostico_no_encontrado")
+            raise NotFound(
+                "No hay un autodiagnóstico terminado con ese identificador.", code="diagnostico_no_encontrado"
+            )
 
     return router

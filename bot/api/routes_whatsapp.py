@@ -23,15 +23,18 @@ def build_whatsapp_router() -> APIRouter:
     @router.get(WEBHOOK_PATH, include_in_schema=False)
     async def whatsapp_verify(request: Request) -> PlainTextResponse:
         params = request.query_params
-        challenge = verify_handshake(request.app.state.settings, params.get("hub.mode"),
-                                     params.get("hub.verify_token"), params.get("hub.challenge"))
+        challenge = verify_handshake(
+            request.app.state.settings,
+            params.get("hub.mode"),
+            params.get("hub.verify_token"),
+            params.get("hub.challenge"),
+        )
         return PlainTextResponse(challenge)
 
     @router.post(WEBHOOK_PATH, include_in_schema=False)
     async def whatsapp_webhook(request: Request) -> JSONResponse:
         body = await request.body()
-        accept(request.app.state.whatsapp, request.app.state.settings, body,
-               request.headers.get("X-Hub-Signature-256"))
+        accept(request.app.state.whatsapp, request.app.state.settings, body, request.headers.get("X-Hub-Signature-256"))
         return JSONResponse({"ok": True})
 
     return router

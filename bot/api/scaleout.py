@@ -32,8 +32,14 @@ from .ratelimit import RateDecision, RateLimiter, SlidingWindowLimiter
 if TYPE_CHECKING:
     from bot.services.operations import Operations
 
-__all__ = ["StoreWindowLimiter", "SyncedWindowLimiter", "WorkerHeaderMiddleware", "app_operations",
-           "make_rate_limiter", "shared_state"]
+__all__ = [
+    "StoreWindowLimiter",
+    "SyncedWindowLimiter",
+    "WorkerHeaderMiddleware",
+    "app_operations",
+    "make_rate_limiter",
+    "shared_state",
+]
 
 log = logging.getLogger("bot.api")
 
@@ -50,8 +56,9 @@ class StoreWindowLimiter:
     need the database, and refusing everyone because a counter is unreachable helps nobody.
     """
 
-    def __init__(self, limit: int, counter: Callable[[], Operations], *, window: int = 60,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, limit: int, counter: Callable[[], Operations], *, window: int = 60, clock: Callable[[], float] = time.time
+    ) -> None:
         self.limit, self.window, self._counter, self._clock = limit, window, counter, clock
         self._next_cleanup = 0.0
         self._lock = threading.Lock()
@@ -84,8 +91,16 @@ class SyncedWindowLimiter:
     round-trip per request: hits are counted here and pushed (with the shared totals read back)
     by ``sync()``, which a background thread runs every ``sync_seconds``."""
 
-    def __init__(self, limit: int, counter: Callable[[], Operations], *, window: int = 60, sync_seconds: float = 0.5,
-                 clock: Callable[[], float] = time.time, background: bool = True) -> None:
+    def __init__(
+        self,
+        limit: int,
+        counter: Callable[[], Operations],
+        *,
+        window: int = 60,
+        sync_seconds: float = 0.5,
+        clock: Callable[[], float] = time.time,
+        background: bool = True,
+    ) -> None:
         self.limit, self.window, self.sync_seconds = limit, window, sync_seconds
         self._counter, self._clock, self._background = counter, clock, background
         self._lock = threading.Lock()
@@ -155,8 +170,9 @@ def app_operations(app) -> Operations:
     """The operations service of the app (built in the lifespan)."""
     services = getattr(app.state, "services", None)
     if services is None:
-        raise Unavailable("El asesor todavía se está iniciando. Intente de nuevo en unos segundos.",
-                          code="asesor_iniciando")
+        raise Unavailable(
+            "El asesor todavía se está iniciando. Intente de nuevo en unos segundos.", code="asesor_iniciando"
+        )
     return services.operations
 
 

@@ -30,7 +30,6 @@ def settings_environment(settings: Settings) -> dict[str, str | None]:
     Secrets are included: they only travel in this process's environment to its own workers.
     """
     env: dict[str, str | None] = {}
-    raw = settings.model_dump()
     for name, value in settings.model_dump(mode="json").items():
         secret = getattr(settings, name)
         if isinstance(secret, SecretStr):  # dumped as "**********": the worker needs the value itself
@@ -40,16 +39,31 @@ def settings_environment(settings: Settings) -> dict[str, str | None]:
     return env
 
 
-def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
-          log_level: str = "info", services: "Services | None" = None) -> None:
+def serve(
+    settings: Settings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    log_level: str = "info",
+    services: Services | None = None,
+) -> None:
     """Serve until interrupted (blocking); one worker may be handed ready ``services``."""
     import uvicorn
 
     from bot.observability import configure_logging
 
     configure_logging(settings)  # JSON lines with the request id; uvicorn's loggers included
-    common = {"host": host, "port": port, "log_level": log_level, "proxy_headers": True, "log_config": None,
-              "server_header": False, "timeout_graceful_shutdown": 10, "timeout_keep_alive": 5}
+    common = {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        "proxy_headers": True,
+        "log_config": None,
+        "server_header": False,
+        "timeout_graceful_shutdown": 10,
+        "timeout_keep_alive": 5,
+    }
     if workers <= 1:
         from .app import create_app
 

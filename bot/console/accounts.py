@@ -47,8 +47,15 @@ def normalize_email(email: str) -> str:
 
 
 class Accounts:
-    def __init__(self, staff_store: StaffStore, *, max_failures: int = 5, lock_seconds: float = 900,
-                 per_minute: int = 10, clock=time.time) -> None:
+    def __init__(
+        self,
+        staff_store: StaffStore,
+        *,
+        max_failures: int = 5,
+        lock_seconds: float = 900,
+        per_minute: int = 10,
+        clock=time.time,
+    ) -> None:
         self.staff_store = staff_store
         self.max_failures, self.lock_seconds, self.per_minute = max_failures, lock_seconds, per_minute
         self.clock = clock
@@ -70,8 +77,15 @@ class Accounts:
         return self.staff_store.remove_account(email=normalize_email(email))
 
     def list(self) -> list[dict]:
-        return [{"email": a.email, "created_at": a.created_at, "last_login": a.last_login,
-                 "locked": a.locked_until > self.clock()} for a in self.staff_store.accounts()]
+        return [
+            {
+                "email": a.email,
+                "created_at": a.created_at,
+                "last_login": a.last_login,
+                "locked": a.locked_until > self.clock(),
+            }
+            for a in self.staff_store.accounts()
+        ]
 
     def exists(self, account_id: int) -> bool:
         return self.staff_store.account_by_id(account_id) is not None

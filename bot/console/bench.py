@@ -31,11 +31,18 @@ def _typo(rng: random.Random, text: str) -> str:
     if len(text) < 8 or rng.random() < 0.6:
         return text
     i = rng.randrange(1, len(text) - 1)
-    return text[:i] + text[i + 1:]
+    return text[:i] + text[i + 1 :]
 
 
-def seed(store: Store, corpus_dir: Path, *, questions: int = 100_000, diagnoses: int = 2_000,
-         feedback: int = 5_000, seed_value: int = 20) -> None:
+def seed(
+    store: Store,
+    corpus_dir: Path,
+    *,
+    questions: int = 100_000,
+    diagnoses: int = 2_000,
+    feedback: int = 5_000,
+    seed_value: int = 20,
+) -> None:
     """Fill the log through the same row builder the recorder uses, in batches of 5,000."""
     rng = random.Random(seed_value)
     items = yaml.safe_load((corpus_dir / "eval" / "questions.yaml").read_text(encoding="utf-8"))
@@ -46,11 +53,18 @@ def seed(store: Store, corpus_dir: Path, *, questions: int = 100_000, diagnoses:
     batch: list[dict] = []
     for i in range(questions):
         kind = rng.choice(_KINDS)
-        event = Interaction(created_at=now - rng.random() * 90 * _DAY, channel=rng.choice(CHANNELS[:3]),
-                            question=_typo(rng, rng.choice(texts)), answer="Respuesta de la cartilla… [1]", kind=kind,
-                            in_scope=kind != "refusal", section=rng.choice(sections),
-                            scope_score=rng.uniform(0.7, 1.0), latency_ms=rng.lognormvariate(3.0, 0.6),
-                            conversation_id=f"c{i % 20_000}")
+        event = Interaction(
+            created_at=now - rng.random() * 90 * _DAY,
+            channel=rng.choice(CHANNELS[:3]),
+            question=_typo(rng, rng.choice(texts)),
+            answer="Respuesta de la cartilla… [1]",
+            kind=kind,
+            in_scope=kind != "refusal",
+            section=rng.choice(sections),
+            scope_score=rng.uniform(0.7, 1.0),
+            latency_ms=rng.lognormvariate(3.0, 0.6),
+            conversation_id=f"c{i % 20_000}",
+        )
         batch.append(interaction_row(event))
         if len(batch) == 5_000:
             staff.write_batch(batch, [])
@@ -59,11 +73,18 @@ def seed(store: Store, corpus_dir: Path, *, questions: int = 100_000, diagnoses:
     for d in range(diagnoses):
         values = {p: rng.choice((0, 1, 1, 2)) for p in range(1, 14)}
         total = sum(values.values())
-        outcomes.append({"diagnosis_id": f"d{d}", "created_at": now - rng.random() * 90 * _DAY,
-                         "channel": rng.choice(CHANNELS[:3]), "level_id": f"n{min(total // 7, 3)}",
-                         "level_name": ["Inicial", "Básico", "Intermedio", "Avanzado"][min(total // 7, 3)],
-                         "total": total, "percent": round(100 * total / 26, 1),
-                         "practices": {p: (f"area{(p - 1) // 3}", v) for p, v in values.items()}})
+        outcomes.append(
+            {
+                "diagnosis_id": f"d{d}",
+                "created_at": now - rng.random() * 90 * _DAY,
+                "channel": rng.choice(CHANNELS[:3]),
+                "level_id": f"n{min(total // 7, 3)}",
+                "level_name": ["Inicial", "Básico", "Intermedio", "Avanzado"][min(total // 7, 3)],
+                "total": total,
+                "percent": round(100 * total / 26, 1),
+                "practices": {p: (f"area{(p - 1) // 3}", v) for p, v in values.items()},
+            }
+        )
     staff.write_batch(batch, outcomes)
     departments = ["Antioquia", "Nariño", "Valle del Cauca", "Bogotá D.C.", "Santander"]
     for d in range(0, diagnoses, 3):
@@ -71,17 +92,27 @@ def seed(store: Store, corpus_dir: Path, *, questions: int = 100_000, diagnoses:
     reasons = list(FEEDBACK_REASONS)
     for _ in range(feedback):
         down = rng.random() < 0.3
-        store.add_feedback(conversation_id=None, question=rng.choice(texts), answer="…", rating="down" if down else "up",
-                           comment="Esperaba otra cosa" if down and rng.random() < 0.3 else None,
-                           reason=rng.choice(reasons) if down else None)
+        store.add_feedback(
+            conversation_id=None,
+            question=rng.choice(texts),
+            answer="…",
+            rating="down" if down else "up",
+            comment="Esperaba otra cosa" if down and rng.random() < 0.3 else None,
+            reason=rng.choice(reasons) if down else None,
+        )
 
 
 def time_pages(console: StaffConsole, *, repeats: int = 5) -> dict[str, tuple[float, float, float]]:
     """Per page, for the last 90 days: (first call ms, median of the next ``repeats`` ms, median CPU
     ms of this process). On a loaded machine wall time waits for a core; CPU time does not (for
     SQLite it includes the queries; a PostgreSQL server's work is in its own processes)."""
-    pages = {"volumen": console.volume, "sin-respuesta": console.unanswered, "valoraciones": console.feedback,
-             "preguntas": console.top_questions, "autodiagnostico": console.diagnoses}
+    pages = {
+        "volumen": console.volume,
+        "sin-respuesta": console.unanswered,
+        "valoraciones": console.feedback,
+        "preguntas": console.top_questions,
+        "autodiagnostico": console.diagnoses,
+    }
     now = time.time()
     period = Period(now - 90 * _DAY, now + 1)
     figures = {}

@@ -52,8 +52,7 @@ def volume_png(per_day: list[dict]) -> bytes:
     axes.set_ylabel("Preguntas")
     axes.legend(loc="upper left", fontsize=8, frameon=False)
     step = max(1, len(days) // 15)
-    axes.set_xticks(range(0, len(days), step), [days[i] for i in range(0, len(days), step)], rotation=45,
-                    fontsize=8)
+    axes.set_xticks(range(0, len(days), step), [days[i] for i in range(0, len(days), step)], rotation=45, fontsize=8)
     axes.spines[["top", "right"]].set_visible(False)
     return _png(figure)
 
@@ -62,8 +61,10 @@ def practices_png(practices: list[dict], names: dict[int, str]) -> bytes:
     """Average value (0 no ejecutado … 2 completo) per practice, horizontal bars."""
     if not practices:
         return empty_png("Promedio por práctica")
-    labels = [textwrap.shorten(f"{row['practica']}. {names.get(row['practica'], '')}", 60, placeholder="…")
-              for row in practices]
+    labels = [
+        textwrap.shorten(f"{row['practica']}. {names.get(row['practica'], '')}", 60, placeholder="…")
+        for row in practices
+    ]
     values = [float(row["promedio"]) for row in practices]
     figure, axes = plt.subplots(figsize=(9, 0.38 * len(labels) + 1.2))
     axes.barh(labels[::-1], values[::-1], color="#1f6f8b")

@@ -58,21 +58,45 @@ class DiagnosisOutcome:
     practices: dict[int, tuple[str, int]] = field(default_factory=dict)
 
 
-def interaction(question: str, answer: Answer, *, channel: str, scope_score: float | None,
-                latency_ms: float, now: float | None = None) -> Interaction:
+def interaction(
+    question: str,
+    answer: Answer,
+    *,
+    channel: str,
+    scope_score: float | None,
+    latency_ms: float,
+    now: float | None = None,
+) -> Interaction:
     """The record of one answer: the section it cites (a refusal's nearest section), its kind and score."""
     cited = answer.citations[0].section if answer.citations else None
     nearest = answer.passages[0].section if answer.passages else None
-    return Interaction(created_at=time.time() if now is None else now, channel=channel, question=question,
-                       answer=answer.answer, kind=answer.kind, in_scope=answer.in_scope, section=cited or nearest,
-                       scope_score=scope_score, latency_ms=latency_ms, conversation_id=answer.conversation_id)
+    return Interaction(
+        created_at=time.time() if now is None else now,
+        channel=channel,
+        question=question,
+        answer=answer.answer,
+        kind=answer.kind,
+        in_scope=answer.in_scope,
+        section=cited or nearest,
+        scope_score=scope_score,
+        latency_ms=latency_ms,
+        conversation_id=answer.conversation_id,
+    )
 
 
-def diagnosis_outcome(instrument: dx.Instrument, session: dx.Session, *, channel: str,
-                      now: float | None = None) -> DiagnosisOutcome:
+def diagnosis_outcome(
+    instrument: dx.Instrument, session: dx.Session, *, channel: str, now: float | None = None
+) -> DiagnosisOutcome:
     """The anonymous record of a finished diagnosis: its level and the value given to each practice."""
     outcome = dx.result(instrument, session)
     practices = {p.index: (p.area, session.answers.get(p.index, 0)) for p in instrument.practices}
-    return DiagnosisOutcome(created_at=time.time() if now is None else now, diagnosis_id=session.id,
-                            channel=channel, level_id=outcome.level.id, level_name=outcome.level.name,
-                            total=outcome.total, percent=outcome.percent, practices=practices)
+    return DiagnosisOutcome(
+        created_at=time.time() if now is None else now,
+        diagnosis_id=session.id,
+        channel=channel,
+        level_id=outcome.level.id,
+        level_name=outcome.level.name,
+        total=outcome.total,
+        percent=outcome.percent,
+        practices=practices,
+    )

@@ -73,8 +73,18 @@ class QuestionGrouper:
                     target.mark = target.mark if target.mark == row["marca"] else None
                     continue
             heads.append(i)
-            groups.append(Group(question=row["pregunta"], count=int(row["veces"]), section=row["seccion"],
-                                answer=row["respuesta"], kind=row["tipo"], mark=row["marca"],
-                                last=float(row["ultima"]), keys=[row["key"]], variants=[row["pregunta"]]))
+            groups.append(
+                Group(
+                    question=row["pregunta"],
+                    count=int(row["veces"]),
+                    section=row["seccion"],
+                    answer=row["respuesta"],
+                    kind=row["tipo"],
+                    mark=row["marca"],
+                    last=float(row["ultima"]),
+                    keys=[row["key"]],
+                    variants=[row["pregunta"]],
+                )
+            )
         groups.sort(key=lambda g: (-g.count, g.question))
         return groups

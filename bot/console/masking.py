@@ -15,11 +15,15 @@ __all__ = ["mask_personal_data", "question_key"]
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # Colombian mobiles (3xx xxx xxxx), landlines with indicative, +57 prefixes: 7+ digits with separators.
-_PHONE = re.compile(r"(?<![\w])(?:\+?\d{1,3}[\s.-]?)?(?:\(?\d{1,4}\)?[\s.-]?)?\d{3}[\s.-]?\d{2,4}[\s.-]?\d{2,4}(?![\w])")
+_PHONE = re.compile(
+    r"(?<![\w])(?:\+?\d{1,3}[\s.-]?)?(?:\(?\d{1,4}\)?[\s.-]?)?\d{3}[\s.-]?\d{2,4}[\s.-]?\d{2,4}(?![\w])"
+)
 # Cédulas: 6 to 10 digits, possibly with thousands dots (1.234.567.890), often after «cc» or «cédula».
 _ID_DOTTED = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{3}){2,3}(?![\w])")
-_ID_NAMED = re.compile(r"(?i)\b(c\.?\s?c\.?|c[eé]dula|documento|nit)(\s*(?:de ciudadan[ií]a)?\s*(?:no\.?|n[uú]mero)?\s*[:#]?\s*)"
-                       r"\d[\d.\s-]{4,}\d")
+_ID_NAMED = re.compile(
+    r"(?i)\b(c\.?\s?c\.?|c[eé]dula|documento|nit)(\s*(?:de ciudadan[ií]a)?\s*(?:no\.?|n[uú]mero)?\s*[:#]?\s*)"
+    r"\d[\d.\s-]{4,}\d"
+)
 _LONG_NUMBER = re.compile(r"(?<![\w])\d{6,12}(?![\w])")
 _KEY_DROP = re.compile(r"[^\w\s]", re.UNICODE)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bot.console.events import DiagnosisOutcome, Interaction
 from bot.console.masking import mask_personal_data, question_key
@@ -30,25 +30,39 @@ def interaction_row(event: Interaction) -> dict:
     question = mask_personal_data(event.question)
     return {
         "created_at": event.created_at,
-        "day": datetime.fromtimestamp(event.created_at, tz=timezone.utc).strftime("%Y-%m-%d"),
-        "channel": event.channel[:16], "conversation_id": event.conversation_id, "question": question,
-        "question_key": question_key(question), "answer": mask_personal_data(event.answer[:_ANSWER_CHARS]),
-        "kind": event.kind[:20], "in_scope": event.in_scope, "section": event.section[:300] if event.section else None,
-        "scope_score": event.scope_score, "latency_ms": round(event.latency_ms, 2),
+        "day": datetime.fromtimestamp(event.created_at, tz=UTC).strftime("%Y-%m-%d"),
+        "channel": event.channel[:16],
+        "conversation_id": event.conversation_id,
+        "question": question,
+        "question_key": question_key(question),
+        "answer": mask_personal_data(event.answer[:_ANSWER_CHARS]),
+        "kind": event.kind[:20],
+        "in_scope": event.in_scope,
+        "section": event.section[:300] if event.section else None,
+        "scope_score": event.scope_score,
+        "latency_ms": round(event.latency_ms, 2),
     }
 
 
 def _outcome_row(event: DiagnosisOutcome) -> dict:
-    return {"diagnosis_id": event.diagnosis_id, "created_at": event.created_at, "channel": event.channel[:16],
-            "level_id": event.level_id, "level_name": event.level_name, "total": event.total,
-            "percent": event.percent, "practices": dict(event.practices)}
+    return {
+        "diagnosis_id": event.diagnosis_id,
+        "created_at": event.created_at,
+        "channel": event.channel[:16],
+        "level_id": event.level_id,
+        "level_name": event.level_name,
+        "total": event.total,
+        "percent": event.percent,
+        "practices": dict(event.practices),
+    }
 
 
 class Recorder:
     """Callable hook (built by ``bot.compose``): ``recorder(event)`` never touches the database."""
 
-    def __init__(self, staff_store: StaffStore, *, interval: float = 0.5, batch: int = 500,
-                 limit: int = 100_000) -> None:
+    def __init__(
+        self, staff_store: StaffStore, *, interval: float = 0.5, batch: int = 500, limit: int = 100_000
+    ) -> None:
         self.staff_store = staff_store
         self.interval, self.batch, self.limit = interval, batch, limit
         self._pending: list[Interaction | DiagnosisOutcome] = []
@@ -75,7 +89,7 @@ class Recorder:
         with self._lock:
             return len(self._pending)
 
-    def start(self) -> "Recorder":
+    def start(self) -> Recorder:
         if self._thread is None:
             self._stopping.clear()
             self._thread = threading.Thread(target=self._loop, name="console-recorder", daemon=True)
@@ -112,7 +126,8 @@ class Recorder:
         by ``bot.privacy``; this makes sure none is written afterwards)."""
         with self._write_lock, self._lock:
             self._pending = [
-                e for e in self._pending
+                e
+                for e in self._pending
                 if not (conversation_id and isinstance(e, Interaction) and e.conversation_id == conversation_id)
                 and not (diagnosis_id and isinstance(e, DiagnosisOutcome) and e.diagnosis_id == diagnosis_id)
             ]

@@ -27,15 +27,32 @@ from bot.store_staff import MARKS, StaffStore
 
 __all__ = ["StaffConsole", "build_staff_console", "open_staff_console", "Period", "MARK_LABELS", "KIND_LABELS"]
 
-MARK_LABELS = {"reviewed": "revisado", "out_of_scope": "fuera del alcance de la cartilla",
-               "eval": "añadir al conjunto de evaluación"}
-KIND_LABELS = {"answer": "respuesta", "partial": "respuesta parcial", "refusal": "rechazo",
-               "smalltalk": "conversación", "diagnosis_offer": "oferta de autodiagnóstico"}
+MARK_LABELS = {
+    "reviewed": "revisado",
+    "out_of_scope": "fuera del alcance de la cartilla",
+    "eval": "añadir al conjunto de evaluación",
+}
+KIND_LABELS = {
+    "answer": "respuesta",
+    "partial": "respuesta parcial",
+    "refusal": "rechazo",
+    "smalltalk": "conversación",
+    "diagnosis_offer": "oferta de autodiagnóstico",
+}
 
 
 class StaffConsole:
-    def __init__(self, *, staff_store: StaffStore, accounts: Accounts, analytics: Analytics,
-                 grouper: QuestionGrouper, instrument: dx.Instrument, recorder: Recorder, clock=time.time) -> None:
+    def __init__(
+        self,
+        *,
+        staff_store: StaffStore,
+        accounts: Accounts,
+        analytics: Analytics,
+        grouper: QuestionGrouper,
+        instrument: dx.Instrument,
+        recorder: Recorder,
+        clock=time.time,
+    ) -> None:
         self.staff_store, self.accounts, self.analytics = staff_store, accounts, analytics
         self.grouper, self.instrument, self.recorder, self.clock = grouper, instrument, recorder, clock
         self.practice_names = {p.index: p.short for p in instrument.practices}
@@ -46,9 +63,13 @@ class StaffConsole:
     def volume(self, period: Period) -> dict:
         per_day = self.analytics.per_day(period)
         kinds = [{**row, "tipo": KIND_LABELS.get(row["tipo"], row["tipo"])} for row in self.analytics.kinds(period)]
-        return {"per_day": per_day, "kinds": kinds, "channels": self.analytics.channels(period),
-                "total": sum(int(r["preguntas"]) for r in per_day),
-                "median_latency_ms": self.analytics.median_latency(period)}
+        return {
+            "per_day": per_day,
+            "kinds": kinds,
+            "channels": self.analytics.channels(period),
+            "total": sum(int(r["preguntas"]) for r in per_day),
+            "median_latency_ms": self.analytics.median_latency(period),
+        }
 
     def _groups(self, rows: list[dict]) -> list[dict]:
         out = []
@@ -73,37 +94,66 @@ class StaffConsole:
         return self._groups(self.analytics.unanswered(period))
 
     def top_questions(self, period: Period) -> dict:
-        return {"groups": self._groups(self.analytics.top_questions(period))[:50],
-                "sections": self.analytics.cited_sections(period)}
+        return {
+            "groups": self._groups(self.analytics.top_questions(period))[:50],
+            "sections": self.analytics.cited_sections(period),
+        }
 
     def feedback(self, period: Period) -> dict:
-        down = [{**row, "pregunta": mask_personal_data(row["pregunta"]), "respuesta": mask_personal_data(row["respuesta"]),
-                 "comentario": mask_personal_data(row["comentario"]) if row["comentario"] else None,
-                 "motivo": FEEDBACK_REASONS.get(row["motivo"] or "", row["motivo"])}
-                for row in self.analytics.thumbs_down(period)]
-        reasons = [{**row, "motivo": FEEDBACK_REASONS.get(row["motivo"], row["motivo"])}
-                   for row in self.analytics.feedback_reasons(period)]
+        down = [
+            {
+                **row,
+                "pregunta": mask_personal_data(row["pregunta"]),
+                "respuesta": mask_personal_data(row["respuesta"]),
+                "comentario": mask_personal_data(row["comentario"]) if row["comentario"] else None,
+                "motivo": FEEDBACK_REASONS.get(row["motivo"] or "", row["motivo"]),
+            }
+            for row in self.analytics.thumbs_down(period)
+        ]
+        reasons = [
+            {**row, "motivo": FEEDBACK_REASONS.get(row["motivo"], row["motivo"])}
+            for row in self.analytics.feedback_reasons(period)
+        ]
         return {"rates": self.analytics.feedback_rates(period), "reasons": reasons, "thumbs_down": down}
 
     def diagnoses(self, period: Period, department: str | None = None, sector: str | None = None) -> dict:
-        practices = [{**row, "nombre": self.practice_names.get(row["practica"], ""),
-                      "area_nombre": self.area_names.get(row["area"], row["area"]),
-                      "promedio": round(float(row["promedio"]), 2)}
-                     for row in self.analytics.practice_averages(period, department, sector)]
-        areas = [{**row, "nombre": self.area_names.get(row["area"], row["area"]),
-                  "porcentaje": round(100 * float(row["promedio"]) / 2, 1)}
-                 for row in self.analytics.area_averages(period, department, sector)]
-        never = sorted((p for p in practices if int(p["no_ejecutado"] or 0)), key=lambda p: (-int(p["no_ejecutado"]), p["practica"]))
-        return {**self.analytics.diagnosis_summary(period, department, sector), "practices": practices,
-                "areas": areas, "never": never[:5], "profiles": self.analytics.profiles()}
+        practices = [
+            {
+                **row,
+                "nombre": self.practice_names.get(row["practica"], ""),
+                "area_nombre": self.area_names.get(row["area"], row["area"]),
+                "promedio": round(float(row["promedio"]), 2),
+            }
+            for row in self.analytics.practice_averages(period, department, sector)
+        ]
+        areas = [
+            {
+                **row,
+                "nombre": self.area_names.get(row["area"], row["area"]),
+                "porcentaje": round(100 * float(row["promedio"]) / 2, 1),
+            }
+            for row in self.analytics.area_averages(period, department, sector)
+        ]
+        never = sorted(
+            (p for p in practices if int(p["no_ejecutado"] or 0)),
+            key=lambda p: (-int(p["no_ejecutado"]), p["practica"]),
+        )
+        return {
+            **self.analytics.diagnosis_summary(period, department, sector),
+            "practices": practices,
+            "areas": areas,
+            "never": never[:5],
+            "profiles": self.analytics.profiles(),
+        }
 
     # Charts ---------------------------------------------------------------------------------------
     def chart(self, name: str, period: Period, department: str | None = None, sector: str | None = None) -> bytes:
         if name == "volumen":
             return charts.volume_png(self.analytics.per_day(period))
         if name == "practicas":
-            return charts.practices_png(self.analytics.practice_averages(period, department, sector),
-                                        self.practice_names)
+            return charts.practices_png(
+                self.analytics.practice_averages(period, department, sector), self.practice_names
+            )
         if name == "radar":
             return charts.radar_png(self.analytics.area_averages(period, department, sector), self.area_names)
         raise KeyError(name)
@@ -116,17 +166,26 @@ class StaffConsole:
         return self.staff_store.set_marks(questions=pairs, mark=mark, section=section)
 
     def eval_candidates(self) -> list[dict]:
-        return [{"q": m.question, "section": m.section or "", "created_at": m.created_at}
-                for m in self.staff_store.marks(mark="eval")]
+        return [
+            {"q": m.question, "section": m.section or "", "created_at": m.created_at}
+            for m in self.staff_store.marks(mark="eval")
+        ]
 
     def set_profile(self, diagnosis_id: str, department: str | None, sector: str | None) -> bool:
         self.recorder.flush()  # the outcome of a diagnosis that just finished may still be pending
         return self.staff_store.set_profile(diagnosis_id=diagnosis_id, department=department, sector=sector)
 
 
-def build_staff_console(settings: Settings, store: Store, embedder, clock=time.time, *,
-                        low_confidence: float | None = None, recorder: Recorder | None = None,
-                        instrument: dx.Instrument | None = None) -> StaffConsole:
+def build_staff_console(
+    settings: Settings,
+    store: Store,
+    embedder,
+    clock=time.time,
+    *,
+    low_confidence: float | None = None,
+    recorder: Recorder | None = None,
+    instrument: dx.Instrument | None = None,
+) -> StaffConsole:
     """Wire the console over an open store and the embedder the advisor already loaded;
     ``low_confidence`` is the scope threshold in use (answers scored just above it count as weak);
     ``recorder`` is the composition root's interaction recorder (flushed before a page reads)."""
@@ -136,16 +195,19 @@ def build_staff_console(settings: Settings, store: Store, embedder, clock=time.t
     low_confidence += settings.staff_low_confidence_margin
     return StaffConsole(
         staff_store=staff_store,
-        accounts=Accounts(staff_store, max_failures=settings.staff_max_failures,
-                          lock_seconds=settings.staff_lock_minutes * 60, per_minute=settings.staff_logins_per_minute,
-                          clock=clock),
+        accounts=Accounts(
+            staff_store,
+            max_failures=settings.staff_max_failures,
+            lock_seconds=settings.staff_lock_minutes * 60,
+            per_minute=settings.staff_logins_per_minute,
+            clock=clock,
+        ),
         analytics=Analytics(staff_store, low_confidence=low_confidence),
         grouper=QuestionGrouper(embedder, threshold=settings.staff_group_similarity),
         instrument=instrument or dx.load_instrument(Path(settings.corpus_dir) / "diagnosis.yaml"),
         recorder=recorder or Recorder(staff_store, interval=settings.staff_flush_seconds),
         clock=clock,
     )
-
 
 
 def open_staff_console(settings: Settings, *, embedder: bool = False) -> StaffConsole:

@@ -10,6 +10,7 @@ and ``StepOutcome``.
 
 from __future__ import annotations
 
+from . import present
 from .answers import parse_answer
 from .engine import DONE_POSITION, answer, back, options_text, restart, result, skip, start, state
 from .instrument import DEFAULT_INSTRUMENT_PATH, PRACTICE_COUNT, Instrument, load_instrument
@@ -25,7 +26,6 @@ from .models import (
     Step,
     StepOutcome,
 )
-from . import present
 from .report import radar_chart_png, render_html, render_markdown, render_pdf
 
 __all__ = [

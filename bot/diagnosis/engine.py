@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from .answers import parse_answer
 from .instrument import PRACTICE_COUNT, Instrument
-from .present import noted
 from .models import (
     AreaScore,
     DiagnosisResult,
@@ -33,6 +32,7 @@ from .models import (
     Session,
     Step,
 )
+from .present import noted
 
 __all__ = [
     "DONE_POSITION",
@@ -73,9 +73,7 @@ def _advance(session: Session, answers: dict[int, int], skipped: list[int]) -> S
             following = [i for i in pending if i != current]
     if following:
         return Session(id=session.id, answers=answers, position=following[0], skipped=skipped)
-    return Session(
-        id=session.id, answers=answers, position=DONE_POSITION, finished=True, skipped=skipped
-    )
+    return Session(id=session.id, answers=answers, position=DONE_POSITION, finished=True, skipped=skipped)
 
 
 def options_text(instrument: Instrument) -> str:
@@ -87,9 +85,7 @@ def options_text(instrument: Instrument) -> str:
 def answer(instrument: Instrument, session: Session, raw: int | str) -> Step:
     """Record an answer to the current question, or re-ask if it was not understood."""
     if session.finished:
-        message = (
-            "El autodiagnóstico ya está completo. Si quiere hacerlo de nuevo, puede reiniciarlo."
-        )
+        message = "El autodiagnóstico ya está completo. Si quiere hacerlo de nuevo, puede reiniciarlo."
         return Step(session=session, accepted=False, message=message)
     value = parse_answer(raw)
     if value is None:
@@ -149,11 +145,7 @@ def state(instrument: Instrument, session: Session) -> DiagnosisState:
         finished=done,
         answered=len(session.answers),
         total=PRACTICE_COUNT,
-        progress=(
-            "Autodiagnóstico completo"
-            if done
-            else f"Pregunta {session.position} de {PRACTICE_COUNT}"
-        ),
+        progress=("Autodiagnóstico completo" if done else f"Pregunta {session.position} de {PRACTICE_COUNT}"),
         question=None if done else _question(instrument, session.position),
         result=result(instrument, session) if done else None,
     )

@@ -141,9 +141,7 @@ class Instrument(_Strict):
             raise ValueError("duplicate area ids")
         indexes = [p.index for p in self.practices]
         if indexes != list(range(1, PRACTICE_COUNT + 1)):
-            raise ValueError(
-                f"practices must be listed in order 1..{PRACTICE_COUNT}, got {indexes}"
-            )
+            raise ValueError(f"practices must be listed in order 1..{PRACTICE_COUNT}, got {indexes}")
         for practice in self.practices:
             if practice.area not in area_ids:
                 raise ValueError(f"practice {practice.index}: unknown area {practice.area!r}")

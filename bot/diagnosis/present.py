@@ -91,5 +91,8 @@ def question_lines(state: DiagnosisState, *, revisit: bool = False) -> list[str]
     if question is None:
         return []
     note = " (la había saltado)" if revisit else ""
-    return [f"{state.progress} · {question.practice}{note}", question.text,
-            *(f"  {o.value}) {o.label}" for o in question.options)]
+    return [
+        f"{state.progress} · {question.practice}{note}",
+        question.text,
+        *(f"  {o.value}) {o.label}" for o in question.options),
+    ]

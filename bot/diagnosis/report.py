@@ -109,9 +109,7 @@ ol.recs>li,figure,table{break-inside:avoid}.level,th,blockquote{background:none}
 """
 
 
-def render_html(
-    instrument: Instrument, result: DiagnosisResult, chart_png: bytes | None = None
-) -> str:
+def render_html(instrument: Instrument, result: DiagnosisResult, chart_png: bytes | None = None) -> str:
     """The report as one self-contained, accessible, printable HTML page."""
     e = html.escape
     rows = "".join(
@@ -121,9 +119,7 @@ def render_html(
     )
     figure = ""
     if chart_png:
-        alt = "Gráfico de radar del avance por área: " + "; ".join(
-            f"{a.name}, {_pct(a.percent)}" for a in result.areas
-        )
+        alt = "Gráfico de radar del avance por área: " + "; ".join(f"{a.name}, {_pct(a.percent)}" for a in result.areas)
         data = base64.b64encode(chart_png).decode("ascii")
         figure = (
             f'<figure><img src="data:image/png;base64,{data}" alt="{e(alt)}">'
@@ -140,15 +136,18 @@ def render_html(
         if result.unanswered
         else ""
     )
-    recs = "".join(
-        f"<li><h3>Práctica {item.practice}: {e(item.question)}</h3>"
-        f'<p class="answer">Su respuesta: '
-        f"{e(_answer_label(instrument, item.level, item.unanswered))}</p>"
-        f"<p>{e(item.text)}</p>"
-        f"<blockquote><p>«{e(item.quote)}»</p>"
-        f"<footer>Cartilla {e(BOOKLET)}, sección «{e(item.section)}»</footer></blockquote></li>"
-        for item in result.recommendations
-    ) or "<li>¡Felicitaciones! Todas las prácticas se han ejecutado en forma completa.</li>"
+    recs = (
+        "".join(
+            f"<li><h3>Práctica {item.practice}: {e(item.question)}</h3>"
+            f'<p class="answer">Su respuesta: '
+            f"{e(_answer_label(instrument, item.level, item.unanswered))}</p>"
+            f"<p>{e(item.text)}</p>"
+            f"<blockquote><p>«{e(item.quote)}»</p>"
+            f"<footer>Cartilla {e(BOOKLET)}, sección «{e(item.section)}»</footer></blockquote></li>"
+            for item in result.recommendations
+        )
+        or "<li>¡Felicitaciones! Todas las prácticas se han ejecutado en forma completa.</li>"
+    )
     return (
         '<!DOCTYPE html>\n<html lang="es">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -203,15 +202,25 @@ def radar_chart_png(result: DiagnosisResult) -> bytes:
     fig.suptitle(f"Avance por área · Nivel: {result.level.name}", fontsize=14)
     fig.subplots_adjust(left=0.2, right=0.8, top=0.88, bottom=0.1)
     buffer = io.BytesIO()
-    fig.savefig(
-        buffer, format="png", bbox_inches="tight", pad_inches=0.25, metadata={"Software": None}
-    )
+    fig.savefig(buffer, format="png", bbox_inches="tight", pad_inches=0.25, metadata={"Software": None})
     return buffer.getvalue()
 
 
 _LATIN1 = str.maketrans(
-    {"›": ">", "‹": "<", "“": '"', "”": '"', "‘": "'", "’": "'", "—": "-", "–": "-",
-     "…": "...", "•": "-", "·": "-", "\u200b": ""}
+    {
+        "›": ">",
+        "‹": "<",
+        "“": '"',
+        "”": '"',
+        "‘": "'",
+        "’": "'",
+        "—": "-",
+        "–": "-",
+        "…": "...",
+        "•": "-",
+        "·": "-",
+        "\u200b": "",
+    }
 )
 
 
@@ -220,9 +229,7 @@ def _latin1(text: str) -> str:
     return text.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
 
 
-def render_pdf(
-    instrument: Instrument, result: DiagnosisResult, chart_png: bytes | None = None
-) -> bytes:
+def render_pdf(instrument: Instrument, result: DiagnosisResult, chart_png: bytes | None = None) -> bytes:
     """The report as a PDF (A4, core fonts)."""
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
@@ -251,8 +258,7 @@ def render_pdf(
         pdf.set_font("helvetica", "", 10)
         pdf.cell(110, 6, _latin1(area.name), border=1)
         pdf.cell(35, 6, f"{area.score} de {area.max}", border=1, align="R")
-        pdf.cell(0, 6, _latin1(_pct(area.percent)), border=1, align="R",
-                 new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(0, 6, _latin1(_pct(area.percent)), border=1, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
     para("Fortalezas", 14, "B", 8)
     para("\n".join(f"- {n}" for n in result.strongest_areas) or _strengths_text(result))

@@ -40,15 +40,21 @@ class AnswerScore:
     empty: bool
 
 
-def score_answer(item: EvalItem, text: str, citations: list[Citation], kind: str, *, retrieval_first: bool) -> AnswerScore:
+def score_answer(
+    item: EvalItem, text: str, citations: list[Citation], kind: str, *, retrieval_first: bool
+) -> AnswerScore:
     evidence = _squash(item.evidence or "")
     plain = plain_answer(text)
     first = re.search(r"\[(\d+)\]", text)
     cited = next((c for c in citations if first and c.n == int(first.group(1))), None)
     return AnswerScore(
-        item=item, kind=kind, holds=bool(evidence) and evidence in plain,
+        item=item,
+        kind=kind,
+        holds=bool(evidence) and evidence in plain,
         first_holds=cited is not None and bool(evidence) and evidence in _squash(cited.text),
-        retrieval_first=retrieval_first, words=len(plain.split()), empty=kind != "refusal" and not plain,
+        retrieval_first=retrieval_first,
+        words=len(plain.split()),
+        empty=kind != "refusal" and not plain,
     )
 
 
@@ -69,21 +75,27 @@ def answer_metrics(scores: list[AnswerScore]) -> dict[str, float]:
 
 
 def _row(name: str, m: dict[str, float]) -> str:
-    return (f"| {name:<46} | {m['n']:>3} | {m['holds']:.3f} | {m['R@1']:.3f} | {m['retrieval_R@1']:.3f} | "
-            f"{m['empty']:>5} | {m['median']:>5.0f} | {m['p90']:>4} | {m['max']:>4} |")
+    return (
+        f"| {name:<46} | {m['n']:>3} | {m['holds']:.3f} | {m['R@1']:.3f} | {m['retrieval_R@1']:.3f} | "
+        f"{m['empty']:>5} | {m['median']:>5.0f} | {m['p90']:>4} | {m['max']:>4} |"
+    )
 
 
 def _header(first: str) -> list[str]:
-    return [f"| {first:<46} |  n  | evid. | R@1 r | R@1 p | vacías| med.  | p90  | máx. |",
-            f"|{'-' * 48}|-----|-------|-------|-------|-------|-------|------|------|"]
+    return [
+        f"| {first:<46} |  n  | evid. | R@1 r | R@1 p | vacías| med.  | p90  | máx. |",
+        f"|{'-' * 48}|-----|-------|-------|-------|-------|-------|------|------|",
+    ]
 
 
 def _partials(scores: list[AnswerScore]) -> str:
     asked = [s for s in scores if s.item.kind == "partial"]
     said = sum(s.kind == "partial" for s in asked)
     wrong = sum(s.kind == "partial" for s in scores if s.item.kind != "partial")
-    return (f"Respuestas parciales: {said}/{len(asked)} preguntas de tipo «partial» dicen que la cartilla no da el "
-            f"dato; {wrong} respuestas parciales en las demás preguntas.")
+    return (
+        f"Respuestas parciales: {said}/{len(asked)} preguntas de tipo «partial» dicen que la cartilla no da el "
+        f"dato; {wrong} respuestas parciales en las demás preguntas."
+    )
 
 
 def answer_report(scores: list[AnswerScore]) -> list[str]:
@@ -94,11 +106,12 @@ def answer_report(scores: list[AnswerScore]) -> list[str]:
         per_section[(s.item.section or "").split(" › ")[0]].append(s)
         per_kind[s.item.kind].append(s)
     total = answer_metrics(scores)
-    legend = ("Respuestas (preguntas dentro del alcance): evid. = el texto de la respuesta contiene la evidencia; "
-              "R@1 r = el pasaje que cita la primera línea la contiene; R@1 p = el primer pasaje recuperado la contiene; "
-              "longitud en palabras.")
-    lines = [legend, "", *_header("total"), _row("total", total),
-             _partials(scores), "", *_header("sección")]
+    legend = (
+        "Respuestas (preguntas dentro del alcance): evid. = el texto de la respuesta contiene la evidencia; "
+        "R@1 r = el pasaje que cita la primera línea la contiene; R@1 p = el primer pasaje recuperado la contiene; "
+        "longitud en palabras."
+    )
+    lines = [legend, "", *_header("total"), _row("total", total), _partials(scores), "", *_header("sección")]
     lines += [_row(name, answer_metrics(group)) for name, group in sorted(per_section.items())]
     lines += ["", *_header("tipo de pregunta")]
     lines += [_row(name, answer_metrics(group)) for name, group in sorted(per_kind.items())]

@@ -19,7 +19,9 @@ from bot.settings import Settings
 __all__ = ["langchain_baseline_ranks"]
 
 
-def langchain_baseline_ranks(settings: Settings, embedder: VectorEmbedder, items: list[EvalItem], *, workdir: str) -> list[int | None]:
+def langchain_baseline_ranks(
+    settings: Settings, embedder: VectorEmbedder, items: list[EvalItem], *, workdir: str
+) -> list[int | None]:
     raw = settings.corpus_file.read_text(encoding="utf-8")
     text = dehyphenate(raw)  # the tutorial recipe, given the same de-hyphenated text
     splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
@@ -27,12 +29,18 @@ def langchain_baseline_ranks(settings: Settings, embedder: VectorEmbedder, items
     from chromadb.config import Settings as ChromaSettings
 
     store = Chroma.from_documents(
-        documents, embedder, persist_directory=workdir, collection_name="baseline",
+        documents,
+        embedder,
+        persist_directory=workdir,
+        collection_name="baseline",
         client_settings=ChromaSettings(anonymized_telemetry=False, is_persistent=True, persist_directory=workdir),
     )
     ranks = []
     for item in items:
         found = store.similarity_search(item.query, k=10)
-        passages = [Passage(id=str(i), section="", text=" ".join(d.page_content.split()), score=0.0) for i, d in enumerate(found)]
+        passages = [
+            Passage(id=str(i), section="", text=" ".join(d.page_content.split()), score=0.0)
+            for i, d in enumerate(found)
+        ]
         ranks.append(first_relevant_rank(item, passages))
     return ranks

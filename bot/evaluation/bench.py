@@ -81,10 +81,14 @@ def main(embedder: str | None = None) -> None:
     print(f"Embedder: {settings.embedder_id}")
     print(f"  carga del modelo:           {figures['model_load_s']:.2f} s")
     print(f"  construcción del índice:    {figures['build_s']:.2f} s (sin caché de vectores)")
-    print(f"  ask p50 / p99:              {figures['ask_p50_ms']:.1f} ms / {figures['ask_p99_ms']:.1f} ms "
-          f"({figures['questions']} preguntas distintas, tras calentamiento)")
+    print(
+        f"  ask p50 / p99:              {figures['ask_p50_ms']:.1f} ms / {figures['ask_p99_ms']:.1f} ms "
+        f"({figures['questions']} preguntas distintas, tras calentamiento)"
+    )
     print(f"  respuestas/s (1 hilo):      {figures['answers_per_s_1_thread']:.1f} (preguntas distintas)")
     print(f"  respuestas/s (4 hilos):     {figures['answers_per_s_4_threads']:.1f} (preguntas distintas)")
-    print(f"  pregunta repetida (caché):  p50 {figures['popular_p50_ms']:.2f} ms, "
-          f"{figures['popular_per_s']:.0f} respuestas/s")
+    print(
+        f"  pregunta repetida (caché):  p50 {figures['popular_p50_ms']:.2f} ms, "
+        f"{figures['popular_per_s']:.0f} respuestas/s"
+    )
     print(f"  memoria pico (RSS):         {figures['peak_rss_mb']:.0f} MB")

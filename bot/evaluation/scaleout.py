@@ -66,7 +66,9 @@ def measure_store(url: str, n: int = 300) -> dict[str, str]:
             loaded = store.load_diagnosis_versioned(diagnosis_id=diagnosis)
             assert loaded is not None  # saved just above
             data, version = loaded
-            store.save_diagnosis(diagnosis_id=diagnosis, data={"answers": [i]}, finished=False, expected_version=version)
+            store.save_diagnosis(
+                diagnosis_id=diagnosis, data={"answers": [i]}, finished=False, expected_version=version
+            )
             steps.append(time.perf_counter() - started)
         return {"rate-limit upsert": _summary(hits), "diagnosis load + save": _summary(steps)}
     finally:

@@ -33,7 +33,9 @@ def _load(path: Path) -> list[dict]:
 def smalltalk_scores(settings: Settings, *, split: str = "test") -> dict:
     corpus = settings.corpus_dir
     lexicon = Lexicon.load(corpus / "lexicon.yaml")
-    classifier = load_classifier(corpus / "smalltalk.yaml", lexicon.abbreviations, load_instrument(corpus / "diagnosis.yaml"))
+    classifier = load_classifier(
+        corpus / "smalltalk.yaml", lexicon.abbreviations, load_instrument(corpus / "diagnosis.yaml")
+    )
     judge = ScopeJudge(lexicon)
     turns = [t for t in _load(corpus / "eval" / "smalltalk.yaml") if split == "all" or t["split"] == split]
     friendly = intended = 0
@@ -43,27 +45,41 @@ def smalltalk_scores(settings: Settings, *, split: str = "test") -> dict:
         friendly += turn is not None
         intended += turn is not None and turn.intent == item["intent"]
         if turn is None or turn.intent != item["intent"]:
-            missed.append(f"  {item['id']} «{item['q']}»: {turn.intent if turn else 'pregunta'} (se esperaba {item['intent']})")
+            missed.append(
+                f"  {item['id']} «{item['q']}»: {turn.intent if turn else 'pregunta'} (se esperaba {item['intent']})"
+            )
     questions = _load(corpus / "eval" / "questions.yaml")
     stolen = [q["q"] for q in questions if q.get("section") and classifier.classify(clean_question(q["q"]))]
     chatty = [q["q"] for q in questions if not q.get("section") and classifier.classify(clean_question(q["q"]))]
-    refused = [q["q"] for q in questions if q.get("section")
-               and judge.rule(clean_question(q["q"]), q["q"]) in {"config", "markup"}]
-    return {"turns": len(turns), "friendly": friendly, "intended": intended, "missed": missed,
-            "questions": sum(bool(q.get("section")) for q in questions), "stolen": stolen, "chatty": chatty,
-            "refused_by_rules": refused}
+    refused = [
+        q["q"]
+        for q in questions
+        if q.get("section") and judge.rule(clean_question(q["q"]), q["q"]) in {"config", "markup"}
+    ]
+    return {
+        "turns": len(turns),
+        "friendly": friendly,
+        "intended": intended,
+        "missed": missed,
+        "questions": sum(bool(q.get("section")) for q in questions),
+        "stolen": stolen,
+        "chatty": chatty,
+        "refused_by_rules": refused,
+    }
 
 
 def smalltalk_report(settings: Settings, *, split: str = "test") -> str:
     s = smalltalk_scores(settings, split=split)
     n = max(s["turns"], 1)
-    lines = [f"Conversación (partición {_SPLITS.get(split, split)}): {s['turns']} mensajes de charla y pedidos del "
-             "autodiagnóstico",
-             f"  respuesta amable (nunca la negativa): {s['friendly']}/{s['turns']} = {s['friendly'] / n:.3f}",
-             f"  con la intención esperada: {s['intended']}/{s['turns']} = {s['intended'] / n:.3f}",
-             f"  preguntas del conjunto tomadas por charla: {len(s['stolen'])} de {s['questions']} dentro del alcance",
-             f"  preguntas fuera de alcance tomadas por charla: {len(s['chatty'])}",
-             f"  dentro del alcance rechazadas por las reglas de configuración y marcado: {len(s['refused_by_rules'])}"]
+    lines = [
+        f"Conversación (partición {_SPLITS.get(split, split)}): {s['turns']} mensajes de charla y pedidos del "
+        "autodiagnóstico",
+        f"  respuesta amable (nunca la negativa): {s['friendly']}/{s['turns']} = {s['friendly'] / n:.3f}",
+        f"  con la intención esperada: {s['intended']}/{s['turns']} = {s['intended'] / n:.3f}",
+        f"  preguntas del conjunto tomadas por charla: {len(s['stolen'])} de {s['questions']} dentro del alcance",
+        f"  preguntas fuera de alcance tomadas por charla: {len(s['chatty'])}",
+        f"  dentro del alcance rechazadas por las reglas de configuración y marcado: {len(s['refused_by_rules'])}",
+    ]
     lines += s["missed"] + [f"  tomada por charla: «{q}»" for q in s["stolen"] + s["chatty"]]
     lines += [f"  rechazada por regla: «{q}»" for q in s["refused_by_rules"]]
     return "\n".join(lines) + "\n"

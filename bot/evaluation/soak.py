@@ -73,8 +73,10 @@ class SoakReport:
             "  estados    " + ", ".join(f"{code}: {n}" for code, n in sorted(self.statuses.items())),
         ]
         if after:
-            lines.append(f"  RSS tras calentar {after[0] / 1024:.0f} MB → final {after[-1] / 1024:.0f} MB "
-                         f"(máx. {max(after) / 1024:.0f} MB)")
+            lines.append(
+                f"  RSS tras calentar {after[0] / 1024:.0f} MB → final {after[-1] / 1024:.0f} MB "
+                f"(máx. {max(after) / 1024:.0f} MB)"
+            )
         if fds_after:
             lines.append(f"  descriptores tras calentar {fds_after[0]} → final {fds_after[-1]} (máx. {max(fds_after)})")
         lines.append("  resultado  " + ("OK" if self.ok else "FALLA: " + "; ".join(self.failures)))
@@ -119,9 +121,16 @@ class _Load:
         first = self.call("POST", "/api/ask", {200}, ask=True, json={"question": "¿Qué es una iniciativa cluster?"})
         if first is not None and first.status_code == 200:
             conversation = first.json()["conversation_id"]
-            self.call("POST", "/api/ask", {200}, ask=True,
-                      json={"question": self.random.choice(["¿y cuáles son sus objetivos?", "¿y sus fases?"]),
-                            "conversation_id": conversation})
+            self.call(
+                "POST",
+                "/api/ask",
+                {200},
+                ask=True,
+                json={
+                    "question": self.random.choice(["¿y cuáles son sus objetivos?", "¿y sus fases?"]),
+                    "conversation_id": conversation,
+                },
+            )
 
     def diagnosis(self) -> None:
         start = self.call("POST", "/api/diagnosis", {201})
@@ -134,16 +143,25 @@ class _Load:
         self.call("GET", f"/api/diagnosis/{diagnosis_id}/report", {200}, params={"format": "md"})
 
     def feedback(self) -> None:
-        self.call("POST", "/api/feedback", {201}, json={"rating": self.random.choice(["up", "down"]),
-                                                         "question": "¿Qué es un cluster?", "answer": "…"})
+        self.call(
+            "POST",
+            "/api/feedback",
+            {201},
+            json={"rating": self.random.choice(["up", "down"]), "question": "¿Qué es un cluster?", "answer": "…"},
+        )
 
     def bad_input(self) -> None:
         kind = self.random.randrange(5)
         if kind == 0:
             self.call("POST", "/api/ask", {422}, json={"question": ""})
         elif kind == 1:
-            self.call("POST", "/api/ask", {413}, content=b'{"question": "' + b"a" * 70_000 + b'"}',
-                      headers={"content-type": "application/json"})
+            self.call(
+                "POST",
+                "/api/ask",
+                {413},
+                content=b'{"question": "' + b"a" * 70_000 + b'"}',
+                headers={"content-type": "application/json"},
+            )
         elif kind == 2:
             self.call("GET", f"/api/diagnosis/{secrets.token_urlsafe(16)}", {404})
         elif kind == 3:
@@ -152,8 +170,13 @@ class _Load:
             self.call("GET", "/api/diagnosis/x/report", {404, 422}, params={"format": "../../etc/passwd"})
 
     def run(self, until: float) -> None:
-        scenarios = [(self.question, 45), (self.follow_up, 15), (self.diagnosis, 8), (self.feedback, 12),
-                     (self.bad_input, 20)]
+        scenarios = [
+            (self.question, 45),
+            (self.follow_up, 15),
+            (self.diagnosis, 8),
+            (self.feedback, 12),
+            (self.bad_input, 20),
+        ]
         actions, weights = zip(*scenarios)
         try:
             while time.monotonic() < until:
@@ -173,8 +196,13 @@ def _proc(pid: int) -> tuple[int, int]:
 
 def _questions() -> list[str]:
     data = yaml.safe_load((ROOT / "corpus" / "suggestions.yaml").read_text(encoding="utf-8"))
-    return list(data["questions"]) + ["que es una iniciativa cluster", "q es la rcc", "quien gano el mundial",
-                                      "plata para el cluster", "asdfgh qwerty"]
+    return list(data["questions"]) + [
+        "que es una iniciativa cluster",
+        "q es la rcc",
+        "quien gano el mundial",
+        "plata para el cluster",
+        "asdfgh qwerty",
+    ]
 
 
 def run_soak(url: str, pid: int, seconds: float, *, clients: int = 4, warmup: float | None = None) -> SoakReport:
@@ -183,8 +211,10 @@ def run_soak(url: str, pid: int, seconds: float, *, clients: int = 4, warmup: fl
     lock, questions = threading.Lock(), _questions()
     started = time.monotonic()
     until = started + seconds
-    threads = [threading.Thread(target=_Load(url, report, lock, questions, seed).run, args=(until,), daemon=True)
-               for seed in range(clients)]
+    threads = [
+        threading.Thread(target=_Load(url, report, lock, questions, seed).run, args=(until,), daemon=True)
+        for seed in range(clients)
+    ]
     for thread in threads:
         thread.start()
     while time.monotonic() < until:
@@ -228,11 +258,20 @@ def _free_port() -> int:
 
 def _start_server(workdir: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    env = {**os.environ, "ASESOR_DATABASE_URL": f"sqlite:///{workdir / 'soak.sqlite3'}",
-           "ASESOR_RATE_LIMIT_PER_MINUTE": "10000000", "ASESOR_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "ASESOR_DATABASE_URL": f"sqlite:///{workdir / 'soak.sqlite3'}",
+        "ASESOR_RATE_LIMIT_PER_MINUTE": "10000000",
+        "ASESOR_LOG_LEVEL": "WARNING",
+    }
     log = open(workdir / "serve.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)], env=env, cwd=ROOT,
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     log.close()
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300
@@ -261,8 +300,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="asesor-soak-") as folder:
         process, url = _start_server(Path(folder))
         try:
-            print(f"Soak contra {url} (pid {process.pid}) durante {args.seconds:.0f} s con {args.clients} clientes…",
-                  flush=True)
+            print(
+                f"Soak contra {url} (pid {process.pid}) durante {args.seconds:.0f} s con {args.clients} clientes…",
+                flush=True,
+            )
             report = run_soak(url, process.pid, args.seconds, clients=args.clients)
             if args.metrics_out:
                 args.metrics_out.write_text(httpx.get(url + "/metrics", timeout=30).text, encoding="utf-8")

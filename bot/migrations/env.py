@@ -9,9 +9,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from bot.store import Base
 import bot.channel_store  # noqa: F401,E402  (its tables are part of the schema)
 import bot.store_staff  # noqa: F401,E402  (the staff console's tables too)
+from bot.store import Base
 
 target_metadata = Base.metadata
 

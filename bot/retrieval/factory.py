@@ -23,8 +23,14 @@ def make_normalizer(settings: Settings, index: LoadedIndex, lexicon: Lexicon | N
     return QueryNormalizer(index.chunks, lexicon, spanish=spanish_words())
 
 
-def make_retriever(settings: Settings, index: LoadedIndex, embedder: VectorEmbedder, *,
-                   normalizer: QueryNormalizer | None = None, **options) -> HybridRetriever:
+def make_retriever(
+    settings: Settings,
+    index: LoadedIndex,
+    embedder: VectorEmbedder,
+    *,
+    normalizer: QueryNormalizer | None = None,
+    **options,
+) -> HybridRetriever:
     """``options`` override the retriever's defaults; the learned weights come from the index's
     calibration unless given (``weights=``)."""
     lexicon = Lexicon.load(settings.corpus_dir / "lexicon.yaml")

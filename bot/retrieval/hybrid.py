@@ -130,9 +130,11 @@ class HybridRetriever:
         timings["normalize"] = timings.get("normalize", 0.0) + time.perf_counter() - started
         return query
 
-    def _scores(self, query: NormalizedQuery, embedded: NormalizedQuery,
-                timings: dict[str, float]) -> tuple[Signals, np.ndarray | None]:
+    def _scores(
+        self, query: NormalizedQuery, embedded: NormalizedQuery, timings: dict[str, float]
+    ) -> tuple[Signals, np.ndarray | None]:
         """Lexical scores of ``query``, dense scores of ``embedded`` (the same query, or its tail)."""
+
         def lap(step: str, started: float) -> None:
             timings[step] = timings.get(step, 0.0) + time.perf_counter() - started
 
@@ -160,9 +162,16 @@ class HybridRetriever:
         plain_scores = self.bm25.scores(query.cleaned) if self.mode == "learned" else lexical_scores
         lap("bm25", started)
         query_stems = frozenset(stems(dense_text))
-        signals = Signals(dense=dense_scores, sentence=best_sentence, bm25=lexical_scores, bm25_plain=plain_scores,
-                          heading=heading, query_stems=query_stems, query_numbers=numbers(dense_text),
-                          about_diagnosis=bool(query_stems & self.diagnosis_stems))
+        signals = Signals(
+            dense=dense_scores,
+            sentence=best_sentence,
+            bm25=lexical_scores,
+            bm25_plain=plain_scores,
+            heading=heading,
+            query_stems=query_stems,
+            query_numbers=numbers(dense_text),
+            about_diagnosis=bool(query_stems & self.diagnosis_stems),
+        )
         return signals, vector
 
     def combine(self, signals: Signals) -> np.ndarray:

@@ -48,7 +48,7 @@ class Lexicon:
     markup_patterns: list[str] = field(default_factory=list)  # role/system markup, matched on the raw text
 
     @classmethod
-    def load(cls, path: Path) -> "Lexicon":
+    def load(cls, path: Path) -> Lexicon:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         return cls(
             acronyms={fold(k): v for k, v in data["acronyms"].items()},
@@ -71,7 +71,7 @@ class NormalizedQuery:
     expanded: str  # text plus acronym and synonym expansions: what BM25 scores
     corrections: dict[str, str] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)  # content words found nowhere in the booklet
-    focus: "NormalizedQuery | None" = None  # the sentence that asks, in a long message (bot.retrieval.focus)
+    focus: NormalizedQuery | None = None  # the sentence that asks, in a long message (bot.retrieval.focus)
 
 
 def _deletes(word: str) -> set[str]:

@@ -27,26 +27,26 @@ from bot.text import heading_numbers, stems
 __all__ = ["FEATURES", "ChunkTable", "Signals", "features", "fit_weights", "choose_penalty", "rank_metrics"]
 
 FEATURES = (
-    "dense",            # chunk cosine, rescaled 0–1 per query
-    "sentence",         # best sentence cosine, rescaled
-    "bm25",             # BM25 of the normalised, expanded question, rescaled
-    "bm25_plain",       # BM25 of the question as typed (cleaned), rescaled
-    "title_overlap",    # share of the question's stems in the chunk's own heading
-    "path_overlap",     # share of the question's stems anywhere in the section path
-    "practice",         # the chunk is one of the 13 self-diagnosis practices
-    "practice_asked",   # ... and the question is about the self-diagnosis
-    "glossary",         # the chunk is a glossary entry
-    "glossary_short",   # ... and the question has at most two content words
-    "length",           # log of the chunk's words / 5
-    "section_best",     # best dense score in the chunk's top-level section
-    "dense_gap",        # raw cosine minus the best raw cosine of the query
+    "dense",  # chunk cosine, rescaled 0–1 per query
+    "sentence",  # best sentence cosine, rescaled
+    "bm25",  # BM25 of the normalised, expanded question, rescaled
+    "bm25_plain",  # BM25 of the question as typed (cleaned), rescaled
+    "title_overlap",  # share of the question's stems in the chunk's own heading
+    "path_overlap",  # share of the question's stems anywhere in the section path
+    "practice",  # the chunk is one of the 13 self-diagnosis practices
+    "practice_asked",  # ... and the question is about the self-diagnosis
+    "glossary",  # the chunk is a glossary entry
+    "glossary_short",  # ... and the question has at most two content words
+    "length",  # log of the chunk's words / 5
+    "section_best",  # best dense score in the chunk's top-level section
+    "dense_gap",  # raw cosine minus the best raw cosine of the query
     "neighbour_dense",  # best dense score of the previous/next chunk of the same section
-    "neighbour_bm25",   # best BM25 score of the previous/next chunk of the same section
-    "heading_dense",    # cosine of the question to the embedded section path, rescaled
-    "heading_number",   # the question names the number of the chunk's heading ("fase 2", "la tercera práctica")
-    "focus_dense",      # dense, sentence and BM25 again for the focus of a long message (bot.retrieval.focus);
-    "focus_sentence",   # for other questions they repeat the first three, so the weights of these three
-    "focus_bm25",       # only tell the ranker how far to trust the focus over the whole message
+    "neighbour_bm25",  # best BM25 score of the previous/next chunk of the same section
+    "heading_dense",  # cosine of the question to the embedded section path, rescaled
+    "heading_number",  # the question names the number of the chunk's heading ("fase 2", "la tercera práctica")
+    "focus_dense",  # dense, sentence and BM25 again for the focus of a long message (bot.retrieval.focus);
+    "focus_sentence",  # for other questions they repeat the first three, so the weights of these three
+    "focus_bm25",  # only tell the ranker how far to trust the focus over the whole message
 )
 PENALTIES = (0.01, 0.1, 0.3, 1.0, 3.0)
 
@@ -67,16 +67,18 @@ class ChunkTable:
     practice: np.ndarray
     glossary: np.ndarray
     length: np.ndarray
-    section_of: np.ndarray      # index of the chunk's top-level section
+    section_of: np.ndarray  # index of the chunk's top-level section
     neighbours: list[list[int]]  # previous/next chunk in reading order, same section path
     heading_numbers: list[frozenset[int]]  # "Fase 2: …" → {2}; a chapter's own "5. …" is not counted
 
     @classmethod
-    def from_chunks(cls, chunks: list[Chunk]) -> "ChunkTable":
+    def from_chunks(cls, chunks: list[Chunk]) -> ChunkTable:
         tops = [c.section.split(SEPARATOR)[0] for c in chunks]
         top_ids = {top: i for i, top in enumerate(dict.fromkeys(tops))}
-        neighbours = [[j for j in (i - 1, i + 1) if 0 <= j < len(chunks) and chunks[j].section == c.section]
-                      for i, c in enumerate(chunks)]
+        neighbours = [
+            [j for j in (i - 1, i + 1) if 0 <= j < len(chunks) and chunks[j].section == c.section]
+            for i, c in enumerate(chunks)
+        ]
         return cls(
             title_stems=[frozenset(stems(c.section.split(SEPARATOR)[-1])) for c in chunks],
             path_stems=[frozenset(stems(c.section)) for c in chunks],
@@ -101,7 +103,7 @@ class Signals:
     query_stems: frozenset[str]
     query_numbers: frozenset[int]
     about_diagnosis: bool
-    focus: "Signals | None" = None  # the same scores for the focus of a long message
+    focus: Signals | None = None  # the same scores for the focus of a long message
 
 
 def _neighbour_best(values: np.ndarray, table: ChunkTable) -> np.ndarray:
@@ -118,12 +120,21 @@ def features(signals: Signals, table: ChunkTable) -> np.ndarray:
     best_per_section = np.full(table.section_of.max() + 1, -np.inf, dtype=np.float32)
     np.maximum.at(best_per_section, table.section_of, dense)
     columns = [
-        dense, sentence, bm25, bm25_plain, title, path,
-        table.practice, table.practice * float(signals.about_diagnosis),
-        table.glossary, table.glossary * float(len(signals.query_stems) <= 2),
-        table.length, best_per_section[table.section_of],
+        dense,
+        sentence,
+        bm25,
+        bm25_plain,
+        title,
+        path,
+        table.practice,
+        table.practice * float(signals.about_diagnosis),
+        table.glossary,
+        table.glossary * float(len(signals.query_stems) <= 2),
+        table.length,
+        best_per_section[table.section_of],
         (signals.dense - signals.dense.max()).astype(np.float32),
-        _neighbour_best(dense, table), _neighbour_best(bm25, table),
+        _neighbour_best(dense, table),
+        _neighbour_best(bm25, table),
         _rescale(signals.heading),
         np.array([bool(signals.query_numbers & n) for n in table.heading_numbers], dtype=np.float32),
     ]
@@ -151,6 +162,7 @@ def _loss(weights: np.ndarray, examples: list[tuple[np.ndarray, np.ndarray]], pe
 def fit_weights(examples: list[tuple[np.ndarray, np.ndarray]], *, penalty: float) -> np.ndarray:
     """Weights maximising the relevant chunk's softmax probability; ``examples`` = (features, 0/1)."""
     from scipy.optimize import minimize  # only calibration fits; serving processes never load scipy
+
     start = np.zeros(len(FEATURES))
     start[:3] = (3.0, 1.5, 2.0)  # roughly the old hand mix, so the optimiser starts somewhere sensible
     usable = [(m.astype(np.float64), r.astype(np.float64)) for m, r in examples if r.any()]
@@ -167,8 +179,9 @@ def rank_metrics(weights: np.ndarray, examples: list[tuple[np.ndarray, np.ndarra
     return total / max(len(examples), 1)
 
 
-def choose_penalty(examples: list[tuple[np.ndarray, np.ndarray]], *, folds: int = 5,
-                   repeats: int = 3) -> tuple[float, float]:
+def choose_penalty(
+    examples: list[tuple[np.ndarray, np.ndarray]], *, folds: int = 5, repeats: int = 3
+) -> tuple[float, float]:
     """(penalty, its cross-validated MRR): the L2 penalty with the best held-out MRR, averaged over
     ``repeats`` shuffles of the folds (one shuffle's pick swung with the split); ties go to the
     stronger penalty. The MRR is an honest estimate of the ranker on unseen questions."""

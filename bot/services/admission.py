@@ -36,8 +36,9 @@ class Busy(Unavailable):
 
     def __init__(self, retry_after: int) -> None:
         seconds = "1 segundo" if retry_after == 1 else f"{retry_after} segundos"
-        super().__init__(f"En este momento el asesor está atendiendo muchas consultas. "
-                         f"Intente de nuevo en {seconds}, por favor.")
+        super().__init__(
+            f"En este momento el asesor está atendiendo muchas consultas. Intente de nuevo en {seconds}, por favor."
+        )
         self.retry_after = retry_after
 
 
@@ -45,8 +46,14 @@ class QuestionLane:
     """At most ``threads`` questions at once; newcomers whose expected wait passes ``budget``
     seconds are refused with 503 instead of queued."""
 
-    def __init__(self, *, threads: int = 4, budget: float = 1.0, initial_seconds: float = 0.05,
-                 clock: Callable[[], float] = time.perf_counter) -> None:
+    def __init__(
+        self,
+        *,
+        threads: int = 4,
+        budget: float = 1.0,
+        initial_seconds: float = 0.05,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         self.threads, self.budget, self._clock = threads, budget, clock
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="question")
         self._lock = threading.Lock()
@@ -100,4 +107,3 @@ class QuestionLane:
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
-

@@ -55,9 +55,15 @@ class Handoff:
 
 
 class ChannelService:
-    def __init__(self, store: ChannelStore, *, diagnosis_exists: Callable[[str], object] | None = None,
-                 telegram_bot: str | None = None, whatsapp_number: str | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: ChannelStore,
+        *,
+        diagnosis_exists: Callable[[str], object] | None = None,
+        telegram_bot: str | None = None,
+        whatsapp_number: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._store, self._exists = store, diagnosis_exists
         self._telegram_bot, self._whatsapp_number = telegram_bot, whatsapp_number
         self.clock = clock
@@ -76,8 +82,11 @@ class ChannelService:
         return last is not None and self.clock() - last < WINDOW_SECONDS
 
     def record_failed_status(self, user_key: str, message_id: str, error_code: str, error_title: str) -> None:
-        guard_store(lambda: self._store.record_failed_status(user_key=user_key, message_id=message_id,
-                                                             error_code=error_code, error_title=error_title))
+        guard_store(
+            lambda: self._store.record_failed_status(
+                user_key=user_key, message_id=message_id, error_code=error_code, error_title=error_title
+            )
+        )
 
     def failed_statuses(self, user_key: str) -> list[dict]:
         return guard_store(lambda: self._store.failed_statuses(user_key))

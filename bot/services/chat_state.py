@@ -43,7 +43,7 @@ class RecentAnswer:
 
 
 class ChatState:
-    def __init__(self, store: "Store") -> None:
+    def __init__(self, store: Store) -> None:
         self._store = store
 
     # A user's current diagnosis ------------------------------------------------------------
@@ -67,6 +67,7 @@ class ChatState:
     # Offered questions (not personal data: the booklet's suggested questions) ---------------
     def remember_offers(self, offers: dict[str, str]) -> None:
         """Remember each offered question under its short key (usable in callback data)."""
+
         def save(key: str, question: str) -> None:
             self._store.set_binding(key=f"{_OFFER}{key}", data={"question": question})
 
@@ -81,8 +82,9 @@ class ChatState:
         data: dict = {"q": item.question, "a": item.answer}
         if item.sources:
             data["s"] = [list(source) for source in item.sources]
-        guard_store(lambda: self._store.add_binding_item(
-            prefix=f"{chat_key}:a:", key=item.key, data=data, keep=RECENT_ANSWERS))
+        guard_store(
+            lambda: self._store.add_binding_item(prefix=f"{chat_key}:a:", key=item.key, data=data, keep=RECENT_ANSWERS)
+        )
 
     def recalled_answer(self, chat_key: str, key: str) -> RecentAnswer | None:
         data = guard_store(lambda: self._store.binding(key=f"{chat_key}:a:{key}"))

@@ -50,13 +50,17 @@ def _database(settings: Settings) -> Iterator:
     try:
         engine = create_engine(url)
     except (ArgumentError, ValueError, ImportError) as error:
-        raise InvalidInput(f"ASESOR_DATABASE_URL no es una URL válida de SQLAlchemy ({type(error).__name__}).",
-                           code="url_invalida") from error
+        raise InvalidInput(
+            f"ASESOR_DATABASE_URL no es una URL válida de SQLAlchemy ({type(error).__name__}).", code="url_invalida"
+        ) from error
     try:
         yield engine
     except SQLAlchemyError as error:
-        raise Unavailable("No se pudo conectar con la base de datos (revise ASESOR_DATABASE_URL y que el servidor "
-                          f"esté encendido): {type(error).__name__}.", code="almacen_no_disponible") from error
+        raise Unavailable(
+            "No se pudo conectar con la base de datos (revise ASESOR_DATABASE_URL y que el servidor "
+            f"esté encendido): {type(error).__name__}.",
+            code="almacen_no_disponible",
+        ) from error
     finally:
         engine.dispose()
 
@@ -70,7 +74,8 @@ def schema_status(settings: Settings) -> SchemaStatus:
 
 def upgrade_schema(settings: Settings) -> Migration:
     """Apply the pending migrations (creating the tables the first time)."""
-    from bot.migrate import schema_status as status_of, upgrade
+    from bot.migrate import schema_status as status_of
+    from bot.migrate import upgrade
 
     with _database(settings) as engine:
         before = status_of(engine)
@@ -85,8 +90,11 @@ def open_store(settings: Settings) -> Store:
     try:
         return Store(settings.database_url)
     except StoreUnavailable as error:
-        raise Unavailable("No se pudo abrir la base de datos del asesor (revise ASESOR_DATABASE_URL y que el "
-                          "servidor esté encendido).", code="almacen_no_disponible") from error
+        raise Unavailable(
+            "No se pudo abrir la base de datos del asesor (revise ASESOR_DATABASE_URL y que el "
+            "servidor esté encendido).",
+            code="almacen_no_disponible",
+        ) from error
     except SchemaOutdated as error:
         raise Unavailable(str(error), code="esquema_desactualizado") from error
 

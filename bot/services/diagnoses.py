@@ -37,8 +37,14 @@ _STALE = "Esa pregunta ya se había respondido desde otra ventana o dispositivo;
 class Diagnoses:
     """Every operation takes a diagnosis id and returns the new ``DiagnosisState``."""
 
-    def __init__(self, store: Store, instrument: dx.Instrument, *, ids: Callable[[], str] = new_id,
-                 recorder: Callable[[DiagnosisOutcome], None] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        instrument: dx.Instrument,
+        *,
+        ids: Callable[[], str] = new_id,
+        recorder: Callable[[DiagnosisOutcome], None] | None = None,
+    ) -> None:
         self._store, self._instrument, self._ids = store, instrument, ids
         self._recorder = recorder
 
@@ -55,14 +61,20 @@ class Diagnoses:
 
     def _write(self, session: dx.Session, version: int | None, channel: str | None = None) -> None:
         """Save compare-and-set; with ``channel``, a session this write finishes is recorded."""
-        guard_store(lambda: self._store.save_diagnosis(
-            diagnosis_id=session.id, data=session.model_dump(mode="json"), finished=session.finished,
-            expected_version=version))
+        guard_store(
+            lambda: self._store.save_diagnosis(
+                diagnosis_id=session.id,
+                data=session.model_dump(mode="json"),
+                finished=session.finished,
+                expected_version=version,
+            )
+        )
         if channel is not None and session.finished and self._recorder is not None:
             self._recorder(diagnosis_outcome(self._instrument, session, channel=channel))
 
-    def _apply(self, diagnosis_id: str, change: Callable[[dx.Session], dx.Session],
-               channel: str | None = None) -> dx.DiagnosisState:
+    def _apply(
+        self, diagnosis_id: str, change: Callable[[dx.Session], dx.Session], channel: str | None = None
+    ) -> dx.DiagnosisState:
         """Load, change and save compare-and-set; a lost race returns the state that won."""
         session, version = self._load(diagnosis_id)
         changed = change(session)
@@ -80,8 +92,9 @@ class Diagnoses:
     def state(self, diagnosis_id: str) -> dx.DiagnosisState:
         return dx.state(self._instrument, self._load(diagnosis_id)[0])
 
-    def answer(self, diagnosis_id: str, raw: int | str, *, question: int | None = None,
-               channel: str = "cli") -> dx.StepOutcome:
+    def answer(
+        self, diagnosis_id: str, raw: int | str, *, question: int | None = None, channel: str = "cli"
+    ) -> dx.StepOutcome:
         """Apply one answer to the current question; the typed outcome says what happened.
 
         ``question`` is the practice the person was looking at, when the channel knows it: if
@@ -102,8 +115,9 @@ class Diagnoses:
             self._write(step.session, version, channel)
         except StaleWrite:
             return dx.StepOutcome(state=self.state(diagnosis_id), accepted=False, message=_STALE)
-        return dx.StepOutcome(state=dx.state(self._instrument, step.session), accepted=True, message=step.message,
-                              noted=step.noted)
+        return dx.StepOutcome(
+            state=dx.state(self._instrument, step.session), accepted=True, message=step.message, noted=step.noted
+        )
 
     def pending(self, diagnosis_id: str) -> list[int]:
         """Practices skipped and not answered yet (offered again at the end)."""
@@ -122,7 +136,9 @@ class Diagnoses:
     def report(self, diagnosis_id: str, fmt: ReportFormat) -> bytes:
         session = self._load(diagnosis_id)[0]
         if not session.finished:
-            raise InvalidInput("El informe estará listo cuando responda las 13 preguntas.", code="diagnostico_incompleto")
+            raise InvalidInput(
+                "El informe estará listo cuando responda las 13 preguntas.", code="diagnostico_incompleto"
+            )
         outcome = dx.result(self._instrument, session)
         if fmt == "md":
             return dx.render_markdown(self._instrument, outcome).encode()

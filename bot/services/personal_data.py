@@ -22,8 +22,14 @@ __all__ = ["PersonalData"]
 
 
 class PersonalData:
-    def __init__(self, store: Store, *, retention_days: int, clock: Callable[[], float] = time.time,
-                 flush: Callable[[], object] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        retention_days: int,
+        clock: Callable[[], float] = time.time,
+        flush: Callable[[], object] | None = None,
+    ) -> None:
         self._store, self._retention_days, self._clock = store, retention_days, clock
         self._flush = flush  # the console recorder's flush: pending records reach the database first
 

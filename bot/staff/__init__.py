@@ -22,8 +22,14 @@ from bot.settings import Settings
 from bot.staff.auth import NotSignedIn, StaffAuth
 from bot.staff.routes import build_staff_router, staff_console
 
-__all__ = ["install_staff", "start_staff", "stop_staff", "staff_console", "require_metrics_access",
-           "StaffNotConfigured"]
+__all__ = [
+    "install_staff",
+    "start_staff",
+    "stop_staff",
+    "staff_console",
+    "require_metrics_access",
+    "StaffNotConfigured",
+]
 
 
 class StaffNotConfigured(RuntimeError):
@@ -36,8 +42,10 @@ def install_staff(app: FastAPI, settings: Settings) -> None:
     if not settings.staff_enabled:
         return
     if settings.environment == "production" and not settings.staff_secret():
-        raise StaffNotConfigured("La consola del equipo (/staff) necesita ASESOR_STAFF_SESSION_SECRET en "
-                                 "producción (o ASESOR_STAFF_ENABLED=false para no ofrecerla).")
+        raise StaffNotConfigured(
+            "La consola del equipo (/staff) necesita ASESOR_STAFF_SESSION_SECRET en "
+            "producción (o ASESOR_STAFF_ENABLED=false para no ofrecerla)."
+        )
     app.state.staff_auth = StaffAuth(settings)
     app.include_router(build_staff_router())
 
@@ -47,9 +55,11 @@ async def _not_signed_in(request: Request, _error: Exception):
     wants_page = request.method == "GET" and not request.url.path.endswith((".json", ".csv", ".png"))
     if wants_page and request.url.path.startswith("/staff"):
         return RedirectResponse("/staff/login", status_code=303, headers={"Cache-Control": "no-store"})
-    return JSONResponse({"error": {"code": "sesion_requerida",
-                                   "message": "Inicie sesión en la consola del equipo para ver esto."}},
-                        status_code=401, headers={"Cache-Control": "no-store"})
+    return JSONResponse(
+        {"error": {"code": "sesion_requerida", "message": "Inicie sesión en la consola del equipo para ver esto."}},
+        status_code=401,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 async def start_staff(app: FastAPI, settings: Settings) -> None:
@@ -58,8 +68,10 @@ async def start_staff(app: FastAPI, settings: Settings) -> None:
     if not settings.staff_enabled or console is None:
         return
     if settings.environment == "production" and not await run_in_threadpool(console.accounts.any):
-        raise StaffNotConfigured("No hay ninguna cuenta del equipo: cree una con «asesor staff add CORREO» antes de "
-                                 "iniciar el asesor en producción (o ASESOR_STAFF_ENABLED=false).")
+        raise StaffNotConfigured(
+            "No hay ninguna cuenta del equipo: cree una con «asesor staff add CORREO» antes de "
+            "iniciar el asesor en producción (o ASESOR_STAFF_ENABLED=false)."
+        )
     console.recorder.start()  # already running when the composition root started it
     threading.Thread(target=_warm, args=(console,), name="console-warm", daemon=True).start()
 
@@ -86,8 +98,11 @@ def require_metrics_access(request: Request) -> None:
     settings: Settings = request.app.state.settings
     header = request.headers.get("authorization", "")
     token = settings.metrics_bearer()
-    if token and header.startswith("Bearer ") and hmac.compare_digest(
-            header.removeprefix("Bearer ").encode(), token.encode()):
+    if (
+        token
+        and header.startswith("Bearer ")
+        and hmac.compare_digest(header.removeprefix("Bearer ").encode(), token.encode())
+    ):
         return
     auth: StaffAuth | None = getattr(request.app.state, "staff_auth", None)
     console = staff_console(request.app)

@@ -107,5 +107,12 @@ class StaffAuth:
 
     @staticmethod
     def _set(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
-        response.set_cookie(name, value, max_age=max_age, path="/staff", httponly=True, samesite="strict",
-                            secure=request.url.scheme == "https")
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            path="/staff",
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )

@@ -9,7 +9,7 @@ synchronous. Period and filters come from the query string and are validated in 
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -40,7 +40,7 @@ class BadFilter(ValueError):
 
 def _date(text: str, name: str) -> float:
     try:
-        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc).timestamp()
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
     except ValueError:
         raise BadFilter(f"La fecha «{name}» debe tener la forma AAAA-MM-DD.") from None
 
@@ -107,22 +107,37 @@ def build_staff_router() -> APIRouter:
         return response
 
     @router.post("/login")
-    async def login(request: Request, email: Annotated[str, Form(max_length=254)] = "",
-                    password: Annotated[str, Form(max_length=1024)] = "",
-                    csrf: Annotated[str, Form(max_length=512)] = "") -> Response:
+    async def login(
+        request: Request,
+        email: Annotated[str, Form(max_length=254)] = "",
+        password: Annotated[str, Form(max_length=1024)] = "",
+        csrf: Annotated[str, Form(max_length=512)] = "",
+    ) -> Response:
         auth: StaffAuth = request.app.state.staff_auth
         console = staff_console(request.app)
         if console is None:
-            return HTMLResponse(message_page("Consola no disponible", "La consola se está iniciando. Intente de "
-                                             "nuevo en unos segundos."), status_code=503, headers=_NO_STORE)
+            return HTMLResponse(
+                message_page(
+                    "Consola no disponible", "La consola se está iniciando. Intente de nuevo en unos segundos."
+                ),
+                status_code=503,
+                headers=_NO_STORE,
+            )
         if not auth.check_login_token(request, csrf):
-            return HTMLResponse(message_page("Formulario vencido", "El formulario venció o no viene de esta página. "
-                                             "Vuelva a abrir la página de entrada."), status_code=403, headers=_NO_STORE)
+            return HTMLResponse(
+                message_page(
+                    "Formulario vencido",
+                    "El formulario venció o no viene de esta página. Vuelva a abrir la página de entrada.",
+                ),
+                status_code=403,
+                headers=_NO_STORE,
+            )
         client = request.client.host if request.client else "desconocido"
         result = await run_in_threadpool(console.accounts.login, email, password, client=client)
         if not result.ok:
-            message = _LOGIN_ERRORS[result.reason].format(minutes=max(1, round(result.retry_after / 60)),
-                                                          seconds=result.retry_after)
+            message = _LOGIN_ERRORS[result.reason].format(
+                minutes=max(1, round(result.retry_after / 60)), seconds=result.retry_after
+            )
             response = HTMLResponse("", status_code=429 if result.reason == "throttled" else 401, headers=_NO_STORE)
             token = auth.login_token(request, response)
             response.body = login_page(token, message, email=email[:254]).encode()
@@ -136,8 +151,11 @@ def build_staff_router() -> APIRouter:
     async def logout(request: Request, user: StaffDep, csrf: Annotated[str, Form(max_length=512)] = "") -> Response:
         auth: StaffAuth = request.app.state.staff_auth
         if not auth.check_csrf(user, csrf):
-            return HTMLResponse(message_page("Solicitud rechazada", "Falta el código de seguridad del formulario."),
-                                status_code=403, headers=_NO_STORE)
+            return HTMLResponse(
+                message_page("Solicitud rechazada", "Falta el código de seguridad del formulario."),
+                status_code=403,
+                headers=_NO_STORE,
+            )
         response = RedirectResponse("/staff/login", status_code=303, headers=_NO_STORE)
         auth.clear(response)
         return response
@@ -151,8 +169,7 @@ def build_staff_router() -> APIRouter:
         console = _console(request)
         query, qs = _query(request)
         period = parse_period(query, time.time())
-        data = await run_in_threadpool(page_data, console, page, period, query.get("departamento"),
-                                       query.get("sector"))
+        data = await run_in_threadpool(page_data, console, page, period, query.get("departamento"), query.get("sector"))
         return data, query, qs
 
     def _page_route(page: str) -> None:
@@ -182,18 +199,23 @@ def build_staff_router() -> APIRouter:
     async def csv_table(name: str, request: Request, user: StaffDep) -> Response:
         page = table_page(name)
         if page is None:
-            return JSONResponse({"error": {"code": "tabla_no_encontrada", "message": "Esa tabla no existe."}},
-                                status_code=404)
+            return JSONResponse(
+                {"error": {"code": "tabla_no_encontrada", "message": "Esa tabla no existe."}}, status_code=404
+            )
         try:
             data, _query_, _qs = await _data(request, page)
         except BadFilter as error:
             return JSONResponse({"error": {"code": "filtro_invalido", "message": str(error)}}, status_code=400)
         table = next((t for t in tables(page, data) if t.name == name), None)
         if table is None:
-            return JSONResponse({"error": {"code": "tabla_no_encontrada", "message": "Esa tabla no existe."}},
-                                status_code=404)
-        return Response(to_csv(table), media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="{name}.csv"', "Cache-Control": "no-store"})
+            return JSONResponse(
+                {"error": {"code": "tabla_no_encontrada", "message": "Esa tabla no existe."}}, status_code=404
+            )
+        return Response(
+            to_csv(table),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"', "Cache-Control": "no-store"},
+        )
 
     @router.get("/grafica/{name}.png")
     async def chart(name: str, request: Request, user: StaffDep) -> Response:
@@ -201,36 +223,49 @@ def build_staff_router() -> APIRouter:
         query, _qs = _query(request)
         try:
             period = parse_period(query, time.time())
-            image = await run_in_threadpool(console.chart, name, period, query.get("departamento"),
-                                            query.get("sector"))
+            image = await run_in_threadpool(console.chart, name, period, query.get("departamento"), query.get("sector"))
         except BadFilter as error:
             return JSONResponse({"error": {"code": "filtro_invalido", "message": str(error)}}, status_code=400)
         except KeyError:
-            return JSONResponse({"error": {"code": "grafica_no_encontrada", "message": "Esa gráfica no existe."}},
-                                status_code=404)
-        return Response(image, media_type="image/png", headers={
-            "Content-Disposition": f'inline; filename="{name}.png"', "Cache-Control": "no-store"})
+            return JSONResponse(
+                {"error": {"code": "grafica_no_encontrada", "message": "Esa gráfica no existe."}}, status_code=404
+            )
+        return Response(
+            image,
+            media_type="image/png",
+            headers={"Content-Disposition": f'inline; filename="{name}.png"', "Cache-Control": "no-store"},
+        )
 
     @router.post("/marcar")
     async def mark(request: Request, user: StaffDep) -> Response:
         form = await request.form()
         auth: StaffAuth = request.app.state.staff_auth
         if not auth.check_csrf(user, str(form.get("csrf", ""))):
-            return HTMLResponse(message_page("Solicitud rechazada", "Falta el código de seguridad del formulario o "
-                                             "no es válido. Recargue la página e intente de nuevo.",
-                                             email=user.email, csrf=user.csrf(auth.key)),
-                                status_code=403, headers=_NO_STORE)
+            return HTMLResponse(
+                message_page(
+                    "Solicitud rechazada",
+                    "Falta el código de seguridad del formulario o "
+                    "no es válido. Recargue la página e intente de nuevo.",
+                    email=user.email,
+                    csrf=user.csrf(auth.key),
+                ),
+                status_code=403,
+                headers=_NO_STORE,
+            )
         keys = [str(k)[:200] for k in form.getlist("key")][:500]
         questions = [str(q)[:2000] for q in form.getlist("question")][:500]
         mark_value = str(form.get("mark", ""))
         section = str(form.get("section", ""))[:300] or None
         try:
-            await run_in_threadpool(_console(request).mark, keys=keys, questions=questions, mark=mark_value,
-                                    section=section)
+            await run_in_threadpool(
+                _console(request).mark, keys=keys, questions=questions, mark=mark_value, section=section
+            )
         except ValueError:
             return bad(request, user, BadFilter("Esa marca no existe."))
         back = str(form.get("back", ""))
-        target = back if back.startswith("/staff/") and "//" not in back and "\\" not in back else "/staff/sin-respuesta"
+        target = (
+            back if back.startswith("/staff/") and "//" not in back and "\\" not in back else "/staff/sin-respuesta"
+        )
         return RedirectResponse(target, status_code=303)
 
     return router

@@ -37,8 +37,9 @@ def date_text(epoch: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.gmtime(epoch)) if epoch else ""
 
 
-def page_data(console: StaffConsole, page: str, period: Period, department: str | None = None,
-              sector: str | None = None) -> dict:
+def page_data(
+    console: StaffConsole, page: str, period: Period, department: str | None = None, sector: str | None = None
+) -> dict:
     if page == "volumen":
         return console.volume(period)
     if page == "sin-respuesta":
@@ -53,65 +54,158 @@ def page_data(console: StaffConsole, page: str, period: Period, department: str 
 
 
 def _groups(groups: list[dict]) -> list[dict]:
-    return [{**g, "variantes": " | ".join(g["variants"][1:8]), "variants_all": g["variants"],
-             "ultima_vez": date_text(g["last"])} for g in groups]
+    return [
+        {
+            **g,
+            "variantes": " | ".join(g["variants"][1:8]),
+            "variants_all": g["variants"],
+            "ultima_vez": date_text(g["last"]),
+        }
+        for g in groups
+    ]
 
 
 def tables(page: str, data: dict) -> list[Table]:
     if page == "volumen":
         return [
-            Table("volumen-dias", "Preguntas por día", [("dia", "Día"), ("preguntas", "Preguntas"),
-                  ("respuestas", "Respuestas"), ("rechazos", "Rechazos"), ("conversacion", "Conversación")],
-                  data["per_day"]),
-            Table("volumen-tipos", "Respuestas, rechazos y conversación", [("tipo", "Tipo"), ("preguntas", "Preguntas")],
-                  data["kinds"]),
+            Table(
+                "volumen-dias",
+                "Preguntas por día",
+                [
+                    ("dia", "Día"),
+                    ("preguntas", "Preguntas"),
+                    ("respuestas", "Respuestas"),
+                    ("rechazos", "Rechazos"),
+                    ("conversacion", "Conversación"),
+                ],
+                data["per_day"],
+            ),
+            Table(
+                "volumen-tipos",
+                "Respuestas, rechazos y conversación",
+                [("tipo", "Tipo"), ("preguntas", "Preguntas")],
+                data["kinds"],
+            ),
             Table("volumen-canales", "Por canal", [("canal", "Canal"), ("preguntas", "Preguntas")], data["channels"]),
         ]
     if page == "sin-respuesta":
-        return [Table("sin-respuesta", "Preguntas rechazadas o poco seguras, agrupadas por parecido",
-                      [("count", "Veces"), ("question", "Pregunta"), ("variantes", "Formas parecidas"),
-                       ("section", "Sección más cercana"), ("kind_label", "Tipo"), ("answer", "Respuesta dada"),
-                       ("mark_label", "Marca"), ("ultima_vez", "Última vez")], _groups(data["groups"]))]
+        return [
+            Table(
+                "sin-respuesta",
+                "Preguntas rechazadas o poco seguras, agrupadas por parecido",
+                [
+                    ("count", "Veces"),
+                    ("question", "Pregunta"),
+                    ("variantes", "Formas parecidas"),
+                    ("section", "Sección más cercana"),
+                    ("kind_label", "Tipo"),
+                    ("answer", "Respuesta dada"),
+                    ("mark_label", "Marca"),
+                    ("ultima_vez", "Última vez"),
+                ],
+                _groups(data["groups"]),
+            )
+        ]
     if page == "valoraciones":
         rates = data["rates"]
-        summary = [{"valoracion": "Sí, me sirvió", "votos": rates["up"], "porcentaje": rates["up_rate"]},
-                   {"valoracion": "No me sirvió", "votos": rates["down"], "porcentaje": rates["down_rate"]}]
+        summary = [
+            {"valoracion": "Sí, me sirvió", "votos": rates["up"], "porcentaje": rates["up_rate"]},
+            {"valoracion": "No me sirvió", "votos": rates["down"], "porcentaje": rates["down_rate"]},
+        ]
         down = [{**row, "fecha": date_text(row["fecha"])} for row in data["thumbs_down"]]
         return [
-            Table("valoraciones-tasas", "Valoraciones: me sirvió / no me sirvió", [("valoracion", "Valoración"), ("votos", "Votos"),
-                  ("porcentaje", "%")], summary),
-            Table("valoraciones-motivos", "Motivos de «no me sirvió»", [("motivo", "Motivo"), ("votos", "Votos")],
-                  data["reasons"]),
-            Table("valoraciones-negativas", "Respuestas que no sirvieron (con su motivo y comentario)", [("fecha", "Fecha"), ("pregunta", "Pregunta"),
-                  ("respuesta", "Respuesta"), ("motivo", "Motivo"), ("comentario", "Comentario")], down),
+            Table(
+                "valoraciones-tasas",
+                "Valoraciones: me sirvió / no me sirvió",
+                [("valoracion", "Valoración"), ("votos", "Votos"), ("porcentaje", "%")],
+                summary,
+            ),
+            Table(
+                "valoraciones-motivos",
+                "Motivos de «no me sirvió»",
+                [("motivo", "Motivo"), ("votos", "Votos")],
+                data["reasons"],
+            ),
+            Table(
+                "valoraciones-negativas",
+                "Respuestas que no sirvieron (con su motivo y comentario)",
+                [
+                    ("fecha", "Fecha"),
+                    ("pregunta", "Pregunta"),
+                    ("respuesta", "Respuesta"),
+                    ("motivo", "Motivo"),
+                    ("comentario", "Comentario"),
+                ],
+                down,
+            ),
         ]
     if page == "preguntas":
         return [
-            Table("preguntas", "Preguntas más frecuentes (agrupadas)", [("count", "Veces"), ("question", "Pregunta"),
-                  ("variantes", "Formas parecidas"), ("section", "Sección citada")], _groups(data["groups"])),
-            Table("secciones", "Secciones más citadas", [("seccion", "Sección"), ("respuestas", "Respuestas")],
-                  data["sections"]),
+            Table(
+                "preguntas",
+                "Preguntas más frecuentes (agrupadas)",
+                [
+                    ("count", "Veces"),
+                    ("question", "Pregunta"),
+                    ("variantes", "Formas parecidas"),
+                    ("section", "Sección citada"),
+                ],
+                _groups(data["groups"]),
+            ),
+            Table(
+                "secciones",
+                "Secciones más citadas",
+                [("seccion", "Sección"), ("respuestas", "Respuestas")],
+                data["sections"],
+            ),
         ]
     if page == "autodiagnostico":
         return [
-            Table("autodiagnostico-niveles", "Distribución de niveles de madurez",
-                  [("nivel", "Nivel"), ("autodiagnosticos", "Autodiagnósticos")], data["levels"]),
-            Table("autodiagnostico-areas", "Promedio por área", [("nombre", "Área"), ("porcentaje", "% del máximo")],
-                  data["areas"]),
-            Table("autodiagnostico-practicas", "Promedio por práctica (0 a 2)",
-                  [("practica", "N.º"), ("nombre", "Práctica"), ("area_nombre", "Área"), ("promedio", "Promedio"),
-                   ("no_ejecutado", "«No ejecutado»"), ("respuestas", "Respuestas")], data["practices"]),
-            Table("autodiagnostico-no-ejecutadas", "Prácticas más veces «no ejecutado»",
-                  [("practica", "N.º"), ("nombre", "Práctica"), ("no_ejecutado", "Veces")], data["never"]),
+            Table(
+                "autodiagnostico-niveles",
+                "Distribución de niveles de madurez",
+                [("nivel", "Nivel"), ("autodiagnosticos", "Autodiagnósticos")],
+                data["levels"],
+            ),
+            Table(
+                "autodiagnostico-areas",
+                "Promedio por área",
+                [("nombre", "Área"), ("porcentaje", "% del máximo")],
+                data["areas"],
+            ),
+            Table(
+                "autodiagnostico-practicas",
+                "Promedio por práctica (0 a 2)",
+                [
+                    ("practica", "N.º"),
+                    ("nombre", "Práctica"),
+                    ("area_nombre", "Área"),
+                    ("promedio", "Promedio"),
+                    ("no_ejecutado", "«No ejecutado»"),
+                    ("respuestas", "Respuestas"),
+                ],
+                data["practices"],
+            ),
+            Table(
+                "autodiagnostico-no-ejecutadas",
+                "Prácticas más veces «no ejecutado»",
+                [("practica", "N.º"), ("nombre", "Práctica"), ("no_ejecutado", "Veces")],
+                data["never"],
+            ),
         ]
     raise KeyError(page)
 
 
 def table_page(name: str) -> str | None:
     """The page a CSV table belongs to (``None``: no such table)."""
-    for page, prefix in (("autodiagnostico", "autodiagnostico"), ("valoraciones", "valoraciones"),
-                         ("volumen", "volumen"), ("sin-respuesta", "sin-respuesta"), ("preguntas", "preguntas"),
-                         ("preguntas", "secciones")):
+    for page, prefix in (
+        ("autodiagnostico", "autodiagnostico"),
+        ("valoraciones", "valoraciones"),
+        ("volumen", "volumen"),
+        ("sin-respuesta", "sin-respuesta"),
+        ("preguntas", "preguntas"),
+        ("preguntas", "secciones"),
+    ):
         if name.startswith(prefix):
             return page
     return None

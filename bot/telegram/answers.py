@@ -28,8 +28,9 @@ from .stream import finish_draft, stream_to_chat
 __all__ = ["answer_question", "looks_like_question"]
 
 
-async def answer_question(context: ContextTypes.DEFAULT_TYPE, chat_id: int, question: str, *,
-                          reply_to: int | None = None, echo: bool = False) -> None:
+async def answer_question(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, question: str, *, reply_to: int | None = None, echo: bool = False
+) -> None:
     rt = runtime(context)
     with suppress(TelegramError):  # the typing indicator is a nicety, never a reason to fail
         await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
@@ -38,8 +39,11 @@ async def answer_question(context: ContextTypes.DEFAULT_TYPE, chat_id: int, ques
     answers = rt.services.answers
     if answers.streams_drafts:  # a generative answer streams into a draft message (stream.py)
         answer, draft = await stream_to_chat(
-            context.bot, chat_id, lambda: answers.stream(question, conversation_id=conversation, channel="telegram"),
-            reply_to=reply_to)
+            context.bot,
+            chat_id,
+            lambda: answers.stream(question, conversation_id=conversation, channel="telegram"),
+            reply_to=reply_to,
+        )
     else:  # perf (issue 19): through the bounded lane, retried once after Retry-After (busy.py)
         answer = await ask_patiently(rt, question, conversation_id=conversation)
         if answer is None:

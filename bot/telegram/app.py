@@ -49,13 +49,30 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 # Calls that do no harm when repeated, so they may be retried even when the first try may have
 # reached Telegram (a read timeout): repeating a sendMessage could show an answer twice.
 _IDEMPOTENT = {
-    "answerCallbackQuery", "deleteWebhook", "editMessageReplyMarkup", "editMessageText", "getMe",
-    "getWebhookInfo", "sendChatAction", "setMyCommands", "setWebhook",
+    "answerCallbackQuery",
+    "deleteWebhook",
+    "editMessageReplyMarkup",
+    "editMessageText",
+    "getMe",
+    "getWebhookInfo",
+    "sendChatAction",
+    "setMyCommands",
+    "setWebhook",
 }
 _MEDIA = (
-    filters.Sticker.ALL | filters.PHOTO | filters.VOICE | filters.VIDEO | filters.VIDEO_NOTE | filters.AUDIO
-    | filters.Document.ALL | filters.LOCATION | filters.VENUE | filters.CONTACT | filters.ANIMATION
-    | filters.POLL | filters.Dice.ALL
+    filters.Sticker.ALL
+    | filters.PHOTO
+    | filters.VOICE
+    | filters.VIDEO
+    | filters.VIDEO_NOTE
+    | filters.AUDIO
+    | filters.Document.ALL
+    | filters.LOCATION
+    | filters.VENUE
+    | filters.CONTACT
+    | filters.ANIMATION
+    | filters.POLL
+    | filters.Dice.ALL
 )
 
 
@@ -88,8 +105,9 @@ class ResilientRateLimiter(AIORateLimiter):
         super().__init__(max_retries=policy.flood_retries)
         self.policy = policy
 
-    async def process_request(self, callback, args, kwargs, endpoint: str, data: dict[str, Any],
-                              rate_limit_args: int | None):
+    async def process_request(
+        self, callback, args, kwargs, endpoint: str, data: dict[str, Any], rate_limit_args: int | None
+    ):
         delay = self.policy.backoff
         for attempt in range(self.policy.network_retries + 1):
             try:
@@ -127,9 +145,14 @@ def _file_url(base_url: str) -> str:
 
 def _register(application: Application) -> None:
     message = filters.UpdateType.MESSAGE
-    for name, callback in (("start", handlers.cmd_start), ("ayuda", handlers.cmd_help),
-                           ("diagnostico", diagnosis.cmd_diagnosis), ("reiniciar", diagnosis.cmd_restart),
-                           ("fuentes", handlers.cmd_sources), ("borrar", privacy.cmd_delete)):
+    for name, callback in (
+        ("start", handlers.cmd_start),
+        ("ayuda", handlers.cmd_help),
+        ("diagnostico", diagnosis.cmd_diagnosis),
+        ("reiniciar", diagnosis.cmd_restart),
+        ("fuentes", handlers.cmd_sources),
+        ("borrar", privacy.cmd_delete),
+    ):
         application.add_handler(CommandHandler(name, callback, filters=message))
     application.add_handler(CallbackQueryHandler(handlers.on_source, pattern=r"^src:"))
     application.add_handler(CallbackQueryHandler(handlers.on_feedback, pattern=r"^fb:"))
@@ -144,11 +167,12 @@ def _register(application: Application) -> None:
     application.add_error_handler(_on_error)
 
 
-def build_application(settings: Settings, services: "Services", *,
-                      network: NetworkPolicy | None = None) -> Application:
+def build_application(settings: Settings, services: Services, *, network: NetworkPolicy | None = None) -> Application:
     """The bot, ready for polling or for the webhook (see ``run`` and ``webhook``)."""
     if not settings.telegram_token:
-        raise Unavailable("Falta el token del bot de Telegram: defina ASESOR_TELEGRAM_TOKEN.", code="telegram_sin_token")
+        raise Unavailable(
+            "Falta el token del bot de Telegram: defina ASESOR_TELEGRAM_TOKEN.", code="telegram_sin_token"
+        )
     token = settings.telegram_token.get_secret_value()
     install_redaction(token, settings.webhook_secret() if settings.telegram_webhook_url else None)
     # Opt in to v23's timedelta durations now: without it every 429 (RetryAfter) raises a

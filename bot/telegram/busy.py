@@ -20,12 +20,15 @@ from .state import Runtime
 
 __all__ = ["BUSY_TEXT", "ask_patiently", "say_busy"]
 
-BUSY_TEXT = ("Disculpe: en este momento estoy atendiendo muchas consultas y no alcancé a responder la suya. "
-             "¿Me la envía de nuevo en un minuto, por favor?")
+BUSY_TEXT = (
+    "Disculpe: en este momento estoy atendiendo muchas consultas y no alcancé a responder la suya. "
+    "¿Me la envía de nuevo en un minuto, por favor?"
+)
 
 
-async def ask_patiently(rt: Runtime, question: str, *, conversation_id: str,
-                        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> Answer | None:
+async def ask_patiently(
+    rt: Runtime, question: str, *, conversation_id: str, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+) -> Answer | None:
     """The advisor's answer through the lane, retried once after ``Retry-After``; None if still full."""
     ask = rt.services.answers.ask
     if rt.lane is None:

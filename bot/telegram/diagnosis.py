@@ -43,14 +43,17 @@ async def _active_state(rt: Runtime, chat_id: int, user_id: int) -> DiagnosisSta
     return None if state.finished else state
 
 
-async def _show(context: ContextTypes.DEFAULT_TYPE, chat_id: int, state: DiagnosisState,
-                prefix: str | None = None) -> None:
-    await send_blocks(context.bot, chat_id, render.question_blocks(state, prefix=prefix),
-                      reply_markup=render.question_keyboard(state))
+async def _show(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, state: DiagnosisState, prefix: str | None = None
+) -> None:
+    await send_blocks(
+        context.bot, chat_id, render.question_blocks(state, prefix=prefix), reply_markup=render.question_keyboard(state)
+    )
 
 
-async def _finish(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int, state: DiagnosisState,
-                  prefix: str | None = None) -> None:
+async def _finish(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int, state: DiagnosisState, prefix: str | None = None
+) -> None:
     """Result text, radar chart (photo) and full report (PDF document)."""
     rt = runtime(context)
     await rt.bind_diagnosis(chat_id, user_id, state.id, active=False)
@@ -60,15 +63,22 @@ async def _finish(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int
     with suppress(TelegramError):
         await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
     chart = await rt.call(rt.services.diagnoses.report, state.id, "png")
-    await context.bot.send_photo(chat_id, photo=InputFile(chart, filename=texts.PHOTO_FILENAME),
-                                 caption=html.escape(texts.PHOTO_CAPTION, quote=False))
+    await context.bot.send_photo(
+        chat_id,
+        photo=InputFile(chart, filename=texts.PHOTO_FILENAME),
+        caption=html.escape(texts.PHOTO_CAPTION, quote=False),
+    )
     report = await rt.call(rt.services.diagnoses.report, state.id, "pdf")
-    await context.bot.send_document(chat_id, document=InputFile(report, filename=texts.DOCUMENT_FILENAME),
-                                    caption=html.escape(texts.DOCUMENT_CAPTION, quote=False))
+    await context.bot.send_document(
+        chat_id,
+        document=InputFile(report, filename=texts.DOCUMENT_FILENAME),
+        caption=html.escape(texts.DOCUMENT_CAPTION, quote=False),
+    )
 
 
-async def _advance(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int, state: DiagnosisState,
-                   prefix: str | None = None) -> None:
+async def _advance(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int, state: DiagnosisState, prefix: str | None = None
+) -> None:
     if state.finished:
         await _finish(context, chat_id, user_id, state, prefix)
     else:
@@ -128,8 +138,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _on_answer(context, query, state: DiagnosisState, action: render.DxAction) -> None:
     value = int(action.op[1])
-    outcome = await runtime(context).call(runtime(context).services.diagnoses.answer, state.id, value,
-                                          question=action.index, channel="telegram")  # another worker may have moved on
+    outcome = await runtime(context).call(
+        runtime(context).services.diagnoses.answer, state.id, value, question=action.index, channel="telegram"
+    )  # another worker may have moved on
     await query.answer()
     label = outcome.noted or next(o.label for o in state.question.options if o.value == value)
     await edit_blocks(query, render.answered_blocks(state, label), None)
@@ -157,8 +168,9 @@ async def _on_skip(context, query, state: DiagnosisState, action: render.DxActio
 
 async def _on_help(context, query, state: DiagnosisState, action: render.DxAction) -> None:
     await query.answer()
-    await edit_blocks(query, render.question_blocks(state, with_help=True),
-                      render.question_keyboard(state, with_help_button=False))
+    await edit_blocks(
+        query, render.question_blocks(state, with_help=True), render.question_keyboard(state, with_help_button=False)
+    )
 
 
 async def _on_continue(context, query, state: DiagnosisState, action: render.DxAction) -> None:
@@ -170,8 +182,15 @@ async def _on_continue(context, query, state: DiagnosisState, action: render.DxA
 _BUTTONS = {"a": _on_answer, "b": _on_back, "s": _on_skip, "h": _on_help, "c": _on_continue}
 
 
-async def typed_answer(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int, diagnosis_id: str,
-                       text: str, *, reply_to: int | None = None) -> bool:
+async def typed_answer(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    user_id: int,
+    diagnosis_id: str,
+    text: str,
+    *,
+    reply_to: int | None = None,
+) -> bool:
     """Handle text typed while a diagnosis is active. False when the diagnosis is gone."""
     rt = runtime(context)
     try:

@@ -61,8 +61,12 @@ async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @guarded
 async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    blocks = [Block(texts.HELP_TITLE, "bold"), Block(texts.HELP_TIPS),
-              Block(texts.HELP_COMMANDS_TITLE, "bold"), Block(texts.HELP_COMMANDS)]
+    blocks = [
+        Block(texts.HELP_TITLE, "bold"),
+        Block(texts.HELP_TIPS),
+        Block(texts.HELP_COMMANDS_TITLE, "bold"),
+        Block(texts.HELP_COMMANDS),
+    ]
     blocks.append(Block(texts.HELP_GROUPS.format(username=context.bot.username)))
     await send_blocks(context.bot, update.effective_chat.id, blocks)
 
@@ -85,8 +89,11 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt, chat_id, user_id = runtime(context), message.chat.id, update.effective_user.id
     reply_to = message.message_id if _is_group(update) else None
     binding = await rt.diagnosis_of(chat_id, user_id)
-    if binding is not None and binding.active and await typed_answer(context, chat_id, user_id, binding.diagnosis_id, text,
-                                                    reply_to=reply_to):
+    if (
+        binding is not None
+        and binding.active
+        and await typed_answer(context, chat_id, user_id, binding.diagnosis_id, text, reply_to=reply_to)
+    ):
         return
     await answer_question(context, chat_id, text, reply_to=reply_to)
 
@@ -116,9 +123,14 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer(texts.FEEDBACK_WHY)
         await query.edit_message_reply_markup(render.reason_keyboard(query.message.reply_markup, key))
         return
-    await rt.call(rt.services.answers.feedback, rating="up" if rating == "up" else "down", question=item.question,
-                  answer=item.answer, conversation_id=rt.keys.conversation(chat_id),
-                  reason=None if reason == "omitir" else reason)
+    await rt.call(
+        rt.services.answers.feedback,
+        rating="up" if rating == "up" else "down",
+        question=item.question,
+        answer=item.answer,
+        conversation_id=rt.keys.conversation(chat_id),
+        reason=None if reason == "omitir" else reason,
+    )
     await query.answer(texts.FEEDBACK_UP if rating == "up" else texts.FEEDBACK_DOWN)
     await query.edit_message_reply_markup(render.without_feedback(query.message.reply_markup))
 
@@ -162,8 +174,9 @@ async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     to_bot = reply is not None and reply.from_user is not None and reply.from_user.id == context.bot.id
     if _is_group(update) and not to_bot:
         return
-    await send_text(context.bot, message.chat.id, texts.ONLY_TEXT,
-                    reply_to=message.message_id if _is_group(update) else None)
+    await send_text(
+        context.bot, message.chat.id, texts.ONLY_TEXT, reply_to=message.message_id if _is_group(update) else None
+    )
 
 
 @guarded

@@ -20,6 +20,7 @@ from .state import runtime
 
 __all__ = ["continue_from_code", "start_code"]
 
+
 def start_code(context: ContextTypes.DEFAULT_TYPE) -> str | None:
     """The hand-off code of ``/start <code>``, if the argument is one."""
     args = getattr(context, "args", None) or []
@@ -38,5 +39,9 @@ async def continue_from_code(update: Update, context: ContextTypes.DEFAULT_TYPE,
         assert state.result is not None
         await send_blocks(context.bot, chat_id, render.result_blocks(state.result))
         return
-    await send_blocks(context.bot, chat_id, render.question_blocks(state, prefix=texts.HANDOFF_DONE),
-                      reply_markup=render.question_keyboard(state))
+    await send_blocks(
+        context.bot,
+        chat_id,
+        render.question_blocks(state, prefix=texts.HANDOFF_DONE),
+        reply_markup=render.question_keyboard(state),
+    )

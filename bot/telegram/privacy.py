@@ -24,8 +24,14 @@ DELETE_PATTERN = r"^del:(yes|no)$"
 
 
 def _keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(texts.BUTTON_DELETE_YES, callback_data="del:yes"),
-                                  InlineKeyboardButton(texts.BUTTON_DELETE_NO, callback_data="del:no")]])
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts.BUTTON_DELETE_YES, callback_data="del:yes"),
+                InlineKeyboardButton(texts.BUTTON_DELETE_NO, callback_data="del:no"),
+            ]
+        ]
+    )
 
 
 @guarded

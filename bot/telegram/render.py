@@ -95,8 +95,9 @@ def answer_keyboard(answer: Answer, *, feedback_key: str, offer_keys: list[str])
     for citation in answer.citations:
         passage_id = _source_id(answer, citation.n)
         if passage_id:
-            sources.append(InlineKeyboardButton(texts.BUTTON_SOURCE.format(n=citation.n),
-                                                callback_data=_data(f"src:{passage_id}")))
+            sources.append(
+                InlineKeyboardButton(texts.BUTTON_SOURCE.format(n=citation.n), callback_data=_data(f"src:{passage_id}"))
+            )
     rows += [sources[i : i + 3] for i in range(0, len(sources), 3)]
     if answer.more:
         rows.append([InlineKeyboardButton(texts.BUTTON_MORE, callback_data=_data(MORE))])
@@ -106,10 +107,12 @@ def answer_keyboard(answer: Answer, *, feedback_key: str, offer_keys: list[str])
         rows += [list(row) for row in offers_keyboard(answer.suggestions, offer_keys).inline_keyboard]
     if answer.kind in ("smalltalk", "diagnosis_offer"):
         return InlineKeyboardMarkup(rows)
-    rows.append([
-        InlineKeyboardButton(texts.BUTTON_THUMBS_UP, callback_data=feedback_data("up", feedback_key)),
-        InlineKeyboardButton(texts.BUTTON_THUMBS_DOWN, callback_data=feedback_data("down", feedback_key)),
-    ])
+    rows.append(
+        [
+            InlineKeyboardButton(texts.BUTTON_THUMBS_UP, callback_data=feedback_data("up", feedback_key)),
+            InlineKeyboardButton(texts.BUTTON_THUMBS_DOWN, callback_data=feedback_data("down", feedback_key)),
+        ]
+    )
     return InlineKeyboardMarkup(rows)
 
 
@@ -117,16 +120,17 @@ def without_feedback(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarku
     """The same keyboard minus the 👍/👎 row (once a vote is in)."""
     if markup is None:
         return None
-    rows = [row for row in markup.inline_keyboard
-            if not any(str(b.callback_data or "").startswith("fb:") for b in row)]
+    rows = [row for row in markup.inline_keyboard if not any(str(b.callback_data or "").startswith("fb:") for b in row)]
     return InlineKeyboardMarkup(rows) if rows else None
 
 
 def reason_keyboard(markup: InlineKeyboardMarkup | None, key: str) -> InlineKeyboardMarkup:
     """After a 👎: the 👍/👎 row becomes the optional reasons (``fb:d.<reason>:<key>``)."""
     rows = list(without_feedback(markup).inline_keyboard) if without_feedback(markup) else []
-    buttons = [InlineKeyboardButton(label, callback_data=_data(f"fb:d.{code}:{key}"))
-               for code, label in texts.FEEDBACK_REASONS.items()]
+    buttons = [
+        InlineKeyboardButton(label, callback_data=_data(f"fb:d.{code}:{key}"))
+        for code, label in texts.FEEDBACK_REASONS.items()
+    ]
     return InlineKeyboardMarkup(rows + [buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
@@ -172,7 +176,10 @@ def question_blocks(state: DiagnosisState, *, with_help: bool = False, prefix: s
     blocks.append(Block(texts.QUESTION_ANSWERED.format(progress=state.progress, area=question.practice), "bold"))
     blocks.append(Block(question.text))
     if with_help:
-        blocks += [Block(f"ℹ️ {question.help}"), Block(texts.BOOKLET_QUOTE.format(statement=question.statement), "italic")]
+        blocks += [
+            Block(f"ℹ️ {question.help}"),
+            Block(texts.BOOKLET_QUOTE.format(statement=question.statement), "italic"),
+        ]
     return blocks
 
 
@@ -184,8 +191,10 @@ def question_keyboard(state: DiagnosisState, *, with_help_button: bool = True) -
         return DxAction(op, question.index, state.id).data()
 
     rows = [[InlineKeyboardButton(o.label, callback_data=action(f"a{o.value}"))] for o in question.options]
-    navigation = [InlineKeyboardButton(texts.BUTTON_BACK, callback_data=action("b")),
-                  InlineKeyboardButton(texts.BUTTON_SKIP, callback_data=action("s"))]
+    navigation = [
+        InlineKeyboardButton(texts.BUTTON_BACK, callback_data=action("b")),
+        InlineKeyboardButton(texts.BUTTON_SKIP, callback_data=action("s")),
+    ]
     if question.index == 1:
         navigation = navigation[1:]
     rows.append(navigation)
@@ -208,8 +217,12 @@ def answered_blocks(state: DiagnosisState, label: str) -> list[Block]:
 def result_blocks(result: DiagnosisResult, *, top: int = present.TOP_RECOMMENDATIONS) -> list[Block]:
     blocks = [
         Block(texts.FINISHED_TITLE, "bold"),
-        Block(texts.LEVEL_LINE.format(level=result.level.name, total=result.total, max_total=result.max_total,
-                                      percent=percent(result.percent)), "bold"),
+        Block(
+            texts.LEVEL_LINE.format(
+                level=result.level.name, total=result.total, max_total=result.max_total, percent=percent(result.percent)
+            ),
+            "bold",
+        ),
         Block(result.level.meaning),
         Block(texts.AREAS_TITLE, "bold"),
         Block("\n".join(texts.AREA_LINE.format(line=present.area_line(a)) for a in result.areas)),

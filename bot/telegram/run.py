@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["run_polling"]
 
 
-def run_polling(settings: Settings, services: "Services") -> None:
+def run_polling(settings: Settings, services: Services) -> None:
     """Long-poll Telegram until interrupted (deletes any webhook first); at the stop the services
     are closed, so the staff console's recorder writes every pending record."""
     from .app import ALLOWED_UPDATES, build_application

@@ -32,16 +32,23 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 
-async def send_blocks(bot: Bot, chat_id: int, blocks: list[Block], *,
-                      reply_markup: InlineKeyboardMarkup | None = None, reply_to: int | None = None) -> Message:
+async def send_blocks(
+    bot: Bot,
+    chat_id: int,
+    blocks: list[Block],
+    *,
+    reply_markup: InlineKeyboardMarkup | None = None,
+    reply_to: int | None = None,
+) -> Message:
     """Send ``blocks`` as HTML messages; the keyboard goes on the last one. Returns the last."""
     messages = pack(blocks)
     last: Message | None = None
     for number, text in enumerate(messages):
         final = number == len(messages) - 1
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to and number == 0 else None
-        last = await bot.send_message(chat_id, text, reply_markup=reply_markup if final else None,
-                                      reply_parameters=reply)
+        last = await bot.send_message(
+            chat_id, text, reply_markup=reply_markup if final else None, reply_parameters=reply
+        )
     assert last is not None
     return last
 
@@ -50,8 +57,13 @@ async def send_text(bot: Bot, chat_id: int, text: str, **kwargs) -> Message:
     return await send_blocks(bot, chat_id, [Block(text)], **kwargs)
 
 
-async def replace_with_blocks(edit: Callable[..., Awaitable[object]], bot: Bot, chat_id: int | None,
-                              blocks: list[Block], reply_markup: InlineKeyboardMarkup | None) -> None:
+async def replace_with_blocks(
+    edit: Callable[..., Awaitable[object]],
+    bot: Bot,
+    chat_id: int | None,
+    blocks: list[Block],
+    reply_markup: InlineKeyboardMarkup | None,
+) -> None:
     """Put the first message of ``blocks`` in place through ``edit(text, reply_markup=…)``; any
     overflow goes in new messages to ``chat_id``, the keyboard always on the last message."""
     first, *rest = pack(blocks)

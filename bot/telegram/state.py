@@ -88,8 +88,12 @@ class Runtime:
     def create(cls, settings: Settings, services: Services) -> Runtime:
         # the configured salt, or the one generated on first run and kept beside the index;
         # the lane is the services' one: with the webhook, the API and the bot share it
-        return cls(settings=settings, services=services, keys=Keys(settings.telegram_salt()),
-                   lane=getattr(services, "question_lane", None))
+        return cls(
+            settings=settings,
+            services=services,
+            keys=Keys(settings.telegram_salt()),
+            lane=getattr(services, "question_lane", None),
+        )
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a service method in a worker thread."""
@@ -100,8 +104,9 @@ class Runtime:
         return await self.call(self.services.chat_state.diagnosis_of, self.keys.user(chat_id, user_id))
 
     async def bind_diagnosis(self, chat_id: int, user_id: int, diagnosis_id: str, *, active: bool) -> None:
-        await self.call(self.services.chat_state.bind_diagnosis, self.keys.user(chat_id, user_id), diagnosis_id,
-                        active=active)
+        await self.call(
+            self.services.chat_state.bind_diagnosis, self.keys.user(chat_id, user_id), diagnosis_id, active=active
+        )
 
     # Offered questions (starter and suggestion buttons) -------------------------------------
     async def remember_offers(self, questions: list[str]) -> list[str]:

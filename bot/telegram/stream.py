@@ -43,8 +43,14 @@ def _preview(text: str) -> str:
     return html.escape(text, quote=False) + _WRITING
 
 
-async def stream_to_chat(bot: Bot, chat_id: int, start: Callable[[], "AnswerStream"], *,
-                         reply_to: int | None = None, interval: float = EDIT_INTERVAL) -> tuple[Answer, Message | None]:
+async def stream_to_chat(
+    bot: Bot,
+    chat_id: int,
+    start: Callable[[], AnswerStream],
+    *,
+    reply_to: int | None = None,
+    interval: float = EDIT_INTERVAL,
+) -> tuple[Answer, Message | None]:
     """Run ``start()`` (the answer service's ``stream``) in a worker thread, showing its text in a
     draft message edited at most once per ``interval`` seconds. Returns (final answer, the draft or None)."""
     loop = asyncio.get_running_loop()
@@ -83,7 +89,8 @@ async def stream_to_chat(bot: Bot, chat_id: int, start: Callable[[], "AnswerStre
         await worker
 
 
-async def finish_draft(bot: Bot, chat_id: int, draft: Message, blocks: list[Block],
-                       reply_markup: InlineKeyboardMarkup | None) -> None:
+async def finish_draft(
+    bot: Bot, chat_id: int, draft: Message, blocks: list[Block], reply_markup: InlineKeyboardMarkup | None
+) -> None:
     """Turn the draft into the final answer (overflow in new messages, the keyboard on the last)."""
     await replace_with_blocks(draft.edit_text, bot, chat_id, blocks, reply_markup)

@@ -157,7 +157,9 @@ HELP_COMMANDS = (
     "/ayuda — este mensaje"
 )
 HELP_GROUPS = "En un grupo, menciónenme (@{username}) o respondan a uno de mis mensajes."
-SECTIONS_TITLE = "📚 Mis respuestas salen de estas secciones de la cartilla «ABC de las iniciativas cluster en Colombia»:"
+SECTIONS_TITLE = (
+    "📚 Mis respuestas salen de estas secciones de la cartilla «ABC de las iniciativas cluster en Colombia»:"
+)
 SECTIONS_FOOTER = "Cada respuesta indica la sección exacta y puede ver el pasaje con el botón «Ver fuente»."
 
 # --- Answers ----------------------------------------------------------------------------------
@@ -169,8 +171,13 @@ BUTTON_THUMBS_UP = "👍"
 BUTTON_THUMBS_DOWN = "👎"
 FEEDBACK_WHY = "¿Qué falló? Elija un motivo, u «Omitir» (es opcional)."
 # The 👎 reasons (the same codes as the widget's chips; the staff console counts them).
-FEEDBACK_REASONS = {"no_respondio": "No respondió mi pregunta", "cita_equivocada": "Cita equivocada",
-                    "muy_larga": "Muy larga", "confusa": "Difícil de entender", "omitir": "Omitir"}
+FEEDBACK_REASONS = {
+    "no_respondio": "No respondió mi pregunta",
+    "cita_equivocada": "Cita equivocada",
+    "muy_larga": "Muy larga",
+    "confusa": "Difícil de entender",
+    "omitir": "Omitir",
+}
 PARTIAL_NOTE = "ℹ️ Respuesta parcial: la cartilla trata el tema, pero no dice exactamente lo que preguntó."
 BUTTON_MORE = "➕ Ver más"
 MORE_QUESTION = "Explícame más"  # what «Ver más» asks, in the same conversation

@@ -55,16 +55,17 @@ async def process_webhook_update(application: Application, payload: dict, secret
 
 
 @asynccontextmanager
-async def webhook_lifespan(settings: Settings, services: "Services", *,
-                           network: NetworkPolicy | None = None) -> AsyncIterator[Application]:
+async def webhook_lifespan(
+    settings: Settings, services: Services, *, network: NetworkPolicy | None = None
+) -> AsyncIterator[Application]:
     """A started application with the webhook registered at ``settings.telegram_webhook_url``."""
     application = build_application(settings, services, network=network)
     async with application:
         if application.post_init is not None:
             await application.post_init(application)
-        await application.bot.set_webhook(url=settings.telegram_webhook_url,
-                                          secret_token=settings.webhook_secret(),
-                                          allowed_updates=ALLOWED_UPDATES)
+        await application.bot.set_webhook(
+            url=settings.telegram_webhook_url, secret_token=settings.webhook_secret(), allowed_updates=ALLOWED_UPDATES
+        )
         await application.start()
         try:
             yield application

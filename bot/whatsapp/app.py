@@ -47,25 +47,38 @@ def _secret(value) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
-def build_runtime(settings: Settings, services: "Services", *, policy: GraphPolicy | None = None) -> Runtime:
+def build_runtime(settings: Settings, services: Services, *, policy: GraphPolicy | None = None) -> Runtime:
     """The channel over the root's services: its channel service (dedup, window, codes), answers,
     diagnoses, chat state and personal data; only the Graph client is the channel's own."""
     # the log-record factory every channel shares (the secrets are also SecretStr, see observability)
     from bot.logsafe import install_redaction
 
-    install_redaction(_secret(settings.whatsapp_token), _secret(settings.whatsapp_app_secret),
-                      _secret(settings.whatsapp_verify_token), settings.whatsapp_salt())
+    install_redaction(
+        _secret(settings.whatsapp_token),
+        _secret(settings.whatsapp_app_secret),
+        _secret(settings.whatsapp_verify_token),
+        settings.whatsapp_salt(),
+    )
     policy = policy or GraphPolicy(pace=settings.whatsapp_pace_seconds)
-    graph = GraphClient(settings.whatsapp_api_base_url, settings.whatsapp_phone_number_id or "",
-                        _secret(settings.whatsapp_token) or "", policy)
+    graph = GraphClient(
+        settings.whatsapp_api_base_url,
+        settings.whatsapp_phone_number_id or "",
+        _secret(settings.whatsapp_token) or "",
+        policy,
+    )
     return Runtime(services=services, service=services.channels, graph=graph, keys=Keys(settings.whatsapp_salt()))
 
 
 def verify_handshake(settings: Settings, mode: str | None, token: str | None, challenge: str | None) -> str:
     """The challenge to echo; ``VerifyForbidden`` for a wrong or missing verify token."""
     expected = _secret(settings.whatsapp_verify_token)
-    if (mode != "subscribe" or not expected or not token or challenge is None
-            or not hmac.compare_digest(token.encode(), expected.encode())):
+    if (
+        mode != "subscribe"
+        or not expected
+        or not token
+        or challenge is None
+        or not hmac.compare_digest(token.encode(), expected.encode())
+    ):
         raise VerifyForbidden(texts.WEBHOOK_FORBIDDEN)
     return challenge
 

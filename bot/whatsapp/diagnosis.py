@@ -48,8 +48,12 @@ async def finish(chat: Chat, state: DiagnosisState, *, prefix: str | None = None
     await chat.send({"type": "image", "image": {"id": image, "caption": texts.PHOTO_CAPTION}})
     report = await chat.rt.call(diagnoses.report, state.id, "pdf")
     document = await chat.upload(report, "application/pdf", texts.DOCUMENT_FILENAME)
-    await chat.send({"type": "document", "document": {"id": document, "filename": texts.DOCUMENT_FILENAME,
-                                                      "caption": texts.DOCUMENT_CAPTION}})
+    await chat.send(
+        {
+            "type": "document",
+            "document": {"id": document, "filename": texts.DOCUMENT_FILENAME, "caption": texts.DOCUMENT_CAPTION},
+        }
+    )
 
 
 async def advance(chat: Chat, state: DiagnosisState, *, prefix: str | None = None) -> None:
@@ -102,8 +106,9 @@ async def on_choice(chat: Chat, choice: render.DxChoice) -> None:
     diagnoses, op = chat.rt.services.diagnoses, choice.op
     if op.startswith("a"):
         value = int(op[1])
-        outcome = await chat.rt.call(diagnoses.answer, state.id, value,
-                                     question=choice.index)  # another worker may have moved on
+        outcome = await chat.rt.call(
+            diagnoses.answer, state.id, value, question=choice.index
+        )  # another worker may have moved on
         if not outcome.accepted:  # another window answered this question first: show where it stands
             await advance(chat, outcome.state, prefix=outcome.message)
             return

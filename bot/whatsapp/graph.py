@@ -61,8 +61,9 @@ class GraphClient:
     def __init__(self, base_url: str, phone_number_id: str, token: str, policy: GraphPolicy | None = None) -> None:
         self.policy = policy or GraphPolicy()
         self._url = f"{base_url.rstrip('/')}/{phone_number_id}"
-        self._http = httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"},
-                                       timeout=httpx.Timeout(self.policy.timeout))
+        self._http = httpx.AsyncClient(
+            headers={"Authorization": f"Bearer {token}"}, timeout=httpx.Timeout(self.policy.timeout)
+        )
         self._last_sent: dict[str, float] = {}
         self._user_locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
 
@@ -95,8 +96,9 @@ class GraphClient:
         """Upload a file to the media endpoint; its media id. An orphan upload is harmless, so a
         timed-out upload is tried again."""
         files = {"file": (filename, data, mime)}
-        response = await self._post("media", repeat_if_unsure=True, data={"messaging_product": "whatsapp", "type": mime},
-                                    files=files)
+        response = await self._post(
+            "media", repeat_if_unsure=True, data={"messaging_product": "whatsapp", "type": mime}, files=files
+        )
         return str(response.json()["id"])
 
     async def _post(self, endpoint: str, *, repeat_if_unsure: bool, **kwargs) -> httpx.Response:
@@ -111,8 +113,9 @@ class GraphClient:
                 reason = type(error).__name__
             except httpx.TransportError as error:  # sent, no answer: Meta may have accepted it
                 if not repeat_if_unsure or last:
-                    log.warning("whatsapp %s: no answer (%s); not repeated, it may have arrived",
-                                endpoint, type(error).__name__)
+                    log.warning(
+                        "whatsapp %s: no answer (%s); not repeated, it may have arrived", endpoint, type(error).__name__
+                    )
                     raise Uncertain(0, "uncertain", type(error).__name__) from error
                 reason = type(error).__name__
             else:

@@ -94,8 +94,11 @@ async def _on_text(chat: Chat, text: str, *, first: bool) -> None:
         await chat.send(*render.text_messages(texts.ONLY_TEXT))
         return
     if _DELETE.match(folded):
-        await chat.send(render.buttons(texts.DELETE_CONFIRM, [("del:yes", texts.BUTTON_DELETE_YES),
-                                                              ("del:no", texts.BUTTON_DELETE_NO)]))
+        await chat.send(
+            render.buttons(
+                texts.DELETE_CONFIRM, [("del:yes", texts.BUTTON_DELETE_YES), ("del:no", texts.BUTTON_DELETE_NO)]
+            )
+        )
         return
     code = find_code(text)
     if code is not None:
@@ -152,8 +155,13 @@ async def _on_feedback(chat: Chat, reply: str) -> None:
     if item is None or rating not in ("up", "down"):
         await chat.send(*render.text_messages(texts.FEEDBACK_GONE))
         return
-    await chat.rt.call(chat.rt.services.answers.feedback, rating=rating, question=item.question, answer=item.answer,
-                       conversation_id=chat.conversation)
+    await chat.rt.call(
+        chat.rt.services.answers.feedback,
+        rating=rating,
+        question=item.question,
+        answer=item.answer,
+        conversation_id=chat.conversation,
+    )
     await chat.send(*render.text_messages(texts.FEEDBACK_UP if rating == "up" else texts.FEEDBACK_DOWN))
 
 

@@ -94,8 +94,14 @@ def parse_payload(payload: object) -> tuple[list[Inbound], list[Status]]:
             value = change.get("value") if isinstance(change, dict) else None
             if not isinstance(value, dict):
                 continue
-            messages += [m for m in map(_message, filter(lambda r: isinstance(r, dict), value.get("messages") or []))
-                         if m is not None]
-            statuses += [s for s in map(_status, filter(lambda r: isinstance(r, dict), value.get("statuses") or []))
-                         if s is not None]
+            messages += [
+                m
+                for m in map(_message, filter(lambda r: isinstance(r, dict), value.get("messages") or []))
+                if m is not None
+            ]
+            statuses += [
+                s
+                for s in map(_status, filter(lambda r: isinstance(r, dict), value.get("statuses") or []))
+                if s is not None
+            ]
     return messages, statuses

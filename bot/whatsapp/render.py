@@ -19,8 +19,21 @@ from . import texts
 from .split import split_text
 
 __all__ = [
-    "DxChoice", "answer_text", "buttons", "choice_list", "continue_buttons", "feedback_buttons", "offers_list", "parse_dx",
-    "percent", "question_messages", "result_text", "short", "source_id", "sources_list", "text_messages",
+    "DxChoice",
+    "answer_text",
+    "buttons",
+    "choice_list",
+    "continue_buttons",
+    "feedback_buttons",
+    "offers_list",
+    "parse_dx",
+    "percent",
+    "question_messages",
+    "result_text",
+    "short",
+    "source_id",
+    "sources_list",
+    "text_messages",
 ]
 
 BUTTON_TITLE, ROW_TITLE, ROW_DESCRIPTION, BODY_LIMIT, MAX_BUTTONS, MAX_ROWS = 20, 24, 72, 1024, 3, 10
@@ -49,22 +62,37 @@ def buttons(body: str, choices: list[tuple[str, str]]) -> dict:
     """Reply buttons: ``choices`` are (id, title); at most 3, titles cut to 20 characters."""
     if not 1 <= len(choices) <= MAX_BUTTONS:
         raise ValueError("WhatsApp allows 1 to 3 reply buttons")
-    return {"type": "interactive", "interactive": {
-        "type": "button", "body": {"text": short(body, BODY_LIMIT)},
-        "action": {"buttons": [{"type": "reply", "reply": {"id": i, "title": short(t, BUTTON_TITLE)}}
-                               for i, t in choices]}}}
+    return {
+        "type": "interactive",
+        "interactive": {
+            "type": "button",
+            "body": {"text": short(body, BODY_LIMIT)},
+            "action": {
+                "buttons": [{"type": "reply", "reply": {"id": i, "title": short(t, BUTTON_TITLE)}} for i, t in choices]
+            },
+        },
+    }
 
 
 def choice_list(body: str, rows: list[tuple[str, str, str]], *, button: str = texts.LIST_BUTTON) -> dict:
     """A list message: ``rows`` are (id, title, description); at most 10."""
     if not 1 <= len(rows) <= MAX_ROWS:
         raise ValueError("WhatsApp allows 1 to 10 list rows")
-    items = [{"id": i, "title": short(t, ROW_TITLE), **({"description": short(d, ROW_DESCRIPTION)} if d else {})}
-             for i, t, d in rows]
-    return {"type": "interactive", "interactive": {
-        "type": "list", "body": {"text": short(body, BODY_LIMIT)},
-        "action": {"button": short(button, BUTTON_TITLE), "sections": [{"title": short(button, ROW_TITLE),
-                                                                         "rows": items}]}}}
+    items = [
+        {"id": i, "title": short(t, ROW_TITLE), **({"description": short(d, ROW_DESCRIPTION)} if d else {})}
+        for i, t, d in rows
+    ]
+    return {
+        "type": "interactive",
+        "interactive": {
+            "type": "list",
+            "body": {"text": short(body, BODY_LIMIT)},
+            "action": {
+                "button": short(button, BUTTON_TITLE),
+                "sections": [{"title": short(button, ROW_TITLE), "rows": items}],
+            },
+        },
+    }
 
 
 # --- Answers ----------------------------------------------------------------------------------
@@ -125,9 +153,9 @@ def parse_dx(reply_id: str) -> DxChoice | None:
 
 
 def _option_title(label: str) -> str:
-    """"Se ha ejecutado en forma parcial" → "En forma parcial" (fits a 20-character button)."""
+    """ "Se ha ejecutado en forma parcial" → "En forma parcial" (fits a 20-character button)."""
     if len(label) > BUTTON_TITLE and label.lower().startswith("se ha ejecutado "):
-        rest = label[len("se ha ejecutado "):]
+        rest = label[len("se ha ejecutado ") :]
         label = rest[:1].upper() + rest[1:]
     return short(label, BUTTON_TITLE)
 
@@ -142,8 +170,9 @@ def question_messages(state: DiagnosisState, *, with_help: bool = False, prefix:
         messages += text_messages(f"ℹ️ {question.help}\n\n{texts.BOOKLET_QUOTE.format(statement=question.statement)}")
     header = texts.QUESTION_ANSWERED.format(progress=state.progress, area=question.practice)
     body = f"*{header}*\n\n{question.text}"
-    choices = [(DxChoice(f"a{o.value}", question.index, state.id).id(), _option_title(o.label))
-               for o in question.options]
+    choices = [
+        (DxChoice(f"a{o.value}", question.index, state.id).id(), _option_title(o.label)) for o in question.options
+    ]
     messages.append(buttons(body, choices))
     rows = []
     if question.index > 1:
@@ -163,11 +192,13 @@ def continue_buttons(state: DiagnosisState) -> dict:
 def result_text(result: DiagnosisResult, *, top: int = present.TOP_RECOMMENDATIONS) -> str:
     parts = [
         f"*{texts.FINISHED_TITLE}*",
-        "*" + texts.LEVEL_LINE.format(level=result.level.name, total=result.total, max_total=result.max_total,
-                                      percent=percent(result.percent)) + "*",
+        "*"
+        + texts.LEVEL_LINE.format(
+            level=result.level.name, total=result.total, max_total=result.max_total, percent=percent(result.percent)
+        )
+        + "*",
         result.level.meaning,
-        f"*{texts.AREAS_TITLE}*\n" + "\n".join(texts.AREA_LINE.format(line=present.area_line(a))
-                                                for a in result.areas),
+        f"*{texts.AREAS_TITLE}*\n" + "\n".join(texts.AREA_LINE.format(line=present.area_line(a)) for a in result.areas),
     ]
     if result.strongest_areas:
         parts.append(texts.STRENGTHS_LINE.format(areas=", ".join(result.strongest_areas)))

@@ -60,7 +60,7 @@ class Keys:
 
 @dataclass
 class Runtime:
-    services: "Services"
+    services: Services
     service: ChannelService  # the services' channel service (dedup, window, hand-off codes)
     graph: GraphClient
     keys: Keys

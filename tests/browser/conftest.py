@@ -19,15 +19,21 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from servers import free_port, stop_process
 
 from bot.api.server import settings_environment
 from bot.settings import ROOT, Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
 
@@ -49,8 +55,12 @@ def live_server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     folder = tmp_path_factory.mktemp("servidor")
-    settings = Settings(index_dir=index_dir, database_url=f"sqlite:///{folder / 'asesor.sqlite3'}",
-                        allowed_origins=[url], rate_limit_per_minute=10_000)
+    settings = Settings(
+        index_dir=index_dir,
+        database_url=f"sqlite:///{folder / 'asesor.sqlite3'}",
+        allowed_origins=[url],
+        rate_limit_per_minute=10_000,
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for key, value in settings_environment(settings).items():
         if value is None:
@@ -60,9 +70,23 @@ def live_server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     log = folder / "uvicorn.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "bot.api.app:app_from_env", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bot.api.app:app_from_env",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
         )
     try:
         deadline = time.monotonic() + 90

@@ -26,13 +26,21 @@ from bot.console.accounts import Accounts
 from bot.settings import ROOT, Settings
 from bot.store import Store
 from bot.store_staff import StaffStore
+
 pytestmark = pytest.mark.browser
 
 EMAIL, PASSWORD = "equipo@redcluster.test", "clave-del-equipo-larga"
 LOCKED_EMAIL = "bloqueo@redcluster.test"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PAGES = ["volumen", "sin-respuesta", "valoraciones", "preguntas", "autodiagnostico"]
 
 
@@ -43,9 +51,14 @@ def staff_server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     folder = tmp_path_factory.mktemp("consola")
-    settings = Settings(index_dir=index_dir, database_url=f"sqlite:///{folder / 'asesor.sqlite3'}",
-                        allowed_origins=[url], rate_limit_per_minute=10_000, staff_session_secret="b" * 40,
-                        staff_max_failures=3)
+    settings = Settings(
+        index_dir=index_dir,
+        database_url=f"sqlite:///{folder / 'asesor.sqlite3'}",
+        allowed_origins=[url],
+        rate_limit_per_minute=10_000,
+        staff_session_secret="b" * 40,
+        staff_max_failures=3,
+    )
     store = Store(settings.database_url)
     accounts = Accounts(StaffStore(store))
     accounts.add(EMAIL, PASSWORD)
@@ -62,8 +75,24 @@ def staff_server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     log = folder / "uvicorn.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "bot.api.app:app_from_env", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bot.api.app:app_from_env",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -143,13 +172,15 @@ def test_widget_feedback_and_diagnosis_reach_every_page(page: Any, staff_server:
     page.goto(staff_server + "/")
     page.get_by_role("button", name="Abrir el asesor de la Red Cluster Colombia").click()
     dialog = page.get_by_role("dialog", name="Asesor de la Red Cluster Colombia")
-    for n, question in enumerate(("¿Qué es una iniciativa cluster?",
-                                  "¿Cuánto cuesta registrar una marca? escriba a ana@x.co"), start=1):
+    for n, question in enumerate(
+        ("¿Qué es una iniciativa cluster?", "¿Cuánto cuesta registrar una marca? escriba a ana@x.co"), start=1
+    ):
         box = page.get_by_role("textbox", name="Escriba su pregunta")
         box.fill(question)
         box.press("Enter")
-        page.wait_for_function("n => document.querySelector('#asesor-rcc').shadowRoot"
-                               ".querySelectorAll('.msg.bot .fb').length >= n", arg=n)
+        page.wait_for_function(
+            "n => document.querySelector('#asesor-rcc').shadowRoot.querySelectorAll('.msg.bot .fb').length >= n", arg=n
+        )
     answer = dialog.locator(".msg.bot").last
     answer.get_by_role("button", name="No me sirvió").click()
     dialog.get_by_role("button", name="Cita equivocada").click()

@@ -33,9 +33,14 @@ def handoff_server(index_dir: Path, tmp_path: Path) -> Iterator[str]:
         pytest.skip("No está /usr/bin/chromium: las pruebas de navegador necesitan el chromium de Debian")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    settings = Settings(index_dir=index_dir, database_url=f"sqlite:///{tmp_path / 'asesor.sqlite3'}",
-                        allowed_origins=[url], rate_limit_per_minute=10_000,
-                        telegram_bot_username="asesor_cluster_bot", whatsapp_number="573009998877")
+    settings = Settings(
+        index_dir=index_dir,
+        database_url=f"sqlite:///{tmp_path / 'asesor.sqlite3'}",
+        allowed_origins=[url],
+        rate_limit_per_minute=10_000,
+        telegram_bot_username="asesor_cluster_bot",
+        whatsapp_number="573009998877",
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for key, value in settings_environment(settings).items():
         if value is None:
@@ -44,9 +49,25 @@ def handoff_server(index_dir: Path, tmp_path: Path) -> Iterator[str]:
             env[key] = value
     log = tmp_path / "uvicorn.log"
     with log.open("wb") as sink:
-        process = subprocess.Popen([sys.executable, "-m", "uvicorn", "bot.api.app:app_from_env", "--factory",
-                                    "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                                   cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bot.api.app:app_from_env",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -87,7 +108,9 @@ def test_the_widget_offers_telegram_and_whatsapp_links(handoff_server: str) -> N
             telegram.wait_for()
             tg_url, wa_url = telegram.get_attribute("href"), whatsapp.get_attribute("href")
             code = made.value.json()["code"]
-            diagnosis_id = page.evaluate("() => Object.entries(localStorage).find(([k]) => k.endsWith(':diagnosis'))[1]")
+            diagnosis_id = page.evaluate(
+                "() => Object.entries(localStorage).find(([k]) => k.endsWith(':diagnosis'))[1]"
+            )
             assert tg_url == f"https://t.me/asesor_cluster_bot?start={code}" and len(tg_url) <= 64
             assert wa_url == f"https://wa.me/573009998877?text=Continuar%20{code}"
             assert code not in diagnosis_id and diagnosis_id not in tg_url + wa_url

@@ -144,7 +144,8 @@ def test_whole_diagnosis_by_clicks(page: Any, live_server: Any, screenshots: Pat
     chart.scroll_into_view_if_needed()
     page.wait_for_function(
         "() => { const i = document.querySelector('#asesor-rcc').shadowRoot.querySelector('.dx img');"
-        " return i && i.complete && i.naturalWidth > 0; }")
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
     report = dialog.get_by_role("link", name=re.compile("Ver el informe completo"))
     href = report.get_attribute("href")
     assert href.endswith("/report?format=html") and report.get_attribute("target") == "_blank"
@@ -181,13 +182,24 @@ def test_markup_is_shown_as_text_and_never_runs(page: Any) -> None:
     assert answer.locator(".chip").count() >= 1
 
     evil = "<img src=x onerror=alert(2)><script>alert(3)</script>"
-    fake = {"question": "x", "answer": f"Texto {evil} [1]\n- {evil}", "in_scope": True,
-            "citations": [{"n": 1, "section": evil, "text": evil, "score": 1.0, "id": ""}],
-            "passages": [], "suggestions": [evil], "answerer": "extractive", "conversation_id": "conversacion-falsa"}
-    events = "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n"
-                     for name, data in [("token", {"text": evil}), ("answer", fake), ("done", {})])
-    page.route("**/api/ask/stream", lambda route: route.fulfill(status=200, body=events,
-                                                                headers={"content-type": "text/event-stream"}))
+    fake = {
+        "question": "x",
+        "answer": f"Texto {evil} [1]\n- {evil}",
+        "in_scope": True,
+        "citations": [{"n": 1, "section": evil, "text": evil, "score": 1.0, "id": ""}],
+        "passages": [],
+        "suggestions": [evil],
+        "answerer": "extractive",
+        "conversation_id": "conversacion-falsa",
+    }
+    events = "".join(
+        f"event: {name}\ndata: {json.dumps(data)}\n\n"
+        for name, data in [("token", {"text": evil}), ("answer", fake), ("done", {})]
+    )
+    page.route(
+        "**/api/ask/stream",
+        lambda route: route.fulfill(status=200, body=events, headers={"content-type": "text/event-stream"}),
+    )
     answer = ask(page, "Una pregunta cualquiera")
     assert evil in answer.inner_text()
     answer.locator(".chip").click()
@@ -206,8 +218,10 @@ def test_usable_on_a_360px_phone(browser: Any, live_server: Any, screenshots: Pa
     assert box["x"] == 0 and box["width"] == 360 and box["height"] == 740  # full screen
     answer = ask(page, "¿Qué es el SSME?")
     assert answer.locator(".chip").count() >= 1
-    overflow = page.evaluate("() => { const p = document.querySelector('#asesor-rcc').shadowRoot"
-                             ".querySelector('.body'); return p.scrollWidth - p.clientWidth; }")
+    overflow = page.evaluate(
+        "() => { const p = document.querySelector('#asesor-rcc').shadowRoot"
+        ".querySelector('.body'); return p.scrollWidth - p.clientWidth; }"
+    )
     assert overflow <= 0
     send = dialog.get_by_role("button", name="Enviar").bounding_box()
     assert send["x"] + send["width"] <= 360
@@ -220,8 +234,9 @@ def test_portal_css_does_not_leak_into_the_widget(page: Any) -> None:
     assert portal_button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(255, 0, 0)"
     dialog = open_widget(page)
     send = dialog.get_by_role("button", name="Enviar")
-    style = send.evaluate("b => { const s = getComputedStyle(b);"
-                          " return [s.backgroundColor, s.fontFamily, s.borderStyle, s.color]; }")
+    style = send.evaluate(
+        "b => { const s = getComputedStyle(b); return [s.backgroundColor, s.fontFamily, s.borderStyle, s.color]; }"
+    )
     assert style[0] == "rgb(11, 93, 122)"  # data-color
     assert "Georgia" not in style[1] and "serif" != style[1].split(",")[-1].strip()
     assert style[2] != "dashed"
@@ -231,13 +246,18 @@ def test_portal_css_does_not_leak_into_the_widget(page: Any) -> None:
 
 
 def test_no_serious_accessibility_violations(page: Any) -> None:
-    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright",
-                                     reason="instale axe-playwright-python para la revisión de accesibilidad")
+    axe_module = pytest.importorskip(
+        "axe_playwright_python.sync_playwright",
+        reason="instale axe-playwright-python para la revisión de accesibilidad",
+    )
 
     def serious() -> list[str]:
         results = axe_module.Axe().run(page, context={"include": [["#asesor-rcc"]]})
-        return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in results.response["violations"]
-                if v.get("impact") in {"serious", "critical"}]
+        return [
+            f"{v['id']}: {v['help']} ({len(v['nodes'])})"
+            for v in results.response["violations"]
+            if v.get("impact") in {"serious", "critical"}
+        ]
 
     dialog = open_widget(page)
     dialog.get_by_role("group", name="Preguntas sugeridas").get_by_role("button").first.wait_for()

@@ -13,8 +13,13 @@ from typing import Any
 import pytest
 
 pytestmark = pytest.mark.browser
-BUSY = {"error": {"code": "asesor_ocupado", "message": "En este momento el asesor está atendiendo muchas consultas. "
-                  "Intente de nuevo en 1 segundo, por favor."}}
+BUSY = {
+    "error": {
+        "code": "asesor_ocupado",
+        "message": "En este momento el asesor está atendiendo muchas consultas. "
+        "Intente de nuevo en 1 segundo, por favor.",
+    }
+}
 
 
 @pytest.fixture
@@ -36,8 +41,9 @@ def busy_first(page: Any, times: int) -> list[float]:
     def handle(route: Any) -> None:
         seen.append(time.monotonic())
         if len(seen) <= times:
-            route.fulfill(status=503, headers={"Retry-After": "1", "Content-Type": "application/json"},
-                          body=json.dumps(BUSY))
+            route.fulfill(
+                status=503, headers={"Retry-After": "1", "Content-Type": "application/json"}, body=json.dumps(BUSY)
+            )
         else:
             route.continue_()
 

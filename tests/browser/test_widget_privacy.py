@@ -38,8 +38,7 @@ def test_the_delete_button_asks_then_removes_the_data_from_the_server(browser: A
         box.fill("¿Qué es una iniciativa cluster?")
         box.press("Enter")
         page.locator(".msg.bot .fb").last.wait_for()
-        conversation = page.evaluate(
-            "Object.entries(localStorage).find(([k]) => k.endsWith(':conversation'))[1]")
+        conversation = page.evaluate("Object.entries(localStorage).find(([k]) => k.endsWith(':conversation'))[1]")
         store = Store(live_server.settings.database_url)
         assert store.conversation(conversation_id=conversation)
 

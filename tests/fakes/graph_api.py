@@ -50,25 +50,35 @@ class _Fault:
     delay: float = 1.5
 
 
-def webhook_payload(phone_number_id: str, *, messages: list[dict] | None = None,
-                    statuses: list[dict] | None = None, name: str = "Ana") -> dict:
+def webhook_payload(
+    phone_number_id: str, *, messages: list[dict] | None = None, statuses: list[dict] | None = None, name: str = "Ana"
+) -> dict:
     """The envelope Meta POSTs to the webhook, with ``messages`` and/or ``statuses``."""
-    value: dict[str, Any] = {"messaging_product": "whatsapp",
-                             "metadata": {"display_phone_number": "573000000000", "phone_number_id": phone_number_id}}
+    value: dict[str, Any] = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "573000000000", "phone_number_id": phone_number_id},
+    }
     if messages:
         value["contacts"] = [{"profile": {"name": name}, "wa_id": m["from"]} for m in messages]
         value["messages"] = messages
     if statuses:
         value["statuses"] = statuses
-    return {"object": "whatsapp_business_account",
-            "entry": [{"id": "WABA-1", "changes": [{"field": "messages", "value": value}]}]}
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA-1", "changes": [{"field": "messages", "value": value}]}],
+    }
 
 
 class FakeGraph:
     """Start with ``await fake.start()``; point the channel at ``fake.base_url``."""
 
-    def __init__(self, *, token: str = "EAAG-fake-graph-token-123456", phone_number_id: str = "1098765432",
-                 app_secret: str = "fake-app-secret-abcdef") -> None:
+    def __init__(
+        self,
+        *,
+        token: str = "EAAG-fake-graph-token-123456",
+        phone_number_id: str = "1098765432",
+        app_secret: str = "fake-app-secret-abcdef",
+    ) -> None:
         self.token, self.phone_number_id, self.app_secret = token, phone_number_id, app_secret
         self.calls: list[GraphCall] = []
         self.media: dict[str, tuple[str, bytes]] = {}
@@ -105,8 +115,12 @@ class FakeGraph:
     def message(self, phone: str, *, kind: str = "text", message_id: str | None = None, **content: Any) -> dict:
         """One inbound message: ``kind`` text (``text=``), interactive (``reply_id=``, ``title=``,
         ``list_reply=True``) or a media kind (sticker, audio, image…)."""
-        message: dict[str, Any] = {"from": phone, "id": message_id or f"wamid.IN{next(self._ids):06d}",
-                                   "timestamp": str(int(content.pop("timestamp", None) or time.time())), "type": kind}
+        message: dict[str, Any] = {
+            "from": phone,
+            "id": message_id or f"wamid.IN{next(self._ids):06d}",
+            "timestamp": str(int(content.pop("timestamp", None) or time.time())),
+            "type": kind,
+        }
         if kind == "text":
             message["text"] = {"body": content["text"]}
         elif kind == "interactive":
@@ -116,18 +130,28 @@ class FakeGraph:
             message[kind] = {"id": "media-in-1", "mime_type": "audio/ogg" if kind == "audio" else "image/webp"}
         return message
 
-    async def deliver(self, client: httpx.AsyncClient, url: str, payload: dict, *,
-                      signature: str | None = None, headers: dict | None = None) -> httpx.Response:
+    async def deliver(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        payload: dict,
+        *,
+        signature: str | None = None,
+        headers: dict | None = None,
+    ) -> httpx.Response:
         """POST ``payload`` to the webhook as Meta does (signed unless ``signature`` is given)."""
         body = json.dumps(payload).encode()
         for entry in payload.get("entry", []):
             for change in entry.get("changes", []):
                 self.inbound += [(time.monotonic(), m) for m in change.get("value", {}).get("messages", [])]
-        sent = {"Content-Type": "application/json", "X-Hub-Signature-256": signature or self.sign(body), **(headers or {})}
+        sent = {
+            "Content-Type": "application/json",
+            "X-Hub-Signature-256": signature or self.sign(body),
+            **(headers or {}),
+        }
         return await client.post(url, content=body, headers=sent)
 
-    async def say(self, client: httpx.AsyncClient, url: str, phone: str, *, kind: str = "text",
-                  **content: Any) -> dict:
+    async def say(self, client: httpx.AsyncClient, url: str, phone: str, *, kind: str = "text", **content: Any) -> dict:
         """A user's message delivered to the webhook; returns the message (its id for retries)."""
         message = self.message(phone, kind=kind, **content)
         response = await self.deliver(client, url, webhook_payload(self.phone_number_id, messages=[message]))
@@ -140,22 +164,37 @@ class FakeGraph:
 
     def delivered(self, to: str | None = None) -> list[dict]:
         """Message bodies accepted, in order (optionally only those to ``to``)."""
-        return [c.body for c in self.calls if c.ok and c.endpoint == "messages"
-                and (to is None or c.body.get("to") == to)]
+        return [
+            c.body for c in self.calls if c.ok and c.endpoint == "messages" and (to is None or c.body.get("to") == to)
+        ]
 
     def attempts(self, endpoint: str = "messages") -> list[GraphCall]:
         return [c for c in self.calls if c.endpoint == endpoint]
 
     def transcript(self, phone: str) -> list[str]:
         """The conversation with ``phone`` in order, one JSON line per message (the number masked)."""
-        events = [(t, "usuario", {k: v for k, v in m.items() if k not in ("from", "id", "timestamp")})
-                  for t, m in self.inbound if m.get("from") == phone]
-        events += [(c.at, "asesor", {k: v for k, v in c.body.items() if k not in ("to", "messaging_product",
-                                                                             "recipient_type")})
-                   for c in self.calls if c.ok and c.endpoint == "messages" and c.body.get("to") == phone]
-        events += [(c.at, "media", {"type": c.body.get("type"), "bytes": len(c.file or b"")})
-                   for c in self.calls if c.ok and c.endpoint == "media"]
-        return [json.dumps({"de": who, **body}, ensure_ascii=False) for _, who, body in sorted(events, key=lambda e: e[0])]
+        events = [
+            (t, "usuario", {k: v for k, v in m.items() if k not in ("from", "id", "timestamp")})
+            for t, m in self.inbound
+            if m.get("from") == phone
+        ]
+        events += [
+            (
+                c.at,
+                "asesor",
+                {k: v for k, v in c.body.items() if k not in ("to", "messaging_product", "recipient_type")},
+            )
+            for c in self.calls
+            if c.ok and c.endpoint == "messages" and c.body.get("to") == phone
+        ]
+        events += [
+            (c.at, "media", {"type": c.body.get("type"), "bytes": len(c.file or b"")})
+            for c in self.calls
+            if c.ok and c.endpoint == "media"
+        ]
+        return [
+            json.dumps({"de": who, **body}, ensure_ascii=False) for _, who, body in sorted(events, key=lambda e: e[0])
+        ]
 
     @staticmethod
     def text_of(body: dict) -> str:
@@ -196,15 +235,21 @@ class FakeGraph:
 
     # --- the API ----------------------------------------------------------------------------------
     def _authorised(self, request: web.Request) -> bool:
-        return (request.headers.get("Authorization") == f"Bearer {self.token}"
-                and request.match_info["phone"] == self.phone_number_id)
+        return (
+            request.headers.get("Authorization") == f"Bearer {self.token}"
+            and request.match_info["phone"] == self.phone_number_id
+        )
 
-    async def _faulted(self, endpoint: str, body: dict, file: bytes | None = None) -> tuple[web.Response | None, _Fault | None]:
+    async def _faulted(
+        self, endpoint: str, body: dict, file: bytes | None = None
+    ) -> tuple[web.Response | None, _Fault | None]:
         fault = self.faults[endpoint].popleft() if self.faults[endpoint] else None
         if fault and fault.kind in ("429", "500", "503"):
             self.calls.append(GraphCall(endpoint, body, status=int(fault.kind), file=file))
             code = 130429 if fault.kind == "429" else 131000
-            return _error(int(fault.kind), code, "Rate limit hit" if fault.kind == "429" else "Something went wrong"), None
+            return _error(
+                int(fault.kind), code, "Rate limit hit" if fault.kind == "429" else "Something went wrong"
+            ), None
         return None, fault
 
     async def _messages(self, request: web.Request) -> web.Response:
@@ -226,8 +271,13 @@ class FakeGraph:
         if fault and fault.kind == "timeout":
             await asyncio.sleep(fault.delay)  # accepted, but the answer comes too late
         message_id = f"wamid.OUT{next(self._ids):06d}"
-        return web.json_response({"messaging_product": "whatsapp", "contacts": [{"input": body["to"], "wa_id": body["to"]}],
-                                  "messages": [{"id": message_id}]})
+        return web.json_response(
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": body["to"], "wa_id": body["to"]}],
+                "messages": [{"id": message_id}],
+            }
+        )
 
     async def _media(self, request: web.Request) -> web.Response:
         form = await request.post()

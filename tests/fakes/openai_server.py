@@ -36,7 +36,7 @@ def _first_sentence(text: str) -> str:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: "_Server"
+    server: _Server
 
     def log_message(self, *args: Any) -> None:  # keep test output clean
         pass
@@ -64,8 +64,12 @@ class _Handler(BaseHTTPRequestHandler):
             "die": f"{sentence} {sentence} {sentence} [1].",
         }[mode]
         if not body.get("stream"):
-            reply = {"id": "x", "object": "chat.completion", "model": body.get("model"), "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]}
+            reply = {
+                "id": "x",
+                "object": "chat.completion",
+                "model": body.get("model"),
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            }
             return self._plain(200, json.dumps(reply).encode(), "application/json")
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -102,7 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    fake: "FakeOpenAI"
+    fake: FakeOpenAI
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that gave up (timed out) closes its socket: expected here, not worth a traceback."""
@@ -125,7 +129,7 @@ class FakeOpenAI:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}/v1"
 
-    def __enter__(self) -> "FakeOpenAI":
+    def __enter__(self) -> FakeOpenAI:
         self._thread.start()
         return self
 

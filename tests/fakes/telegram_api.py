@@ -18,16 +18,22 @@ import json
 import re
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from aiohttp import web
 
 __all__ = ["BOT_USER", "Call", "FakeTelegram", "Upload", "plain_text"]
 
 BOT_USER = {
-    "id": 7000001, "is_bot": True, "first_name": "Asesor Red Cluster", "username": "asesor_cluster_bot",
-    "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False,
+    "id": 7000001,
+    "is_bot": True,
+    "first_name": "Asesor Red Cluster",
+    "username": "asesor_cluster_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
 }
 DEFAULT_USER = {"id": 1001, "is_bot": False, "first_name": "Ana", "language_code": "es"}
 _TRUE_METHODS = {"answerCallbackQuery", "sendChatAction", "close", "logOut", "deleteMyCommands"}
@@ -86,7 +92,7 @@ class FakeTelegram:
         self.port = 0
 
     # --- lifecycle ------------------------------------------------------------------------------
-    async def start(self) -> "FakeTelegram":
+    async def start(self) -> FakeTelegram:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
@@ -118,10 +124,22 @@ class FakeTelegram:
             self.chats[chat_id] = {"id": chat_id, "type": chat_type, **extra}
         return self.chats[chat_id]
 
-    def user_message(self, chat_id: int, *, user: dict | None = None, chat_type: str = "private",
-                     reply_to: dict | None = None, **content: Any) -> dict:
-        message = {"message_id": next(self._ids), "date": int(time.time()), "chat": self.chat(chat_id, chat_type),
-                   "from": user or DEFAULT_USER, **content}
+    def user_message(
+        self,
+        chat_id: int,
+        *,
+        user: dict | None = None,
+        chat_type: str = "private",
+        reply_to: dict | None = None,
+        **content: Any,
+    ) -> dict:
+        message = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": self.chat(chat_id, chat_type),
+            "from": user or DEFAULT_USER,
+            **content,
+        }
         if reply_to is not None:
             message["reply_to_message"] = reply_to
         text = content.get("text", "")
@@ -133,8 +151,16 @@ class FakeTelegram:
         return self.feed(message=self.user_message(chat_id, text=text, **kwargs))
 
     def send_sticker(self, chat_id: int, **kwargs: Any) -> int:
-        sticker = {"file_id": "CAACAgIAAx0", "file_unique_id": "AgAD", "type": "regular", "width": 512,
-                   "height": 512, "is_animated": False, "is_video": False, "emoji": "👍"}
+        sticker = {
+            "file_id": "CAACAgIAAx0",
+            "file_unique_id": "AgAD",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": "👍",
+        }
         return self.feed(message=self.user_message(chat_id, sticker=sticker, **kwargs))
 
     def edit_text(self, message: dict, text: str) -> int:
@@ -142,8 +168,13 @@ class FakeTelegram:
         return self.feed(edited_message=edited)
 
     def press(self, message: dict, data: str, *, user: dict | None = None) -> int:
-        query = {"id": str(next(self._ids)), "from": user or DEFAULT_USER, "message": message,
-                 "chat_instance": f"ci{message['chat']['id']}", "data": data}
+        query = {
+            "id": str(next(self._ids)),
+            "from": user or DEFAULT_USER,
+            "message": message,
+            "chat_instance": f"ci{message['chat']['id']}",
+            "data": data,
+        }
         return self.feed(callback_query=query)
 
     # --- faults -----------------------------------------------------------------------------------
@@ -222,8 +253,11 @@ class FakeTelegram:
         fault = self.faults[method].popleft() if self.faults[method] else None
         if fault and fault.kind == "429":
             self.calls.append(Call(method, params, files, status=429))
-            return self._error(429, f"Too Many Requests: retry after {fault.retry_after}",
-                               parameters={"retry_after": fault.retry_after})
+            return self._error(
+                429,
+                f"Too Many Requests: retry after {fault.retry_after}",
+                parameters={"retry_after": fault.retry_after},
+            )
         if fault and fault.kind in ("500", "502"):
             self.calls.append(Call(method, params, files, status=int(fault.kind)))
             return self._error(int(fault.kind), "Internal Server Error" if fault.kind == "500" else "Bad Gateway")
@@ -262,15 +296,20 @@ class FakeTelegram:
             wait = min(float(params.get("timeout") or 0), self.max_poll)
             try:
                 await asyncio.wait_for(self._new_update.wait(), timeout=wait)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             pending = [u for u in self.updates if u["update_id"] >= offset][: int(params.get("limit") or 100)]
         return pending
 
     def _new_message(self, params: dict[str, Any], **content: Any) -> dict:
         chat_id = int(params["chat_id"])
-        message = {"message_id": next(self._ids), "date": int(time.time()), "chat": self.chat(chat_id),
-                   "from": BOT_USER, **content}
+        message = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": self.chat(chat_id),
+            "from": BOT_USER,
+            **content,
+        }
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
         self.messages[(chat_id, message["message_id"])] = message
@@ -288,7 +327,9 @@ class FakeTelegram:
     def _api_sendMessage(self, params, files):
         text = params["text"]
         if len(plain_text(text).encode("utf-16-le")) // 2 > 4096 or not text.strip():
-            raise _ApiError("Bad Request: message is too long" if text.strip() else "Bad Request: message text is empty")
+            raise _ApiError(
+                "Bad Request: message is too long" if text.strip() else "Bad Request: message text is empty"
+            )
         _check_html(text)
         return self._new_message(params, text=plain_text(text))
 
@@ -315,15 +356,22 @@ class FakeTelegram:
         upload = files.get("photo")
         if upload is None or not upload.data.startswith(b"\x89PNG"):
             raise _ApiError("Bad Request: wrong file")
-        photo = [{"file_id": "photo-1", "file_unique_id": "p1", "width": 800, "height": 800, "file_size": len(upload.data)}]
+        photo = [
+            {"file_id": "photo-1", "file_unique_id": "p1", "width": 800, "height": 800, "file_size": len(upload.data)}
+        ]
         return self._new_message(params, photo=photo, caption=plain_text(params.get("caption", "")))
 
     def _api_sendDocument(self, params, files):
         upload = files.get("document")
         if upload is None:
             raise _ApiError("Bad Request: there is no document in the request")
-        document = {"file_id": "doc-1", "file_unique_id": "d1", "file_name": upload.filename,
-                    "mime_type": upload.content_type, "file_size": len(upload.data)}
+        document = {
+            "file_id": "doc-1",
+            "file_unique_id": "d1",
+            "file_name": upload.filename,
+            "mime_type": upload.content_type,
+            "file_size": len(upload.data),
+        }
         return self._new_message(params, document=document, caption=plain_text(params.get("caption", "")))
 
     def _api_setMyCommands(self, params, files):
@@ -371,10 +419,10 @@ def _check_html(markup: str) -> None:
             continue
         closing, tag = match.group(1), match.group(2)
         if tag not in _ALLOWED_TAGS:
-            raise _ApiError(f"Bad Request: can't parse entities: unsupported start tag \"{tag}\"")
+            raise _ApiError(f'Bad Request: can\'t parse entities: unsupported start tag "{tag}"')
         if closing:
             if not stack or stack.pop() != tag:
-                raise _ApiError(f"Bad Request: can't parse entities: unmatched end tag \"{tag}\"")
+                raise _ApiError(f'Bad Request: can\'t parse entities: unmatched end tag "{tag}"')
         else:
             stack.append(tag)
     if stack:

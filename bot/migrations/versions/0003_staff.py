@@ -40,9 +40,11 @@ def upgrade() -> None:
     op.create_index("ix_interactions_channel_created", "interactions", ["channel", "created_at"])
     # Covering index: every console aggregate reads only these columns, so the database never
     # visits the table rows of 100,000 questions (the question and answer texts are fetched by id).
-    op.create_index("ix_interactions_console", "interactions",
-                    ["created_at", "channel", "kind", "in_scope", "scope_score", "latency_ms", "day", "section",
-                     "question_key"])
+    op.create_index(
+        "ix_interactions_console",
+        "interactions",
+        ["created_at", "channel", "kind", "in_scope", "scope_score", "latency_ms", "day", "section", "question_key"],
+    )
     op.create_index("ix_interactions_conversation_id", "interactions", ["conversation_id"])
     op.create_table(
         "staff_accounts",

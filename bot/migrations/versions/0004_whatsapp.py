@@ -55,10 +55,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table, columns in (("channel_handoffs", ["expires_at", "diagnosis_id"]),
-                           ("channel_failed_statuses", ["created_at", "user_key"]),
-                           ("channel_windows", ["last_inbound_at"]),
-                           ("channel_seen_messages", ["received_at"])):
+    for table, columns in (
+        ("channel_handoffs", ["expires_at", "diagnosis_id"]),
+        ("channel_failed_statuses", ["created_at", "user_key"]),
+        ("channel_windows", ["last_inbound_at"]),
+        ("channel_seen_messages", ["received_at"]),
+    ):
         for column in columns:
             op.drop_index(f"ix_{table}_{column}", table_name=table)
         op.drop_table(table)
