@@ -289,9 +289,10 @@ class Store:
         if self.engine.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as upsert
         else:
-            from sqlalchemy.dialects.sqlite import insert as upsert
-        statement = upsert(RateCounterRow).values(key=key, window_start=window_start, count=hits)
-        statement = statement.on_conflict_do_update(
+            # both dialects' Insert share on_conflict_do_update(); the stubs type them apart
+            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        values = upsert(RateCounterRow).values(key=key, window_start=window_start, count=hits)
+        statement = values.on_conflict_do_update(
             index_elements=[RateCounterRow.key, RateCounterRow.window_start],
             set_={"count": RateCounterRow.count + hits},
         ).returning(RateCounterRow.count)

@@ -13,7 +13,7 @@ import time
 from sqlalchemy import Boolean, Float, Index, Integer, String, Text, delete, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.store import Base, Store
+from bot.store import Base, Store, _rowcount
 
 __all__ = ["StaffStore", "InteractionRow", "AccountRow", "MarkRow", "OutcomeRow", "ScoreRow", "MARKS"]
 
@@ -202,15 +202,15 @@ class StaffStore:
     # Privacy ------------------------------------------------------------------------------------
     def forget_conversation(self, conversation_id: str) -> int:
         return self.run(
-            lambda s: (
-                s.execute(delete(InteractionRow).where(InteractionRow.conversation_id == conversation_id)).rowcount
+            lambda s: _rowcount(
+                s.execute(delete(InteractionRow).where(InteractionRow.conversation_id == conversation_id))
             )
         )
 
     def forget_diagnosis(self, diagnosis_id: str) -> int:
         def work(session: Session) -> int:
             session.execute(delete(ScoreRow).where(ScoreRow.diagnosis_id == diagnosis_id))
-            return session.execute(delete(OutcomeRow).where(OutcomeRow.diagnosis_id == diagnosis_id)).rowcount
+            return _rowcount(session.execute(delete(OutcomeRow).where(OutcomeRow.diagnosis_id == diagnosis_id)))
 
         return self.run(work)
 
@@ -219,13 +219,13 @@ class StaffStore:
             old = select(OutcomeRow.diagnosis_id).where(OutcomeRow.created_at < cutoff)
             session.execute(delete(ScoreRow).where(ScoreRow.diagnosis_id.in_(old)))
             return {
-                "interactions": session.execute(
-                    delete(InteractionRow).where(InteractionRow.created_at < cutoff)
-                ).rowcount,
-                "diagnosis_outcomes": session.execute(
-                    delete(OutcomeRow).where(OutcomeRow.created_at < cutoff)
-                ).rowcount,
-                "staff_marks": session.execute(delete(MarkRow).where(MarkRow.created_at < cutoff)).rowcount,
+                "interactions": _rowcount(
+                    session.execute(delete(InteractionRow).where(InteractionRow.created_at < cutoff))
+                ),
+                "diagnosis_outcomes": _rowcount(
+                    session.execute(delete(OutcomeRow).where(OutcomeRow.created_at < cutoff))
+                ),
+                "staff_marks": _rowcount(session.execute(delete(MarkRow).where(MarkRow.created_at < cutoff))),
             }
 
         return self.run(work)

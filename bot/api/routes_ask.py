@@ -106,9 +106,9 @@ def build_ask_router(settings: Settings) -> APIRouter:
         responses={200: {"content": {"application/json": {"example": _ANSWER_EXAMPLE}}}, **_ERRORS},
     )
     async def ask(
-        body: AskRequest,
+        body: AskRequest,  # type: ignore[valid-type]
         services: ServicesDep,
-        metrics: MetricsDep,  # type: ignore[valid-type]
+        metrics: MetricsDep,
         request: Request,
     ) -> Response:
         return await answer(body, services, metrics, request)
@@ -147,9 +147,9 @@ def build_ask_router(settings: Settings) -> APIRouter:
         },
     )
     async def ask_stream(
-        body: AskRequest,
+        body: AskRequest,  # type: ignore[valid-type]
         services: ServicesDep,
-        metrics: MetricsDep,  # type: ignore[valid-type]
+        metrics: MetricsDep,
         request: Request,
     ) -> StreamingResponse:
         stream = await run_question(  # bad input raises here: a JSON error, not a stream

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
@@ -54,7 +54,7 @@ def serve(
     from bot.observability import configure_logging
 
     configure_logging(settings)  # JSON lines with the request id; uvicorn's loggers included
-    common = {
+    common: dict[str, Any] = {
         "host": host,
         "port": port,
         "log_level": log_level,

@@ -12,6 +12,7 @@ import base64
 import html
 import io
 import textwrap
+from typing import Literal
 
 from . import present
 from .instrument import Instrument
@@ -186,8 +187,9 @@ def radar_chart_png(result: DiagnosisResult) -> bytes:
     fig = Figure(figsize=(7, 7), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(projection="polar")
-    ax.set_theta_offset(math.pi / 2)
-    ax.set_theta_direction(-1)
+    # add_subplot is typed as returning plain Axes, but projection="polar" returns PolarAxes
+    ax.set_theta_offset(math.pi / 2)  # type: ignore[attr-defined]
+    ax.set_theta_direction(-1)  # type: ignore[attr-defined]
     ax.plot(angles + angles[:1], values + values[:1], color="#0b5394", linewidth=2)
     ax.fill(angles + angles[:1], values + values[:1], color="#0b5394", alpha=0.25)
     ax.set_ylim(0, 100)
@@ -197,7 +199,7 @@ def radar_chart_png(result: DiagnosisResult) -> bytes:
     ax.tick_params(axis="x", pad=10)
     for label, angle in zip(ax.get_xticklabels(), angles):
         side = math.sin(angle)  # clockwise from the top: > 0 is the right half
-        align = "left" if side > 0.1 else "right" if side < -0.1 else "center"
+        align: Literal["left", "center", "right"] = "left" if side > 0.1 else "right" if side < -0.1 else "center"
         label.set_horizontalalignment(align)
     fig.suptitle(f"Avance por área · Nivel: {result.level.name}", fontsize=14)
     fig.subplots_adjust(left=0.2, right=0.8, top=0.88, bottom=0.1)

@@ -85,6 +85,7 @@ class _Connection:
         head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(payload)}\r\n"
         if body is not None:
             head += "Content-Type: application/json\r\n"
+        assert self.reader is not None  # opened together with the writer above
         self.writer.write(head.encode() + b"\r\n" + payload)
         await self.writer.drain()
         raw = await self.reader.readuntil(b"\r\n\r\n")
@@ -143,6 +144,7 @@ async def run_load(port: int, name: str, clients: int, seconds: float, *, pids: 
                     if diagnosing:
                         await _diagnosis_flow(conn, record)
                         continue
+                    request: tuple[str, str, dict[str, str] | None]
                     if name == "health":
                         request = ("GET", "/health", None)
                     elif name == "repeated":

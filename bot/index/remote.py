@@ -78,12 +78,12 @@ def close_server_clients() -> None:
         _clients.clear()
     for client in clients:
         # chromadb's close() releases its systems but leaves the HTTP connections of the client and
-        # of its internal admin client open: close those too.
+        # of its internal admin client open: close those too. (chromadb's ClientAPI type omits close().)
         sessions = [
             getattr(getattr(owner, "_server", None), "_session", None)
             for owner in (client, getattr(client, "_admin_client", None))
         ]
-        for close in [getattr(session, "close", None) for session in sessions] + [client.close]:
+        for close in [getattr(session, "close", None) for session in sessions] + [client.close]:  # type: ignore[attr-defined]
             try:
                 if close is not None:
                     close()

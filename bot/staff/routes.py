@@ -143,9 +143,10 @@ def build_staff_router() -> APIRouter:
             response.body = login_page(token, message, email=email[:254]).encode()
             response.headers["content-length"] = str(len(response.body))
             return response
-        response = RedirectResponse("/staff/volumen", status_code=303, headers=_NO_STORE)
-        auth.issue(response, request, account_id=result.account_id, email=result.email)
-        return response
+        assert result.account_id is not None and result.email is not None  # a successful login sets both
+        redirect = RedirectResponse("/staff/volumen", status_code=303, headers=_NO_STORE)
+        auth.issue(redirect, request, account_id=result.account_id, email=result.email)
+        return redirect
 
     @router.post("/logout")
     async def logout(request: Request, user: StaffDep, csrf: Annotated[str, Form(max_length=512)] = "") -> Response:

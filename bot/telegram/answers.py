@@ -18,6 +18,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.channel_texts import looks_like_question
+from bot.schemas import Answer
 
 from . import render
 from .busy import ask_patiently, say_busy
@@ -36,6 +37,7 @@ async def answer_question(
         await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
     conversation = rt.keys.conversation(chat_id)
     draft = None
+    answer: Answer | None
     answers = rt.services.answers
     if answers.streams_drafts:  # a generative answer streams into a draft message (stream.py)
         answer, draft = await stream_to_chat(

@@ -83,6 +83,7 @@ async def cmd_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Plain text: a typed answer while a diagnosis is active, otherwise a question."""
     message = update.effective_message
+    assert message is not None  # registered for message updates only
     text = addressed_text(message, context.bot)
     if text is None:
         return

@@ -13,8 +13,9 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import suppress
+from typing import Any
 
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ChatType
@@ -29,7 +30,7 @@ from .split import Block, pack
 __all__ = ["addressed_text", "edit_blocks", "guarded", "replace_with_blocks", "send_blocks", "send_text"]
 
 log = logging.getLogger(__name__)
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 async def send_blocks(

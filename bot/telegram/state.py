@@ -16,7 +16,7 @@ import functools
 import hashlib
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -139,7 +139,9 @@ def attach(application: Application, value: Runtime) -> None:
     application.bot_data[_RUNTIME_KEY] = value
 
 
-def per_user(handler: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]):
+def per_user(
+    handler: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]],
+) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
     """Run ``handler`` holding the lock of the update's user in its chat (see ``Runtime.lock``)."""
 
     @functools.wraps(handler)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["Inbound", "Status", "parse_payload", "signature_ok"]
 
@@ -61,7 +62,12 @@ def _message(raw: dict) -> Inbound | None:
     message_id, phone, kind = raw.get("id"), raw.get("from"), raw.get("type")
     if not (isinstance(message_id, str) and isinstance(phone, str) and isinstance(kind, str)):
         return None
-    common = {"message_id": message_id, "phone": phone, "timestamp": _timestamp(raw.get("timestamp")), "kind": kind}
+    common: dict[str, Any] = {
+        "message_id": message_id,
+        "phone": phone,
+        "timestamp": _timestamp(raw.get("timestamp")),
+        "kind": kind,
+    }
     if kind == "text":
         return Inbound(**common, text=str((raw.get("text") or {}).get("body", "")))
     if kind == "interactive":
