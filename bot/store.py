@@ -18,14 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
     ColumnElement,
-    CursorResult,
-    Float,
-    Integer,
-    Result,
-    String,
-    Text,
     create_engine,
     delete,
     event,
@@ -34,18 +27,21 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.store_rows import (  # the tables: re-exported, ``from bot.store import Base`` keeps working
+    Base,
+    BindingRow,
+    ConversationRow,
+    DiagnosisRow,
+    FeedbackRow,
+    RateCounterRow,
+    _rowcount,
+)
 
 __all__ = ["Store", "StoreUnavailable", "StaleWrite", "Base"]
 
 _CAS_ATTEMPTS = 50  # compare-and-set retries before a write gives up (only under heavy contention)
-
-
-def _rowcount(result: Result) -> int:
-    """Rows an UPDATE or DELETE touched: ``Session.execute`` is typed as returning a plain
-    ``Result``, but for those statements it is a ``CursorResult``."""
-    assert isinstance(result, CursorResult)
-    return result.rowcount
 
 
 class StoreUnavailable(RuntimeError):
@@ -54,55 +50,6 @@ class StoreUnavailable(RuntimeError):
 
 class StaleWrite(RuntimeError):
     """Another worker changed the row since it was read; the write was not applied."""
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class DiagnosisRow(Base):
-    __tablename__ = "diagnoses"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    data: Mapped[str] = mapped_column(Text)
-    finished: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[float] = mapped_column(Float, index=True)
-    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-
-
-class ConversationRow(Base):
-    __tablename__ = "conversations"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    turns: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[float] = mapped_column(Float, index=True)
-    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-
-
-class FeedbackRow(Base):
-    __tablename__ = "feedback"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    conversation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    question: Mapped[str] = mapped_column(Text)
-    answer: Mapped[str] = mapped_column(Text)
-    rating: Mapped[str] = mapped_column(String(8))
-    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[float] = mapped_column(Float, index=True)
-    reason: Mapped[str | None] = mapped_column(String(80), nullable=True)  # the 👎 chip (revision 0003)
-
-
-class BindingRow(Base):
-    __tablename__ = "bindings"
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)
-    data: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[float] = mapped_column(Float, index=True)
-
-
-class RateCounterRow(Base):
-    """Requests of one client (``key``) in one fixed window starting at ``window_start`` (epoch s)."""
-
-    __tablename__ = "rate_limits"
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)
-    window_start: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
-    count: Mapped[int] = mapped_column(Integer)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
