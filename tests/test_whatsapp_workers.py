@@ -36,12 +36,16 @@ def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
             stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + 240
+    ready: set[str] = set()  # both workers answer before the test starts, not just the first one up
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(log.read_text(errors="replace")[-3000:])
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return process
+            health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2, headers={"Connection": "close"})
+            if health.status_code == 200:
+                ready.add(health.headers.get("X-Worker", ""))
+                if len(ready) >= 2:
+                    return process
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
