@@ -63,8 +63,10 @@ def test_counters_move_to_the_database_only_when_the_state_is_shared() -> None:
     alone = Settings(database_url="sqlite:///x.sqlite3")
     assert not shared_state(alone) and isinstance(make_rate_limiter(alone, lambda: None), SlidingWindowLimiter)
     assert shared_state(alone.model_copy(update={"workers": 2}))
-    assert shared_state(alone.model_copy(update={"database_url": "postgresql+psycopg://a@b/c"}))
+    several_machines = alone.model_copy(update={"database_url": "postgresql+psycopg://a@b/c"})
+    assert shared_state(several_machines)
     assert isinstance(make_rate_limiter(alone.model_copy(update={"workers": 2}), lambda: None), SyncedWindowLimiter)
+    assert isinstance(make_rate_limiter(several_machines, lambda: None), StoreWindowLimiter)  # exact
 
 
 class CountingStore(Store):

@@ -6,10 +6,15 @@ shared database: one fixed one-minute window per client, counted with one atomic
 on SQLite and PostgreSQL. ``X-Worker`` names the process that answered, so operators (and the
 topology tests) can see requests spread over the workers.
 
-The per-request cost matters (a hot, cached answer is a few milliseconds): ``SyncedWindowLimiter``,
-the one ``make_rate_limiter`` builds, decides in memory and sends each process's new hits to the
-database in the background, one upsert per active client every ``sync_seconds``. Between two
-syncs a client can get at most one sync interval's worth of extra requests per worker.
+Which counter ``make_rate_limiter`` builds is a trade between exactness and per-request cost (a
+hot, cached answer is a few milliseconds):
+
+- a database other than SQLite means workers may run on several machines: ``StoreWindowLimiter``
+  counts every request with one upsert, so the budget is exact however requests are spread;
+- several workers over SQLite share one machine: ``SyncedWindowLimiter`` decides in memory and
+  sends each process's new hits to the database in the background, one upsert per active client
+  every ``sync_seconds``; between two syncs a client can get at most one sync interval's worth of
+  extra requests per worker.
 """
 
 from __future__ import annotations
@@ -177,10 +182,14 @@ def app_operations(app) -> Operations:
 
 
 def make_rate_limiter(settings: Settings, counter: Callable[[], Operations]) -> RateLimiter:
-    """In-process counters for one process; database counters when the state is shared."""
-    if shared_state(settings):
-        return SyncedWindowLimiter(settings.rate_limit_per_minute, counter)
-    return SlidingWindowLimiter(settings.rate_limit_per_minute)
+    """In-process counters for one process; database counters when the state is shared: exact
+    (one upsert per request) when workers may be on several machines, synced in the background
+    when they share one machine and its SQLite file."""
+    if not shared_state(settings):
+        return SlidingWindowLimiter(settings.rate_limit_per_minute)
+    if not settings.database_url.startswith("sqlite"):
+        return StoreWindowLimiter(settings.rate_limit_per_minute, counter)
+    return SyncedWindowLimiter(settings.rate_limit_per_minute, counter)
 
 
 class WorkerHeaderMiddleware:
