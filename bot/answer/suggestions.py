@@ -6,6 +6,8 @@ with every suggested question; embedding them once, at build time, keeps that to
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,8 +28,21 @@ class Suggestions:
     vectors: np.ndarray
 
 
+# The suggested questions' vectors per embedding model (``VectorEmbedder.model``), by the questions' text: an advisor rebuilt
+# over the same embedder (an index hot-swap, another set of services in this process) does not
+# embed them again. Weak keys: an embedder that is gone takes its vectors with it.
+_VECTORS: weakref.WeakKeyDictionary[VectorEmbedder, dict[tuple[str, ...], np.ndarray]] = weakref.WeakKeyDictionary()
+_vectors_lock = threading.Lock()
+
+
 def load_suggestions(path: Path, embedder: VectorEmbedder) -> Suggestions:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return Suggestions(
-        questions=data["questions"], starters=data["starters"], vectors=embedder.document_vectors(data["questions"])
-    )
+    questions = tuple(data["questions"])
+    with _vectors_lock:
+        vectors = _VECTORS.setdefault(embedder.model, {}).get(questions)
+    if vectors is None:
+        vectors = embedder.document_vectors(list(questions))
+        vectors.setflags(write=False)  # shared by every advisor over this embedder
+        with _vectors_lock:
+            _VECTORS.setdefault(embedder.model, {})[questions] = vectors
+    return Suggestions(questions=list(questions), starters=data["starters"], vectors=vectors)

@@ -60,7 +60,7 @@ class Accounts:
         self.max_failures, self.lock_seconds, self.per_minute = max_failures, lock_seconds, per_minute
         self.clock = clock
         self._hasher = PasswordHasher()
-        self._dummy = self._hasher.hash("una contraseña que nadie usa")
+        self._dummy_hash: str | None = None  # made on first need: hashing costs ~0.2 s of CPU
         self._attempts: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
@@ -120,10 +120,10 @@ class Accounts:
         account = self.staff_store.account(email=email) if email else None
         now = self.clock()
         if account is None:
-            self._verify(self._dummy, password)  # same work as a real account: no timing oracle
+            self._verify(self._dummy(), password)  # same work as a real account: no timing oracle
             return LoginResult(False, reason="wrong")
         if account.locked_until > now:
-            self._verify(self._dummy, password)
+            self._verify(self._dummy(), password)
             return LoginResult(False, reason="locked", retry_after=int(account.locked_until - now) + 1)
         if not self._verify(account.password_hash, password):
             failures = account.failed_logins + 1
@@ -137,6 +137,12 @@ class Accounts:
             values["password_hash"] = self._hasher.hash(password)
         self.staff_store.update_account(account.id, **values)
         return LoginResult(True, account_id=account.id, email=account.email)
+
+    def _dummy(self) -> str:
+        """A hash no account has, verified for unknown or locked emails: the same work as a real account."""
+        if self._dummy_hash is None:
+            self._dummy_hash = self._hasher.hash("una contraseña que nadie usa")
+        return self._dummy_hash
 
     def _verify(self, hashed: str, password: str) -> bool:
         try:

@@ -45,6 +45,10 @@ class BatchingEmbedder(VectorEmbedder):
         self.queries = 0
         self.submitted = 0
 
+    @property
+    def model(self) -> VectorEmbedder:
+        return self.inner.model
+
     # What the retriever calls --------------------------------------------------------------
     def query_vector(self, text: str) -> np.ndarray:
         return self.query_vectors([text])[0]

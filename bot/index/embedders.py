@@ -27,6 +27,12 @@ class VectorEmbedder(Embeddings):
 
     name: str = "embedder"
 
+    @property
+    def model(self) -> VectorEmbedder:
+        """The object that owns the model (a wrapper such as ``BatchingEmbedder`` returns the one it
+        wraps): vectors are a function of it and the text, so caches key on it."""
+        return self
+
     def query_vector(self, text: str) -> np.ndarray:
         return self._query(text)
 

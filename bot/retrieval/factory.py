@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+
 import numpy as np
 
 from bot.index.embedders import VectorEmbedder
@@ -16,11 +20,34 @@ from bot.text import stems
 __all__ = ["make_normalizer", "make_retriever"]
 
 
+# Normalisers already built in this process, by what they are built from (the index's chunks and
+# the lexicon file): building one takes 0.2–0.6 s and it is read-only once built, so every advisor
+# over the same index and lexicon (a hot-swap back, several services in one process) shares it.
+_NORMALIZERS: OrderedDict[str, QueryNormalizer] = OrderedDict()
+_NORMALIZERS_KEPT = 4
+_normalizers_lock = threading.Lock()
+
+
 def make_normalizer(settings: Settings, index: LoadedIndex, lexicon: Lexicon | None = None) -> QueryNormalizer:
-    """The query normaliser for this index's vocabulary (0.2–0.6 s to build: callers that make many
-    retrievers over one index, like calibration and ``make eval``, build it once and pass it in)."""
-    lexicon = lexicon or Lexicon.load(settings.corpus_dir / "lexicon.yaml")
-    return QueryNormalizer(index.chunks, lexicon, spanish=spanish_words())
+    """The query normaliser for this index's vocabulary, built once per index and lexicon file
+    (callers that pass their own ``lexicon`` always get a new one)."""
+    if lexicon is not None:
+        return QueryNormalizer(index.chunks, lexicon, spanish=spanish_words())
+    path = settings.corpus_dir / "lexicon.yaml"
+    digest = hashlib.sha256(path.read_bytes())
+    for chunk in index.chunks:
+        digest.update(f"\x00{chunk.section}\x00{chunk.text}".encode())
+    key = digest.hexdigest()
+    with _normalizers_lock:
+        if key in _NORMALIZERS:
+            _NORMALIZERS.move_to_end(key)
+            return _NORMALIZERS[key]
+    built = QueryNormalizer(index.chunks, Lexicon.load(path), spanish=spanish_words())
+    with _normalizers_lock:
+        _NORMALIZERS[key] = built
+        while len(_NORMALIZERS) > _NORMALIZERS_KEPT:
+            _NORMALIZERS.popitem(last=False)
+    return built
 
 
 def make_retriever(
@@ -42,7 +69,7 @@ def make_retriever(
         dense=index.dense,
         bm25=index.bm25,
         embedder=embedder,
-        normalizer=normalizer or make_normalizer(settings, index, lexicon),
+        normalizer=normalizer or make_normalizer(settings, index),
         sentence_vectors=index.sentence_vectors,
         sentence_owners=index.sentence_owners,
         heading_vectors=index.heading_vectors,
