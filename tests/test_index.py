@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from bot.index import build_index, index_status, publish_build
+from bot.index.build import _content_key
 from bot.index.load import load_index
 from bot.settings import ROOT, Settings
 
@@ -72,12 +73,25 @@ def test_missing_or_damaged_index_is_reported(tmp_path: Path):
     assert status == "missing" and "asesor index" in message
 
 
-def test_rebuild_reuses_cached_vectors(tmp_path: Path, shared_embedder):
+def test_rebuild_reuses_cached_vectors(index_dir: Path, tmp_path: Path, shared_embedder):
+    """A build embeds only what its cache lacks, and the cached vectors are the ones it would have made."""
     settings = Settings(index_dir=tmp_path)
+    serving = load_index(Settings(index_dir=index_dir))
+    (tmp_path / "cache").mkdir()
+    cache = next((index_dir / "cache").glob("vectors-*.npz"))
+    with np.load(cache) as data:
+        ids, vectors = data["ids"], data["vectors"]
+    forgotten = {_content_key(c.embed_text) for c in serving.chunks[:3]}  # three chunks' vectors are missing
+    kept = np.array([key not in forgotten for key in ids.tolist()])
+    np.savez(tmp_path / "cache" / cache.name, ids=ids[kept], vectors=vectors[kept])
+
     first = _build_and_swap(settings, shared_embedder)
     second = _build_and_swap(settings, shared_embedder)
-    assert first["embedded"] == first["chunks"] and second["embedded"] == 0
+    assert first["embedded"] == 3 and second["embedded"] == 0 and first["chunks"] == len(serving.chunks)
     assert second["version"] != first["version"] and index_status(settings)[0] == "fresh"
+    rebuilt = np.load(tmp_path / "builds" / second["version"] / "vectors.npy")
+    original = np.load(index_dir / "builds" / serving.version / "vectors.npy")
+    assert np.allclose(rebuilt, original, atol=1e-4)  # embedded anew or cached: the same vectors
 
 
 _SLOW_BUILD = """
