@@ -15,10 +15,7 @@ import argparse
 import os
 import random
 import secrets
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,6 +27,8 @@ import httpx
 import yaml
 
 from bot.settings import ROOT
+
+from .live_server import LiveServer
 
 __all__ = ["SoakReport", "run_soak", "main"]
 
@@ -250,44 +249,6 @@ def _judge(report: SoakReport) -> None:
         report.failures.append("no se completó ninguna solicitud")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start_server(workdir: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "ASESOR_DATABASE_URL": f"sqlite:///{workdir / 'soak.sqlite3'}",
-        "ASESOR_RATE_LIMIT_PER_MINUTE": "10000000",
-        "ASESOR_LOG_LEVEL": "WARNING",
-    }
-    log = open(workdir / "serve.log", "wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    log.close()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError((workdir / "serve.log").read_text(errors="replace")[-3000:])
-        try:
-            if httpx.get(url + "/health", timeout=2).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    process.kill()
-    raise TimeoutError("el servidor no respondió /health a tiempo")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Carga mixta sostenida contra un `asesor serve` real.")
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("SOAK_SECONDS", 300)))
@@ -298,22 +259,21 @@ def main(argv: list[str] | None = None) -> int:
         print("SOAK_SECONDS debe ser de al menos 5 segundos.", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="asesor-soak-") as folder:
-        process, url = _start_server(Path(folder))
-        try:
-            print(
-                f"Soak contra {url} (pid {process.pid}) durante {args.seconds:.0f} s con {args.clients} clientes…",
-                flush=True,
-            )
-            report = run_soak(url, process.pid, args.seconds, clients=args.clients)
+        workdir = Path(folder)
+        token = secrets.token_urlsafe(24)  # /metrics is for operators: read with a bearer token
+        env = {
+            "ASESOR_DATABASE_URL": f"sqlite:///{workdir / 'soak.sqlite3'}",
+            "ASESOR_LOG_LEVEL": "WARNING",
+            "ASESOR_METRICS_TOKEN": token,
+        }
+        with LiveServer(workdir / "serve.log", env=env) as server:
+            print(f"Soak contra {server.url} (pid {server.pid}) durante {args.seconds:.0f} s", end=" ")
+            print(f"con {args.clients} clientes…", flush=True)
+            report = run_soak(server.url, server.pid, args.seconds, clients=args.clients)
             if args.metrics_out:
-                args.metrics_out.write_text(httpx.get(url + "/metrics", timeout=30).text, encoding="utf-8")
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                metrics = httpx.get(server.url + "/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+                metrics.raise_for_status()
+                args.metrics_out.write_text(metrics.text, encoding="utf-8")
     print(report.summary())
     return 0 if report.ok else 1
 
