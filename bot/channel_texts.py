@@ -30,7 +30,6 @@ __all__ = [
     "FEEDBACK_UP",
     "FINISHED_TITLE",
     "HANDOFF_DONE",
-    "LEVEL_LINE",
     "NOTED",
     "OFFER_GONE",
     "PHOTO_CAPTION",
@@ -93,7 +92,6 @@ FINISHED_TITLE = "🏁 ¡Terminó el autodiagnóstico!"
 
 HANDOFF_DONE = "📋 Retomamos aquí el autodiagnóstico que empezó en otro canal, en la misma pregunta."
 
-LEVEL_LINE = "Nivel de madurez: {level} ({total} de {max_total} puntos, {percent} %)"
 
 NOTED = "✅ Anotado: «{label}»."
 

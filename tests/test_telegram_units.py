@@ -17,6 +17,7 @@ from fakes import plain_text
 from fakes.telegram_api import _ApiError, _check_html
 from telegram.error import NetworkError, TimedOut
 
+from bot.diagnosis import present
 from bot.errors import Unavailable
 from bot.logsafe import REDACTED, RedactSecrets, install_redaction
 from bot.schemas import Answer, Citation
@@ -24,7 +25,7 @@ from bot.settings import ROOT, Settings
 from bot.telegram import texts
 from bot.telegram.answers import looks_like_question
 from bot.telegram.app import _maybe_delivered, build_application
-from bot.telegram.render import DxAction, answer_blocks, answer_keyboard, parse_dx, percent, without_feedback
+from bot.telegram.render import DxAction, answer_blocks, answer_keyboard, parse_dx, without_feedback
 from bot.telegram.split import MESSAGE_LIMIT, Block, blocks_from_text, pack, tg_len
 from bot.telegram.state import Keys
 from bot.telegram.webhook import WebhookForbidden, process_webhook_update
@@ -92,8 +93,9 @@ def test_small_blocks_share_a_message_and_a_tiny_limit_is_refused():
 
 
 # --- rendering ----------------------------------------------------------------------------------
-def test_spanish_percentages():
-    assert (percent(61.5), percent(50.0), percent(100.0), percent(0.0)) == ("61,5", "50", "100", "0")
+def test_spanish_numbers_and_percentages():
+    assert [present.number(v) for v in (61.5, 50.0, 100.0, 0.0)] == ["61,5", "50", "100", "0"]
+    assert present.percent(33.33) == "33,3 %"
 
 
 def test_diagnosis_callback_data_round_trips_within_64_bytes():

@@ -28,9 +28,9 @@ class Suggestions:
     vectors: np.ndarray
 
 
-# The suggested questions' vectors per embedding model (``VectorEmbedder.model``), by the questions' text: an advisor rebuilt
-# over the same embedder (an index hot-swap, another set of services in this process) does not
-# embed them again. Weak keys: an embedder that is gone takes its vectors with it.
+# The suggested questions' vectors per embedding model (``VectorEmbedder.model``), by their text:
+# an advisor rebuilt over the same model (an index hot-swap, other services in this process) does
+# not embed them again. Weak keys: an embedder that is gone takes its vectors with it.
 _VECTORS: weakref.WeakKeyDictionary[VectorEmbedder, dict[tuple[str, ...], np.ndarray]] = weakref.WeakKeyDictionary()
 _vectors_lock = threading.Lock()
 

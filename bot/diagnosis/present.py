@@ -15,6 +15,7 @@ __all__ = [
     "TOP_RECOMMENDATIONS",
     "area_line",
     "level_line",
+    "level_summary",
     "noted",
     "number",
     "percent",
@@ -42,6 +43,11 @@ def percent(value: float) -> str:
 def level_line(result: DiagnosisResult) -> str:
     """ "Nivel de madurez: Avanzada" """
     return f"Nivel de madurez: {result.level.name}"
+
+
+def level_summary(result: DiagnosisResult) -> str:
+    """ "Nivel de madurez: Avanzada (16 de 26 puntos, 61,5 %)": the chats' headline of a result."""
+    return f"{level_line(result)} ({result.total} de {result.max_total} puntos, {percent(result.percent)})"
 
 
 def area_line(area: AreaScore) -> str:

@@ -31,7 +31,6 @@ __all__ = [
     "offers_keyboard",
     "offers_suggestions",
     "parse_dx",
-    "percent",
     "question_blocks",
     "question_keyboard",
     "result_blocks",
@@ -50,9 +49,6 @@ def _data(value: str) -> str:
     if len(value.encode()) > _CALLBACK_LIMIT:
         raise ValueError(f"callback data too long: {value!r}")
     return value
-
-
-percent = present.number  # Spanish number format: 61.5 → "61,5", 50.0 → "50"
 
 
 # --- Answers ----------------------------------------------------------------------------------
@@ -218,9 +214,7 @@ def result_blocks(result: DiagnosisResult, *, top: int = present.TOP_RECOMMENDAT
     blocks = [
         Block(texts.FINISHED_TITLE, "bold"),
         Block(
-            texts.LEVEL_LINE.format(
-                level=result.level.name, total=result.total, max_total=result.max_total, percent=percent(result.percent)
-            ),
+            present.level_summary(result),
             "bold",
         ),
         Block(result.level.meaning),

@@ -27,7 +27,6 @@ __all__ = [
     "feedback_buttons",
     "offers_list",
     "parse_dx",
-    "percent",
     "question_messages",
     "result_text",
     "short",
@@ -49,9 +48,6 @@ def short(text: str, limit: int) -> str:
     head = text[: limit - 1]
     space = head.rfind(" ")
     return (head[:space] if space > limit // 2 else head).rstrip(" ,;:.") + "…"
-
-
-percent = present.number  # Spanish number format: 61.5 → "61,5", 50.0 → "50"
 
 
 def text_messages(text: str) -> list[dict]:
@@ -192,11 +188,7 @@ def continue_buttons(state: DiagnosisState) -> dict:
 def result_text(result: DiagnosisResult, *, top: int = present.TOP_RECOMMENDATIONS) -> str:
     parts = [
         f"*{texts.FINISHED_TITLE}*",
-        "*"
-        + texts.LEVEL_LINE.format(
-            level=result.level.name, total=result.total, max_total=result.max_total, percent=percent(result.percent)
-        )
-        + "*",
+        f"*{present.level_summary(result)}*",
         result.level.meaning,
         f"*{texts.AREAS_TITLE}*\n" + "\n".join(texts.AREA_LINE.format(line=present.area_line(a)) for a in result.areas),
     ]
