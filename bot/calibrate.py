@@ -22,6 +22,7 @@ from bot.evalset import EvalItem, _squash, first_relevant_rank, load_eval_set, r
 from bot.index.build import CALIBRATION_VERSION, current_build, write_atomic
 from bot.index.embedders import VectorEmbedder
 from bot.index.load import load_index
+from bot.index.vector_cache import VectorCache, cache_file
 from bot.retrieval import Lexicon, QueryNormalizer, Retrieval
 from bot.retrieval.factory import make_normalizer, make_retriever
 from bot.retrieval.ranker import FEATURES, choose_penalty, features, fit_weights, rank_metrics
@@ -36,17 +37,29 @@ MAX_IN_SCOPE_REFUSED = 0.01  # refusing a real question costs more than answerin
 
 
 class MemoEmbedder(VectorEmbedder):
-    """Remembers query vectors, so sweeping a parameter embeds each question once."""
+    """Remembers query vectors, so sweeping a parameter embeds each question once; over a
+    ``VectorCache`` (kept with ``save()``), a later calibration with the same model embeds none."""
 
-    def __init__(self, inner: VectorEmbedder) -> None:
+    def __init__(self, inner: VectorEmbedder, cache: VectorCache | None = None) -> None:
         self.inner = inner
         self.name = inner.name
+        self._cache = cache
         self._memo: dict[str, np.ndarray] = {}
 
     def _query(self, text: str) -> np.ndarray:
-        if text not in self._memo:
-            self._memo[text] = self.inner.query_vector(text)
-        return self._memo[text]
+        vector = self._memo.get(text)
+        if vector is None and self._cache is not None:
+            vector = self._cache.get(text)
+        if vector is None:
+            vector = self.inner.query_vector(text)
+            if self._cache is not None:
+                self._cache.put(text, vector)
+        self._memo[text] = vector
+        return vector
+
+    def save(self) -> None:
+        if self._cache is not None:
+            self._cache.save()
 
     def _documents(self, texts: list[str]) -> np.ndarray:
         return self.inner.document_vectors(texts)
@@ -128,7 +141,7 @@ def selector_examples(retriever, bank: SentenceBank, items: list[EvalItem]) -> l
 def calibrate_index(settings: Settings, embedder: VectorEmbedder, build: Path | None = None) -> dict:
     """Fit the ranker, choose alpha (best tune MRR) and the scope weight/threshold; write calibration.json."""
     index = load_index(settings, build)  # a build not yet published, or the serving one
-    embedder = MemoEmbedder(embedder)
+    embedder = MemoEmbedder(embedder, VectorCache(cache_file(settings, "queries")))
     items = load_eval_set(settings.corpus_dir / "eval" / "questions.yaml", split="tune")
     judge = ScopeJudge(Lexicon.load(settings.corpus_dir / "lexicon.yaml"))
     normalizer = make_normalizer(settings, index)
@@ -164,6 +177,7 @@ def calibrate_index(settings: Settings, embedder: VectorEmbedder, build: Path | 
         "tune": {"MRR": round(best_mrr, 4), "oos_recall": round(oos_recall, 4), "in_scope_refused": round(refused, 4)},
         "embedder": index.manifest["embedder"],
     }
+    embedder.save()
     build = build or current_build(settings)
     assert build is not None
     write_atomic(build / "calibration.json", json.dumps(calibration, indent=2).encode())

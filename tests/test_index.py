@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from bot.index import build_index, index_status, publish_build
-from bot.index.build import _content_key
 from bot.index.load import load_index
+from bot.index.vector_cache import content_key
 from bot.settings import ROOT, Settings
 
 
@@ -81,7 +81,7 @@ def test_rebuild_reuses_cached_vectors(index_dir: Path, tmp_path: Path, shared_e
     cache = next((index_dir / "cache").glob("vectors-*.npz"))
     with np.load(cache) as data:
         ids, vectors = data["ids"], data["vectors"]
-    forgotten = {_content_key(c.embed_text) for c in serving.chunks[:3]}  # three chunks' vectors are missing
+    forgotten = {content_key(c.embed_text) for c in serving.chunks[:3]}  # three chunks' vectors are missing
     kept = np.array([key not in forgotten for key in ids.tolist()])
     np.savez(tmp_path / "cache" / cache.name, ids=ids[kept], vectors=vectors[kept])
 
@@ -114,8 +114,9 @@ build.build_index(settings, make_embedder(settings))
 
 
 @pytest.mark.slow  # a build in a subprocess, killed
-def test_build_killed_half_way_leaves_the_old_index_serving(tmp_path: Path, shared_embedder):
+def test_build_killed_half_way_leaves_the_old_index_serving(index_dir: Path, tmp_path: Path, shared_embedder):
     settings = Settings(index_dir=tmp_path / "index")
+    shutil.copytree(index_dir / "cache", settings.index_dir / "cache")  # the session's vectors: no re-embedding
     old = _build_and_swap(settings, shared_embedder)
     signal_file = tmp_path / "reached"
     process = subprocess.Popen([sys.executable, "-c", _SLOW_BUILD, str(signal_file), str(settings.index_dir)], cwd=ROOT)

@@ -25,6 +25,7 @@ import numpy as np
 from bot.index.chroma import write_collection
 from bot.index.embedders import VectorEmbedder
 from bot.index.scratch import refuse_scratch
+from bot.index.vector_cache import VectorCache, cache_file, content_key
 from bot.ingest import CHUNKER_VERSION, build_chunks, corpus_checksum
 from bot.schemas import Chunk
 from bot.settings import Settings
@@ -129,31 +130,6 @@ def sentence_units(chunks: list[Chunk]) -> tuple[list[str], np.ndarray]:
     return texts, np.array(owners, dtype=np.int32)
 
 
-def _content_key(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
-
-
-def _cached_vectors(cache_file: Path, texts: list[str], embedder: VectorEmbedder) -> tuple[np.ndarray, set[str]]:
-    """Vectors of ``texts`` and the keys that had to be embedded (the rest came from the cache)."""
-    keys = [_content_key(t) for t in texts]
-    cache: dict[str, np.ndarray] = {}
-    if cache_file.exists():
-        try:
-            with np.load(cache_file) as data:
-                cache = dict(zip(data["ids"].tolist(), data["vectors"]))
-        except (OSError, ValueError, KeyError):
-            cache = {}
-    missing = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
-    if missing:
-        for (key, _), vector in zip(missing, embedder.document_vectors([t for _, t in missing])):
-            cache[key] = vector
-        ids = np.array(list(cache))
-        buffer = cache_file.with_suffix(".tmp.npz")
-        np.savez(buffer, ids=ids, vectors=np.stack([cache[i] for i in ids.tolist()]))
-        os.replace(buffer, cache_file)
-    return np.stack([cache[k] for k in keys]), {key for key, _ in missing}
-
-
 def build_index(settings: Settings, embedder: VectorEmbedder, *, scratch: bool = False) -> Manifest:
     """Build a new index version under ``builds/<version>``, never serving: returns its manifest.
 
@@ -164,18 +140,15 @@ def build_index(settings: Settings, embedder: VectorEmbedder, *, scratch: bool =
     chunks = build_chunks(settings.corpus_dir)
     builds = settings.index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
-    cache_dir = settings.index_dir / "cache"
-    cache_dir.mkdir(exist_ok=True)
-    slug = settings.embedder_id.replace("/", "_").replace(":", "_")
     chunk_texts = [c.embed_text for c in chunks]
     headings = [c.section for c in chunks]  # the ranker's "heading_dense": the question against the table of contents
     sentences, owners = sentence_units(chunks)
-    all_vectors, fresh = _cached_vectors(
-        cache_dir / f"vectors-{slug}.npz", chunk_texts + headings + sentences, embedder
-    )
+    cache = VectorCache(cache_file(settings, "vectors"))
+    all_vectors, fresh = cache.vectors(chunk_texts + headings + sentences, embedder.document_vectors)
+    cache.save()
     vectors, heading_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) : 2 * len(chunks)]
     sentence_vectors = all_vectors[2 * len(chunks) :]
-    embedded = len({_content_key(t) for t in chunk_texts} & fresh)  # chunks embedded anew
+    embedded = len({content_key(t) for t in chunk_texts} & fresh)  # chunks embedded anew
 
     version = time.strftime("%Y%m%dT%H%M%S") + f"-{secrets.token_hex(3)}"  # sortable and unique
     staging = builds / f".staging-{version}"
