@@ -11,6 +11,7 @@ no Chroma server, and is marked scratch in its manifest, which both publishers r
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,8 +53,14 @@ def build_serving_index(settings: Settings, embedder: VectorEmbedder | None = No
 
 
 def build_scratch_index(settings: Settings, embedder: VectorEmbedder, index_dir: Path | str) -> ScratchIndex:
-    """A calibrated index in ``index_dir`` for bench and eval, serving only from that folder."""
+    """A calibrated index in ``index_dir`` for bench and eval, serving only from that folder.
+
+    It starts from a copy of the serving index's vector cache (vectors depend on the model and the
+    text alone), so a bench or an eval embeds only what the serving build has not."""
     local = settings.model_copy(update={"index_dir": Path(index_dir), "chroma_url": None})
+    cache = settings.index_dir / "cache"
+    if cache.is_dir() and not (local.index_dir / "cache").exists():
+        shutil.copytree(cache, local.index_dir / "cache")
     manifest, build = _build_and_calibrate(local, embedder, scratch=True)
     publish_build(local, build)  # the scratch folder's own CURRENT; never a server (no URL, and refused)
     return ScratchIndex(settings=local, manifest=manifest, calibration=manifest["calibration"])

@@ -57,10 +57,9 @@ def test_bench_and_eval_scratch_builds_never_move_a_shared_chroma_servers_pointe
         collections = sorted(c.name for c in server_client(shared).list_collections())
 
         # bench's scratch build and eval's, with the very settings that name the shared server
-        for folder in ("bench", "eval/e5"):
-            shutil.copytree(index_dir / "cache", tmp_path / folder / "cache")
         bench_scratch = build_scratch_index(shared, shared_embedder, tmp_path / "bench")
         assert bench_scratch.settings.chroma_url is None and bench_scratch.manifest["scratch"] is True
+        assert bench_scratch.manifest["embedded"] == 0  # started from the serving index's vector cache
         assert (tmp_path / "bench" / "CURRENT").read_text() == bench_scratch.manifest["version"]
         assert bench_scratch.calibration == json.loads((bench_scratch.build / "calibration.json").read_text())
         local, _, index, _ = eval_run._prepare(shared, "e5", str(tmp_path / "eval"))
