@@ -158,15 +158,27 @@ def bench(
 
     from bot.console.bench import seed, time_pages
     from bot.console.service import open_staff_console
+    from bot.errors import AdvisorError
+    from bot.services.database import upgrade_schema
 
     settings = Settings()
     folder = tempfile.mkdtemp(prefix="asesor-staff-bench-")
-    url = database_url or f"sqlite:///{folder}/bench.sqlite3"
-    console = open_staff_console(settings.model_copy(update={"database_url": url}))
+    settings = settings.model_copy(update={"database_url": database_url or f"sqlite:///{folder}/bench.sqlite3"})
+    try:
+        if not no_seed:  # an empty database gets the tables (a PostgreSQL one is not upgraded by itself)
+            upgrade_schema(settings)
+        console = open_staff_console(settings)
+        started = time.perf_counter()
+        if not no_seed:
+            seed(console.staff_store.store, settings.corpus_dir, questions=rows)
+            kind = settings.database_url.split(":", 1)[0]
+            typer.echo(f"{rows} preguntas sembradas en {time.perf_counter() - started:.1f} s ({kind}).")
+        console = open_staff_console(settings, embedder=True)
+    except AdvisorError as error:
+        typer.echo(error.message, err=True)
+        raise typer.Exit(1) from None
     started = time.perf_counter()
-    if not no_seed:
-        seed(console.staff_store.store, settings.corpus_dir, questions=rows)
-        typer.echo(f"{rows} preguntas sembradas en {time.perf_counter() - started:.1f} s ({url.split(':', 1)[0]}).")
-    console = open_staff_console(settings.model_copy(update={"database_url": url}), embedder=True)
+    console.warm()  # what the server does in a thread at start-up: embed the texts the pages group
+    typer.echo(f"  precálculo al arrancar (embeber los textos a agrupar): {time.perf_counter() - started:.1f} s")
     for page, (first, warm, cpu) in time_pages(console).items():
         typer.echo(f"  {page:<28} primera {first:7.0f} ms   mediana {warm:7.0f} ms   CPU {cpu:6.0f} ms")

@@ -135,6 +135,30 @@ def test_aggregates_are_computed_by_the_database(store: Store) -> None:
     assert report.deleted["interactions"] == 1 and "preguntas registradas" in report.spanish()
 
 
+def test_feedback_is_filtered_by_the_channel_of_its_conversation(store: Store) -> None:
+    staff = StaffStore(store)
+    recorder = Recorder(staff)
+    _ask(recorder, "¿Qué es un cluster?", channel="web", conversation="conv-web")
+    _ask(recorder, "¿Qué es un cluster?", channel="telegram", conversation="conv-tg")
+    recorder.stop()
+    for conversation, rating, reason in [("conv-web", "down", "muy_larga"), ("conv-tg", "down", None)]:
+        store.add_feedback(
+            conversation_id=conversation, question="q", answer="a", rating=rating, comment=None, reason=reason
+        )
+    store.add_feedback(conversation_id="conv-tg", question="q", answer="a", rating="up", comment=None)
+    store.add_feedback(conversation_id=None, question="q", answer="a", rating="up", comment=None)  # no channel known
+    analytics = Analytics(staff, low_confidence=0.83)
+    now = time.time()
+    every, web, telegram = (Period(now - DAY, now + 1, channel) for channel in (None, "web", "telegram"))
+    assert analytics.feedback_rates(every)["total"] == 4
+    assert analytics.feedback_rates(web) == {"up": 0, "down": 1, "total": 1, "up_rate": 0.0, "down_rate": 100.0}
+    assert analytics.feedback_rates(telegram)["up"] == 1 and analytics.feedback_rates(telegram)["down"] == 1
+    assert analytics.feedback_reasons(web) == [{"motivo": "muy_larga", "votos": 1}]
+    assert analytics.feedback_rates(Period(now - DAY, now + 1, "whatsapp"))["total"] == 0
+    assert sorted(row["canal"] for row in analytics.thumbs_down(every)) == ["telegram", "web"]
+    assert [row["canal"] for row in analytics.thumbs_down(telegram)] == ["telegram"]
+
+
 def test_accounts_hash_throttle_and_lock(store: Store) -> None:
     now = [1_000_000.0]
     accounts = Accounts(StaffStore(store), max_failures=3, lock_seconds=600, per_minute=100, clock=lambda: now[0])
