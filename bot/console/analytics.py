@@ -193,9 +193,7 @@ class Analytics:
         return self._rows(statement)
 
     def thumbs_down(self, period: Period, *, limit: int = 200) -> list[dict]:
-        channel = (
-            select(I.channel).where(I.conversation_id == FeedbackRow.conversation_id).limit(1).scalar_subquery()
-        )
+        channel = select(I.channel).where(I.conversation_id == FeedbackRow.conversation_id).limit(1).scalar_subquery()
         statement = (
             select(
                 FeedbackRow.created_at.label("fecha"),

@@ -310,7 +310,7 @@ class FakeTelegram:
             "from": BOT_USER,
             **content,
         }
-        if params.get("reply_markup"):
+        if (params.get("reply_markup") or {}).get("inline_keyboard"):  # as Telegram: a ForceReply is not echoed
             message["reply_markup"] = params["reply_markup"]
         self.messages[(chat_id, message["message_id"])] = message
         return message
