@@ -18,6 +18,7 @@ import yaml
 from bot.console.events import CHANNELS, FEEDBACK_REASONS, Interaction
 from bot.console.recorder import interaction_row
 from bot.console.service import Period, StaffConsole
+from bot.diagnosis import load_instrument
 from bot.store import Store
 from bot.store_staff import StaffStore
 
@@ -70,19 +71,22 @@ def seed(
             staff.write_batch(batch, [])
             batch = []
     outcomes = []
+    instrument = load_instrument(corpus_dir / "diagnosis.yaml")  # real areas and bands: the pages read them
+    areas = {p.index: p.area for p in instrument.practices}
     for d in range(diagnoses):
-        values = {p: rng.choice((0, 1, 1, 2)) for p in range(1, 14)}
+        values = {p: rng.choice((0, 1, 1, 2)) for p in areas}
         total = sum(values.values())
+        band = next(b for b in instrument.bands if b.min <= total <= b.max)
         outcomes.append(
             {
                 "diagnosis_id": f"d{d}",
                 "created_at": now - rng.random() * 90 * _DAY,
                 "channel": rng.choice(CHANNELS[:3]),
-                "level_id": f"n{min(total // 7, 3)}",
-                "level_name": ["Inicial", "Básico", "Intermedio", "Avanzado"][min(total // 7, 3)],
+                "level_id": band.id,
+                "level_name": band.name,
                 "total": total,
-                "percent": round(100 * total / 26, 1),
-                "practices": {p: (f"area{(p - 1) // 3}", v) for p, v in values.items()},
+                "percent": round(100 * total / (2 * len(areas)), 1),
+                "practices": {p: (areas[p], v) for p, v in values.items()},
             }
         )
     staff.write_batch(batch, outcomes)

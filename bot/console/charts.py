@@ -7,8 +7,12 @@ rows the analytics queries return and gives PNG bytes.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import textwrap
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 
 import matplotlib
 
@@ -16,10 +20,32 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-__all__ = ["volume_png", "practices_png", "radar_png", "empty_png"]
+__all__ = ["volume_png", "practices_png", "radar_png", "empty_png", "ImageCache"]
 
 _COLORS = {"respuestas": "#1f6f8b", "rechazos": "#d1495b", "conversacion": "#edae49"}
 _LABELS = {"respuestas": "Respuestas", "rechazos": "Rechazos", "conversacion": "Conversación"}
+
+
+class ImageCache:
+    """The last ``size`` images by (chart, digest of its rows): a page reloaded, or its image opened
+    to paste in a report, does not draw again while the numbers are the same."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._images: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._size, self._lock = size, threading.Lock()
+
+    def get(self, key: tuple[str, str], draw: Callable[[], bytes]) -> bytes:
+        digest = (key[0], hashlib.sha256(key[1].encode()).hexdigest())
+        with self._lock:
+            if digest in self._images:
+                self._images.move_to_end(digest)
+                return self._images[digest]
+        image = draw()
+        with self._lock:
+            self._images[digest] = image
+            while len(self._images) > self._size:
+                self._images.popitem(last=False)
+        return image
 
 
 def _png(figure) -> bytes:
@@ -48,9 +74,9 @@ def volume_png(per_day: list[dict]) -> bytes:
         values = np.array([int(row[key] or 0) for row in per_day], dtype=float)
         axes.bar(positions, values, bottom=bottom, color=_COLORS[key], label=_LABELS[key])
         bottom += values
-    axes.set_title("Preguntas por día")
+    axes.set_title("Preguntas por día", pad=22)
     axes.set_ylabel("Preguntas")
-    axes.legend(loc="upper left", fontsize=8, frameon=False)
+    axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, fontsize=8, frameon=False)  # above the bars
     step = max(1, len(days) // 15)
     axes.set_xticks(range(0, len(days), step), [days[i] for i in range(0, len(days), step)], rotation=45, fontsize=8)
     axes.spines[["top", "right"]].set_visible(False)
