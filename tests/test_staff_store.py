@@ -15,6 +15,7 @@ from sqlalchemy import create_engine
 from bot.cli_staff import eval_stubs
 from bot.console.accounts import AccountError, Accounts
 from bot.console.analytics import Analytics, Period
+from bot.console.charts import ImageCache, volume_png
 from bot.console.events import DiagnosisOutcome, Interaction
 from bot.console.groups import QuestionGrouper
 from bot.console.masking import mask_personal_data
@@ -235,3 +236,19 @@ def test_export_eval_writes_tune_stubs_after_the_last_id() -> None:
             "kind": "plain",
         }
     ]
+
+
+def test_a_chart_is_drawn_again_only_when_its_numbers_change() -> None:
+    drawn: list[str] = []
+
+    def draw(rows: str):
+        return lambda: drawn.append(rows) or f"png {rows}".encode()
+
+    cache = ImageCache(size=2)
+    assert cache.get(("volumen", "[1, 2]"), draw("[1, 2]")) == b"png [1, 2]"
+    assert cache.get(("volumen", "[1, 2]"), draw("[1, 2]")) == b"png [1, 2]"  # same numbers: not drawn again
+    assert cache.get(("radar", "[1, 2]"), draw("radar")) == b"png radar"  # another chart of the same rows
+    cache.get(("volumen", "[1, 3]"), draw("[1, 3]"))  # a new question changed the numbers; the oldest goes
+    cache.get(("volumen", "[1, 2]"), draw("[1, 2]"))
+    assert drawn == ["[1, 2]", "radar", "[1, 3]", "[1, 2]"]
+    assert volume_png([{"dia": "2026-12-01", "respuestas": 3, "rechazos": 1, "conversacion": 0}])[:4] == b"\x89PNG"

@@ -63,16 +63,17 @@ def empty_png(title: str) -> bytes:
 
 
 def volume_png(per_day: list[dict]) -> bytes:
-    """Questions per day, stacked by kind."""
+    """Questions per day, stacked by kind (answers, refusals, small talk)."""
     if not per_day:
         return empty_png("Preguntas por día")
     days = [row["dia"][5:] for row in per_day]  # MM-DD
     figure, axes = plt.subplots(figsize=(9, 3.4))
     bottom = np.zeros(len(days))
-    positions = np.arange(len(days))  # numeric positions: «12-01» is a label, not a date to parse
+    edges = np.arange(len(days) + 1) - 0.5  # day i spans [i - 0.5, i + 0.5]: its label sits in the middle
     for key in ("respuestas", "rechazos", "conversacion"):
         values = np.array([int(row[key] or 0) for row in per_day], dtype=float)
-        axes.bar(positions, values, bottom=bottom, color=_COLORS[key], label=_LABELS[key])
+        # One filled step outline per kind, not one bar per day: half the drawing time for 90 days.
+        axes.stairs(bottom + values, edges, baseline=bottom.copy(), fill=True, color=_COLORS[key], label=_LABELS[key])
         bottom += values
     axes.set_title("Preguntas por día", pad=22)
     axes.set_ylabel("Preguntas")
