@@ -14,8 +14,8 @@ import pytest
 from fakes import running_bot
 
 from bot.console.service import Period
+from bot.services.channels import find_profile, parse_profile
 from bot.telegram import texts
-from bot.telegram.profile import parse_profile
 
 CHAT = 515151
 
@@ -81,3 +81,6 @@ def test_a_profile_reply_is_read_as_department_and_sector() -> None:
     assert parse_profile("Antioquia") == ("Antioquia", None)
     assert parse_profile("Omitir") is None and parse_profile("prefiero no decirlo") is None
     assert parse_profile("x" * 100 + ", y")[0] == "x" * 64
+    assert find_profile("Departamento: Nariño, café") == ("Nariño", "café")  # WhatsApp's typed form
+    assert find_profile("depto Huila") == ("Huila", None)
+    assert find_profile("¿Qué hace el departamento de planeación?") is None

@@ -13,13 +13,13 @@ from __future__ import annotations
 from telegram import ForceReply, Message
 from telegram.ext import ContextTypes
 
+from bot.services.channels import parse_profile
+
 from . import texts
 from .send import send_text
 from .state import runtime
 
-__all__ = ["ask_profile", "is_profile_reply", "parse_profile", "save_profile"]
-
-_SKIP = {"omitir", "no", "prefiero no decirlo", "ninguno", "-"}
+__all__ = ["ask_profile", "is_profile_reply", "save_profile"]
 
 
 async def ask_profile(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
@@ -38,22 +38,6 @@ def is_profile_reply(message: Message, bot_id: int) -> bool:
         and asked.from_user.id == bot_id
         and (asked.text or "").startswith(texts.PROFILE_ASK[:40])
     )
-
-
-def _clean(value: str) -> str | None:
-    value = " ".join(value.split()).strip(" .;")
-    return value[:64] or None
-
-
-def parse_profile(text: str) -> tuple[str | None, str | None] | None:
-    """«Nariño, café» → ("Nariño", "café"); «Antioquia» → ("Antioquia", None); «omitir» → None."""
-    if " ".join(text.lower().split()).strip(" .!") in _SKIP:
-        return None
-    for separator in (",", ";", " - ", "/"):
-        if separator in text:
-            department, sector = text.split(separator, 1)
-            return _clean(department), _clean(sector)
-    return _clean(text), None
 
 
 async def save_profile(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int, text: str) -> None:
