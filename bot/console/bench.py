@@ -97,7 +97,7 @@ def seed(
     for _ in range(feedback):
         down = rng.random() < 0.3
         store.add_feedback(
-            conversation_id=None,
+            conversation_id=f"c{rng.randrange(20_000)}",  # a seeded conversation: its channel is the vote's
             question=rng.choice(texts),
             answer="…",
             rating="down" if down else "up",
@@ -135,4 +135,8 @@ def time_pages(console: StaffConsole, *, repeats: int = 5) -> dict[str, tuple[fl
     console.volume(Period(now - 7 * _DAY, now + 1, "telegram"))
     elapsed = (time.perf_counter() - started) * 1000
     figures["volumen (7 días, telegram)"] = (elapsed, elapsed, (time.process_time() - started_cpu) * 1000)
+    started, started_cpu = time.perf_counter(), time.process_time()
+    console.feedback(Period(now - 90 * _DAY, now + 1, "web"))  # the channel comes from the conversations
+    elapsed = (time.perf_counter() - started) * 1000
+    figures["valoraciones (90 días, web)"] = (elapsed, elapsed, (time.process_time() - started_cpu) * 1000)
     return figures
