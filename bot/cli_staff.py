@@ -152,21 +152,77 @@ def bench(
         str | None, typer.Option("--database-url", help="Base vacía (por defecto, SQLite temporal).")
     ] = None,
     no_seed: Annotated[bool, typer.Option("--no-seed", help="Medir una base ya sembrada.")] = False,
+    keep: Annotated[bool, typer.Option("--keep", help="Conservar la base SQLite temporal.")] = False,
 ) -> None:
     """Siembra una base con N preguntas y mide cada página de la consola (primera vez y mediana)."""
     import tempfile
 
     from bot.console.bench import seed, time_pages
     from bot.console.service import open_staff_console
+    from bot.errors import AdvisorError
+    from bot.services.database import upgrade_schema
 
     settings = Settings()
     folder = tempfile.mkdtemp(prefix="asesor-staff-bench-")
-    url = database_url or f"sqlite:///{folder}/bench.sqlite3"
-    console = open_staff_console(settings.model_copy(update={"database_url": url}))
+    settings = settings.model_copy(update={"database_url": database_url or f"sqlite:///{folder}/bench.sqlite3"})
+    try:
+        if not no_seed:  # an empty database gets the tables (a PostgreSQL one is not upgraded by itself)
+            upgrade_schema(settings)
+        console = open_staff_console(settings)
+        started = time.perf_counter()
+        if not no_seed:
+            seed(console.staff_store.store, settings.corpus_dir, questions=rows)
+            kind = settings.database_url.split(":", 1)[0]
+            typer.echo(f"{rows} preguntas sembradas en {time.perf_counter() - started:.1f} s ({kind}).")
+        console = open_staff_console(settings, embedder=True)
+    except AdvisorError as error:
+        typer.echo(error.message, err=True)
+        raise typer.Exit(1) from None
     started = time.perf_counter()
-    if not no_seed:
-        seed(console.staff_store.store, settings.corpus_dir, questions=rows)
-        typer.echo(f"{rows} preguntas sembradas en {time.perf_counter() - started:.1f} s ({url.split(':', 1)[0]}).")
-    console = open_staff_console(settings.model_copy(update={"database_url": url}), embedder=True)
+    console.warm()  # what the server does in a thread at start-up: embed the texts the pages group
+    typer.echo(f"  precálculo al arrancar (embeber los textos a agrupar): {time.perf_counter() - started:.1f} s")
     for page, (first, warm, cpu) in time_pages(console).items():
         typer.echo(f"  {page:<28} primera {first:7.0f} ms   mediana {warm:7.0f} ms   CPU {cpu:6.0f} ms")
+    typer.echo("  Páginas completas (datos + tablas + HTML) y gráficas PNG, 90 días (reloj / CPU del proceso):")
+    for name, (wall, cpu) in _whole_pages(console).items():
+        typer.echo(f"  {name:<40} {wall:7.0f} ms / {cpu:5.0f} ms")
+    if database_url is None:
+        if keep:
+            typer.echo(f"Base sembrada: {settings.database_url}")
+        else:
+            import shutil
+
+            console.staff_store.store.close()
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _whole_pages(console) -> dict[str, tuple[float, float]]:
+    """What a page view costs the server beyond the data: the tables, the HTML (median of 3) and
+    each chart, drawn (the first time) and again with the same numbers (from the image cache)."""
+    import statistics
+
+    from bot.console.service import Period
+    from bot.staff.pages import render_page
+    from bot.staff.tables import PAGES, page_data, tables
+
+    now = time.time()
+    period = Period(now - 90 * 86_400, now + 1)
+
+    def timed(work, repeats: int = 3) -> tuple[float, float]:
+        runs, cpu = [], []
+        for _ in range(repeats):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            work()
+            runs.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+        return statistics.median(runs), statistics.median(cpu)
+
+    def html(page: str) -> None:
+        data = page_data(console, page, period)
+        render_page(page, data, tables(page, data), {"dias": "90"}, "dias=90", email="bench@red.test", csrf="x")
+
+    figures = {f"/staff/{page}": timed(lambda page=page: html(page)) for page in PAGES}
+    for chart in ("volumen", "practicas", "radar"):
+        figures[f"/staff/grafica/{chart}.png (dibujada)"] = timed(lambda chart=chart: console.chart(chart, period), 1)
+        figures[f"/staff/grafica/{chart}.png (misma cifra)"] = timed(lambda chart=chart: console.chart(chart, period))
+    return figures

@@ -122,8 +122,8 @@ class Settings(BaseSettings):
     staff_logins_per_minute: int = Field(default=10, ge=1, le=1000)  # login attempts per client
     staff_flush_seconds: float = Field(default=0.5, gt=0, le=60)  # interaction log write interval
     staff_group_similarity: float = Field(
-        default=0.95, gt=0, le=1
-    )  # cosine to join a question group (e5: paraphrases ≥ 0.95)
+        default=0.96, gt=0, le=1
+    )  # cosine to join a question group (scripts/staff_grouping.py: precision 0.97, recall 0.90)
     staff_low_confidence_margin: float = Field(default=0.03, ge=0, le=1)  # over the scope threshold: weak
     # /metrics: a Prometheus scraper sends "Authorization: Bearer <token>"; otherwise a staff session.
     metrics_token: SecretStr | None = None

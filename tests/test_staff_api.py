@@ -161,6 +161,8 @@ def test_feedback_reason_diagnosis_and_marks_reach_the_console(client: TestClien
     assert summary["completed"] == 1 and summary["profiles"]["departments"] == ["Nariño"]
     assert [p["practica"] for p in summary["never"]] == [1, 2, 3, 4, 5]
     assert client.get("/staff/api/autodiagnostico.json?departamento=Antioquia").json()["completed"] == 0
+    assert client.get("/staff/api/autodiagnostico.json?canal=web").json()["completed"] == 1  # the widget's channel
+    assert client.get("/staff/api/autodiagnostico.json?canal=cli").json()["completed"] == 0
     groups = client.get("/staff/api/sin-respuesta.json").json()["groups"]
     assert groups[0]["question"] == "¿Cuál es la capital de Francia?"
     csrf = _csrf(client.get("/staff/sin-respuesta").text)

@@ -15,6 +15,7 @@ from sqlalchemy import create_engine
 from bot.cli_staff import eval_stubs
 from bot.console.accounts import AccountError, Accounts
 from bot.console.analytics import Analytics, Period
+from bot.console.charts import ImageCache, volume_png
 from bot.console.events import DiagnosisOutcome, Interaction
 from bot.console.groups import QuestionGrouper
 from bot.console.masking import mask_personal_data
@@ -135,6 +136,30 @@ def test_aggregates_are_computed_by_the_database(store: Store) -> None:
     assert report.deleted["interactions"] == 1 and "preguntas registradas" in report.spanish()
 
 
+def test_feedback_is_filtered_by_the_channel_of_its_conversation(store: Store) -> None:
+    staff = StaffStore(store)
+    recorder = Recorder(staff)
+    _ask(recorder, "¿Qué es un cluster?", channel="web", conversation="conv-web")
+    _ask(recorder, "¿Qué es un cluster?", channel="telegram", conversation="conv-tg")
+    recorder.stop()
+    for conversation, rating, reason in [("conv-web", "down", "muy_larga"), ("conv-tg", "down", None)]:
+        store.add_feedback(
+            conversation_id=conversation, question="q", answer="a", rating=rating, comment=None, reason=reason
+        )
+    store.add_feedback(conversation_id="conv-tg", question="q", answer="a", rating="up", comment=None)
+    store.add_feedback(conversation_id=None, question="q", answer="a", rating="up", comment=None)  # no channel known
+    analytics = Analytics(staff, low_confidence=0.83)
+    now = time.time()
+    every, web, telegram = (Period(now - DAY, now + 1, channel) for channel in (None, "web", "telegram"))
+    assert analytics.feedback_rates(every)["total"] == 4
+    assert analytics.feedback_rates(web) == {"up": 0, "down": 1, "total": 1, "up_rate": 0.0, "down_rate": 100.0}
+    assert analytics.feedback_rates(telegram)["up"] == 1 and analytics.feedback_rates(telegram)["down"] == 1
+    assert analytics.feedback_reasons(web) == [{"motivo": "muy_larga", "votos": 1}]
+    assert analytics.feedback_rates(Period(now - DAY, now + 1, "whatsapp"))["total"] == 0
+    assert sorted(row["canal"] for row in analytics.thumbs_down(every)) == ["telegram", "web"]
+    assert [row["canal"] for row in analytics.thumbs_down(telegram)] == ["telegram"]
+
+
 def test_accounts_hash_throttle_and_lock(store: Store) -> None:
     now = [1_000_000.0]
     accounts = Accounts(StaffStore(store), max_failures=3, lock_seconds=600, per_minute=100, clock=lambda: now[0])
@@ -211,3 +236,19 @@ def test_export_eval_writes_tune_stubs_after_the_last_id() -> None:
             "kind": "plain",
         }
     ]
+
+
+def test_a_chart_is_drawn_again_only_when_its_numbers_change() -> None:
+    drawn: list[str] = []
+
+    def draw(rows: str):
+        return lambda: drawn.append(rows) or f"png {rows}".encode()
+
+    cache = ImageCache(size=2)
+    assert cache.get(("volumen", "[1, 2]"), draw("[1, 2]")) == b"png [1, 2]"
+    assert cache.get(("volumen", "[1, 2]"), draw("[1, 2]")) == b"png [1, 2]"  # same numbers: not drawn again
+    assert cache.get(("radar", "[1, 2]"), draw("radar")) == b"png radar"  # another chart of the same rows
+    cache.get(("volumen", "[1, 3]"), draw("[1, 3]"))  # a new question changed the numbers; the oldest goes
+    cache.get(("volumen", "[1, 2]"), draw("[1, 2]"))
+    assert drawn == ["[1, 2]", "radar", "[1, 3]", "[1, 2]"]
+    assert volume_png([{"dia": "2026-12-01", "respuestas": 3, "rechazos": 1, "conversacion": 0}])[:4] == b"\x89PNG"

@@ -13,6 +13,7 @@ import pytest_asyncio
 from fakes.graph_api import FakeGraph
 from whatsapp_harness import PHONE, URL, running_app, whatsapp_settings
 
+from bot.console.service import Period
 from bot.whatsapp import texts
 
 pytestmark = pytest.mark.slow
@@ -90,10 +91,16 @@ async def test_a_whole_diagnosis_by_buttons_ends_with_image_and_pdf(wa_settings,
             await _tap(graph, client, message, ("No se ha", "En forma parcial", "En forma completa")[number % 3])
             shown += 1
         await graph.wait_for(lambda: any(b["type"] == "document" for b in graph.delivered(PHONE)), what="the PDF")
+        await graph.wait_for(lambda: graph.text_of(graph.delivered(PHONE)[-1]) == texts.PROFILE_ASK, what="profile")
+        await graph.say(client, URL, PHONE, text="Departamento: Nariño, café")  # optional, after the report
+        await graph.wait_for(lambda: graph.text_of(graph.delivered(PHONE)[-1]) == texts.PROFILE_SAVED, what="saved")
+    now = time.time()
+    summary = services.staff.diagnoses(Period(now - 3600, now + 1, "whatsapp"), department="Nariño", sector="café")
+    assert summary["completed"] == 1  # the staff console filters it by the declared region
     bodies = graph.delivered(PHONE)
     result = next(graph.text_of(b) for b in bodies if texts.FINISHED_TITLE in graph.text_of(b))
     assert "Nivel de madurez" in result and "Recomendaciones prioritarias" in result
-    image, document = bodies[-2], bodies[-1]
+    image, document = bodies[-4], bodies[-3]  # then the profile question and the thanks for the answer
     assert image["type"] == "image" and document["type"] == "document"
     assert document["document"]["filename"].endswith(".pdf")
     uploads = {c.body["type"]: c.file for c in graph.attempts("media") if c.ok}

@@ -3,7 +3,7 @@
 The server is the real CLI as a deployment runs it; the fake Graph API runs in this test's event
 loop on loopback. The same signed delivery is POSTed several times at once, each on a new
 connection, so the copies spread over both workers (``X-Worker``); the store's unique insert of the
-message id lets exactly one of them answer.
+message id lets exactly one of them answer, on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -53,14 +53,31 @@ def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     raise TimeoutError(log.read_text(errors="replace")[-3000:])
 
 
-async def test_a_retried_delivery_is_answered_once_across_two_workers(tmp_path, index_dir):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The shared store both workers claim message ids in: SQLite, or PostgreSQL migrated first
+    (as an operator does with ``asesor db upgrade``: workers refuse an old schema)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'asesor.sqlite3'}"
+    from sqlalchemy import create_engine
+
+    from bot.migrate import upgrade
+
+    url = request.getfixturevalue("pg_url")
+    engine = create_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+async def test_a_retried_delivery_is_answered_once_across_two_workers(tmp_path, index_dir, database_url):
     graph = await FakeGraph().start()
     port, log = free_port(), tmp_path / "serve.log"
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "ASESOR_INDEX_DIR": str(index_dir),
-        "ASESOR_DATABASE_URL": f"sqlite:///{tmp_path / 'asesor.sqlite3'}",
+        "ASESOR_DATABASE_URL": database_url,
         "ASESOR_LOG_FORMAT": "text",
         "ASESOR_EMBEDDING_THREADS": "1",
         "ASESOR_INDEX_CHECK_SECONDS": "0",

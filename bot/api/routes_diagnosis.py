@@ -68,7 +68,7 @@ def build_diagnosis_router() -> APIRouter:
     async def answer(
         diagnosis_id: DiagnosisId, body: DiagnosisAnswerRequest, services: ServicesDep, metrics: MetricsDep
     ) -> DiagnosisAnswerResponse:
-        outcome = await run_in_threadpool(services.diagnoses.answer, diagnosis_id, body.answer)
+        outcome = await run_in_threadpool(services.diagnoses.answer, diagnosis_id, body.answer, channel="web")
         if outcome.accepted and outcome.state.finished:
             metrics.diagnoses_completed.inc()
         return DiagnosisAnswerResponse(
@@ -95,7 +95,7 @@ def build_diagnosis_router() -> APIRouter:
         responses=_ERRORS,
     )
     async def skip(diagnosis_id: DiagnosisId, services: ServicesDep) -> DiagnosisState:
-        return await run_in_threadpool(services.diagnoses.skip, diagnosis_id)
+        return await run_in_threadpool(services.diagnoses.skip, diagnosis_id, channel="web")
 
     @router.post(
         "/{diagnosis_id}/restart",

@@ -158,8 +158,17 @@ class Analytics:
         return self._rows(statement)
 
     # Feedback (no channel column: every channel's votes) -------------------------------------
+    def _feedback_where(self, period: Period, *extra):
+        """Feedback has no channel of its own: it is the channel of the conversation it was given
+        in (the interaction log keeps each conversation's channel), so the channel filter applies."""
+        clauses = [FeedbackRow.created_at >= period.start, FeedbackRow.created_at < period.end, *extra]
+        if period.channel:
+            conversations = select(I.conversation_id).where(I.channel == period.channel, I.conversation_id.is_not(None))
+            clauses.append(FeedbackRow.conversation_id.in_(conversations))
+        return and_(*clauses)
+
     def feedback_rates(self, period: Period) -> dict:
-        where = and_(FeedbackRow.created_at >= period.start, FeedbackRow.created_at < period.end)
+        where = self._feedback_where(period)
         statement = select(
             _count_if(FeedbackRow.rating == "up").label("up"), _count_if(FeedbackRow.rating == "down").label("down")
         ).where(where)
@@ -177,17 +186,14 @@ class Analytics:
     def feedback_reasons(self, period: Period) -> list[dict]:
         statement = (
             select(func.coalesce(FeedbackRow.reason, "(sin motivo)").label("motivo"), func.count().label("votos"))
-            .where(
-                FeedbackRow.created_at >= period.start,
-                FeedbackRow.created_at < period.end,
-                FeedbackRow.rating == "down",
-            )
+            .where(self._feedback_where(period, FeedbackRow.rating == "down"))
             .group_by(FeedbackRow.reason)
             .order_by(func.count().desc())
         )
         return self._rows(statement)
 
     def thumbs_down(self, period: Period, *, limit: int = 200) -> list[dict]:
+        channel = select(I.channel).where(I.conversation_id == FeedbackRow.conversation_id).limit(1).scalar_subquery()
         statement = (
             select(
                 FeedbackRow.created_at.label("fecha"),
@@ -195,12 +201,9 @@ class Analytics:
                 FeedbackRow.answer.label("respuesta"),
                 FeedbackRow.reason.label("motivo"),
                 FeedbackRow.comment.label("comentario"),
+                channel.label("canal"),
             )
-            .where(
-                FeedbackRow.created_at >= period.start,
-                FeedbackRow.created_at < period.end,
-                FeedbackRow.rating == "down",
-            )
+            .where(self._feedback_where(period, FeedbackRow.rating == "down"))
             .order_by(FeedbackRow.created_at.desc())
             .limit(limit)
         )

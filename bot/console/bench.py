@@ -18,6 +18,7 @@ import yaml
 from bot.console.events import CHANNELS, FEEDBACK_REASONS, Interaction
 from bot.console.recorder import interaction_row
 from bot.console.service import Period, StaffConsole
+from bot.diagnosis import load_instrument
 from bot.store import Store
 from bot.store_staff import StaffStore
 
@@ -70,19 +71,22 @@ def seed(
             staff.write_batch(batch, [])
             batch = []
     outcomes = []
+    instrument = load_instrument(corpus_dir / "diagnosis.yaml")  # real areas and bands: the pages read them
+    areas = {p.index: p.area for p in instrument.practices}
     for d in range(diagnoses):
-        values = {p: rng.choice((0, 1, 1, 2)) for p in range(1, 14)}
+        values = {p: rng.choice((0, 1, 1, 2)) for p in areas}
         total = sum(values.values())
+        band = next(b for b in instrument.bands if b.min <= total <= b.max)
         outcomes.append(
             {
                 "diagnosis_id": f"d{d}",
                 "created_at": now - rng.random() * 90 * _DAY,
                 "channel": rng.choice(CHANNELS[:3]),
-                "level_id": f"n{min(total // 7, 3)}",
-                "level_name": ["Inicial", "Básico", "Intermedio", "Avanzado"][min(total // 7, 3)],
+                "level_id": band.id,
+                "level_name": band.name,
                 "total": total,
-                "percent": round(100 * total / 26, 1),
-                "practices": {p: (f"area{(p - 1) // 3}", v) for p, v in values.items()},
+                "percent": round(100 * total / (2 * len(areas)), 1),
+                "practices": {p: (areas[p], v) for p, v in values.items()},
             }
         )
     staff.write_batch(batch, outcomes)
@@ -93,7 +97,7 @@ def seed(
     for _ in range(feedback):
         down = rng.random() < 0.3
         store.add_feedback(
-            conversation_id=None,
+            conversation_id=f"c{rng.randrange(20_000)}",  # a seeded conversation: its channel is the vote's
             question=rng.choice(texts),
             answer="…",
             rating="down" if down else "up",
@@ -131,4 +135,8 @@ def time_pages(console: StaffConsole, *, repeats: int = 5) -> dict[str, tuple[fl
     console.volume(Period(now - 7 * _DAY, now + 1, "telegram"))
     elapsed = (time.perf_counter() - started) * 1000
     figures["volumen (7 días, telegram)"] = (elapsed, elapsed, (time.process_time() - started_cpu) * 1000)
+    started, started_cpu = time.perf_counter(), time.process_time()
+    console.feedback(Period(now - 90 * _DAY, now + 1, "web"))  # the channel comes from the conversations
+    elapsed = (time.perf_counter() - started) * 1000
+    figures["valoraciones (90 días, web)"] = (elapsed, elapsed, (time.process_time() - started_cpu) * 1000)
     return figures

@@ -32,7 +32,7 @@ class Group:
 
 
 class QuestionGrouper:
-    def __init__(self, embedder, *, threshold: float = 0.95, cache_size: int = 20_000) -> None:
+    def __init__(self, embedder, *, threshold: float = 0.96, cache_size: int = 20_000) -> None:
         self.embedder = embedder
         self.threshold = threshold
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()

@@ -58,6 +58,7 @@ class StaffConsole:
         self.practice_names = {p.index: p.short for p in instrument.practices}
         self.practice_areas = {p.index: p.area for p in instrument.practices}
         self.area_names = {a.id: a.name for a in instrument.areas}
+        self._charts = charts.ImageCache()
 
     # Pages as data ------------------------------------------------------------------------------
     def volume(self, period: Period) -> dict:
@@ -148,14 +149,16 @@ class StaffConsole:
 
     # Charts ---------------------------------------------------------------------------------------
     def chart(self, name: str, period: Period, department: str | None = None, sector: str | None = None) -> bytes:
+        """The chart's PNG; drawing costs more than its query, so the same rows reuse the same image."""
         if name == "volumen":
-            return charts.volume_png(self.analytics.per_day(period))
+            rows = self.analytics.per_day(period)
+            return self._charts.get(("volumen", repr(rows)), lambda: charts.volume_png(rows))
         if name == "practicas":
-            return charts.practices_png(
-                self.analytics.practice_averages(period, department, sector), self.practice_names
-            )
+            rows = self.analytics.practice_averages(period, department, sector)
+            return self._charts.get(("practicas", repr(rows)), lambda: charts.practices_png(rows, self.practice_names))
         if name == "radar":
-            return charts.radar_png(self.analytics.area_averages(period, department, sector), self.area_names)
+            rows = self.analytics.area_averages(period, department, sector)
+            return self._charts.get(("radar", repr(rows)), lambda: charts.radar_png(rows, self.area_names))
         raise KeyError(name)
 
     # Marks ----------------------------------------------------------------------------------------

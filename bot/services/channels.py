@@ -29,7 +29,7 @@ from .guard import guard_store
 if TYPE_CHECKING:  # channels import find_code from here without loading the database layer
     from bot.channel_store import ChannelStore
 
-__all__ = ["HANDOFF_TTL", "WINDOW_SECONDS", "ChannelService", "Handoff", "find_code"]
+__all__ = ["HANDOFF_TTL", "WINDOW_SECONDS", "ChannelService", "Handoff", "find_code", "find_profile", "parse_profile"]
 
 WINDOW_SECONDS = 24 * 60 * 60
 HANDOFF_TTL = 30 * 60
@@ -44,6 +44,35 @@ def find_code(text: str) -> str | None:
     (any case); a question that happens to hold a ten-letter word is not a code."""
     match = _CODE.fullmatch(" ".join(text.split()).upper())
     return match.group(1) if match else None
+
+
+_PROFILE_SKIP = {"omitir", "no", "prefiero no decirlo", "ninguno", "-"}
+_PROFILE = re.compile(r"(?:departamento|depto\.?|regi[oó]n)\s*[:,-]?\s+(\S.*)", re.IGNORECASE | re.DOTALL)
+
+
+def _profile_part(value: str) -> str | None:
+    value = " ".join(value.split()).strip(" .;")
+    return value[:64] or None
+
+
+def parse_profile(text: str) -> tuple[str | None, str | None] | None:
+    """The optional, self-declared department and sector of a finished diagnosis, as a person
+    types them: «Nariño, café» → ("Nariño", "café"); «Antioquia» → ("Antioquia", None); «omitir» →
+    None. Each part is cut at 64 characters."""
+    if " ".join(text.lower().split()).strip(" .!") in _PROFILE_SKIP:
+        return None
+    for separator in (",", ";", " - ", "/"):
+        if separator in text:
+            department, sector = text.split(separator, 1)
+            return _profile_part(department), _profile_part(sector)
+    return _profile_part(text), None
+
+
+def find_profile(text: str) -> tuple[str | None, str | None] | None:
+    """A whole message «Departamento: Nariño, café» (how WhatsApp, which has no reply prompt,
+    is told to answer); None for anything else."""
+    match = _PROFILE.fullmatch(text.strip())
+    return parse_profile(match.group(1)) if match else None
 
 
 @dataclass(frozen=True)

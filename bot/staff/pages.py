@@ -181,7 +181,7 @@ _CHARTS = {
 _NOTES = {
     "sin-respuesta": "Preguntas que el asesor rechazó o respondió con poca seguridad, agrupadas por parecido. "
     "Los datos personales (correos, teléfonos, cédulas) se muestran enmascarados.",
-    "valoraciones": "Las valoraciones no registran el canal: el filtro de canal no se aplica aquí.",
+    "valoraciones": "El canal de cada valoración es el de la conversación en que se dio.",
     "autodiagnostico": "Resultados anónimos. El departamento y el sector los declara cada persona al final, si quiere.",
 }
 

@@ -131,6 +131,7 @@ def tables(page: str, data: dict) -> list[Table]:
                 "Respuestas que no sirvieron (con su motivo y comentario)",
                 [
                     ("fecha", "Fecha"),
+                    ("canal", "Canal"),
                     ("pregunta", "Pregunta"),
                     ("respuesta", "Respuesta"),
                     ("motivo", "Motivo"),

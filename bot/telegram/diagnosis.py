@@ -24,6 +24,7 @@ from bot.errors import NotFound
 
 from . import render, texts
 from .answers import answer_question, looks_like_question
+from .profile import ask_profile
 from .send import edit_blocks, guarded, send_blocks, send_text
 from .split import Block
 from .state import Runtime, per_user, runtime
@@ -54,7 +55,8 @@ async def _show(
 async def _finish(
     context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int, state: DiagnosisState, prefix: str | None = None
 ) -> None:
-    """Result text, radar chart (photo) and full report (PDF document)."""
+    """Result text, radar chart (photo), full report (PDF document), then the optional question of
+    department and sector."""
     rt = runtime(context)
     await rt.bind_diagnosis(chat_id, user_id, state.id, active=False)
     assert state.result is not None
@@ -74,6 +76,8 @@ async def _finish(
         document=InputFile(report, filename=texts.DOCUMENT_FILENAME),
         caption=html.escape(texts.DOCUMENT_CAPTION, quote=False),
     )
+    if chat_id > 0:  # a private chat (Telegram gives groups negative ids): the optional profile
+        await ask_profile(context, chat_id)
 
 
 async def _advance(

@@ -21,6 +21,7 @@ from . import render, texts
 from .answers import answer_question
 from .diagnosis import cmd_diagnosis, typed_answer
 from .handoff import continue_from_code, start_code
+from .profile import is_profile_reply, save_profile
 from .send import addressed_text, guarded, send_blocks, send_text
 from .split import Block
 from .state import per_user, runtime
@@ -81,13 +82,17 @@ async def cmd_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 @guarded
 @per_user
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Plain text: a typed answer while a diagnosis is active, otherwise a question."""
+    """Plain text: the reply to the profile question, a typed answer while a diagnosis is active,
+    otherwise a question."""
     message = update.effective_message
     assert message is not None  # registered for message updates only
     text = addressed_text(message, context.bot)
     if text is None:
         return
     rt, chat_id, user_id = runtime(context), message.chat.id, update.effective_user.id
+    if not _is_group(update) and is_profile_reply(message, context.bot.id):
+        await save_profile(context, chat_id, user_id, text)  # the department and sector after a diagnosis
+        return
     reply_to = message.message_id if _is_group(update) else None
     binding = await rt.diagnosis_of(chat_id, user_id)
     if (

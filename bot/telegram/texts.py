@@ -95,6 +95,11 @@ __all__ = [
     "PARTIAL_NOTE",
     "PHOTO_FILENAME",
     "PRIVACY",
+    "PROFILE_ASK",
+    "PROFILE_GONE",
+    "PROFILE_PLACEHOLDER",
+    "PROFILE_SAVED",
+    "PROFILE_SKIPPED",
     "QUESTION_HEADER",
     "QUESTION_ANSWERED",
     "RECOMMENDATION_SOURCE",
@@ -135,7 +140,9 @@ PRIVACY = (
     "🔒 Guardamos sus preguntas y las respuestas del asesor con un identificador seudónimo, sin su "
     "nombre ni su usuario de Telegram, para mejorar el servicio (Ley 1581 de 2012 de protección de "
     "datos personales). Por favor, no escriba datos personales en el chat. Se borran solos pasado el "
-    "plazo de conservación, y con /borrar puede eliminarlos cuando quiera."
+    "plazo de conservación, y con /borrar puede eliminarlos cuando quiera. Al terminar el "
+    "autodiagnóstico puede indicar, si quiere, el departamento y el sector de su iniciativa para "
+    "estadísticas anónimas."
 )
 STARTERS_TITLE = "Puede empezar con una de estas preguntas 👇"
 HELP_TITLE = "Cómo usar el asesor"
@@ -231,6 +238,17 @@ DELETE_CONFIRM_GROUP = (
 )
 BUTTON_DELETE_YES = "🗑️ Sí, borrar mis datos"
 BUTTON_DELETE_NO = "No, conservarlos"
+
+# --- The optional department and sector after the report (bot.telegram.profile) ---------------
+PROFILE_ASK = (
+    "📍 Una última pregunta, opcional y anónima: ¿en qué departamento trabaja su iniciativa y de qué "
+    "sector es? Responda a este mensaje, por ejemplo «Nariño, café». Solo sirve para que la Red compare "
+    "regiones y sectores; si prefiere no decirlo, escriba «omitir» o siga con lo que quiera."
+)
+PROFILE_PLACEHOLDER = "Ej.: Nariño, café"
+PROFILE_SAVED = "¡Gracias! Quedó guardado con su autodiagnóstico, de forma anónima."
+PROFILE_SKIPPED = "Entendido: no guardamos ese dato."
+PROFILE_GONE = "Ese autodiagnóstico ya no está guardado, así que no se guardó nada."
 
 # --- /start <code>: a diagnosis handed off from another channel --------------------------------
 HANDOFF_BAD = (

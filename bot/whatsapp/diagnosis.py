@@ -18,7 +18,7 @@ from . import render, texts
 from .answers import answer_question, looks_like_question
 from .runtime import Chat
 
-__all__ = ["active_state", "finish", "on_choice", "resume", "show", "start", "typed_answer"]
+__all__ = ["active_state", "finish", "on_choice", "resume", "save_profile", "show", "start", "typed_answer"]
 
 
 async def active_state(chat: Chat) -> DiagnosisState | None:
@@ -37,7 +37,8 @@ async def show(chat: Chat, state: DiagnosisState, *, prefix: str | None = None, 
 
 
 async def finish(chat: Chat, state: DiagnosisState, *, prefix: str | None = None) -> None:
-    """Result text, the radar chart as an image and the PDF report as a document."""
+    """Result text, the radar chart as an image, the PDF report as a document, then the optional
+    question of department and sector."""
     await chat.bind_diagnosis(state.id, active=False)
     assert state.result is not None
     text = render.result_text(state.result)
@@ -54,6 +55,21 @@ async def finish(chat: Chat, state: DiagnosisState, *, prefix: str | None = None
             "document": {"id": document, "filename": texts.DOCUMENT_FILENAME, "caption": texts.DOCUMENT_CAPTION},
         }
     )
+    if chat.rt.services.staff is not None:  # the optional department and sector, for the staff console
+        await chat.send(*render.text_messages(texts.PROFILE_ASK))
+
+
+async def save_profile(chat: Chat, profile: tuple[str | None, str | None]) -> None:
+    """«Departamento: Nariño, café» after a finished diagnosis: kept with its anonymous outcome."""
+    binding = await chat.diagnosis()
+    staff = chat.rt.services.staff
+    saved = (
+        binding is not None
+        and not binding.active
+        and staff is not None
+        and await chat.rt.call(staff.set_profile, binding.diagnosis_id, *profile)
+    )
+    await chat.send(*render.text_messages(texts.PROFILE_SAVED if saved else texts.PROFILE_GONE))
 
 
 async def advance(chat: Chat, state: DiagnosisState, *, prefix: str | None = None) -> None:
@@ -107,7 +123,7 @@ async def on_choice(chat: Chat, choice: render.DxChoice) -> None:
     if op.startswith("a"):
         value = int(op[1])
         outcome = await chat.rt.call(
-            diagnoses.answer, state.id, value, question=choice.index
+            diagnoses.answer, state.id, value, question=choice.index, channel="whatsapp"
         )  # another worker may have moved on
         if not outcome.accepted:  # another window answered this question first: show where it stands
             await advance(chat, outcome.state, prefix=outcome.message)
@@ -120,7 +136,7 @@ async def on_choice(chat: Chat, choice: render.DxChoice) -> None:
             return
         await show(chat, await chat.rt.call(diagnoses.back, state.id))
     elif op == "s":
-        await advance(chat, await chat.rt.call(diagnoses.skip, state.id), prefix=texts.SKIPPED_NOTE)
+        await advance(chat, await chat.rt.call(diagnoses.skip, state.id, channel="whatsapp"), prefix=texts.SKIPPED_NOTE)
     elif op == "h":
         await show(chat, state, with_help=True)
     else:  # "c": after a question asked mid-diagnosis
@@ -130,7 +146,7 @@ async def on_choice(chat: Chat, choice: render.DxChoice) -> None:
 async def typed_answer(chat: Chat, diagnosis_id: str, text: str) -> bool:
     """Text typed while a diagnosis is active. False when the diagnosis is gone or finished."""
     try:
-        outcome = await chat.rt.call(chat.rt.services.diagnoses.answer, diagnosis_id, text)
+        outcome = await chat.rt.call(chat.rt.services.diagnoses.answer, diagnosis_id, text, channel="whatsapp")
     except NotFound:
         return False
     state = outcome.state

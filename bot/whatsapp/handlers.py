@@ -5,9 +5,9 @@ in the shared store first (a unique insert of its id), so a retried delivery, ev
 worker, is answered once. The user's window is noted, the first message of a person gets the
 privacy line, someone coming back after the window closed finds their unfinished diagnosis again,
 and then the message goes to one small handler: a tapped choice, «borrar mis datos», a hand-off
-code, «diagnóstico», a typed answer while a diagnosis is active, media («solo entiendo texto») or,
-by default, a question. No exception escapes: the user gets a Spanish apology, the log gets the
-error without the phone number or the message.
+code, «diagnóstico», «Departamento: …» after one, a typed answer while a diagnosis is active,
+media («solo entiendo texto») or, by default, a question. No exception escapes: the user gets a
+Spanish apology, the log gets the error without the phone number or the message.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import re
 import unicodedata
 
 from bot.errors import AdvisorError
-from bot.services.channels import find_code
+from bot.services.channels import find_code, find_profile
 
 from . import diagnosis, render, texts
 from .answers import answer_question, send_source, send_sources
@@ -113,6 +113,10 @@ async def _on_text(chat: Chat, text: str, *, first: bool) -> None:
         return
     if folded in ("reiniciar", "reiniciar diagnostico", "reiniciar autodiagnostico"):
         await diagnosis.restart(chat)
+        return
+    profile = find_profile(text)
+    if profile is not None:  # «Departamento: Nariño, café» after a finished diagnosis
+        await diagnosis.save_profile(chat, profile)
         return
     binding = await chat.diagnosis()
     if binding is not None and binding.active and await diagnosis.typed_answer(chat, binding.diagnosis_id, text):

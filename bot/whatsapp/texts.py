@@ -42,6 +42,9 @@ from bot.channel_texts import (
 )
 
 __all__ = [
+    "PROFILE_ASK",
+    "PROFILE_GONE",
+    "PROFILE_SAVED",
     "ALREADY_FIRST",
     "AREAS_TITLE",
     "AREA_LINE",
@@ -109,8 +112,18 @@ PRIVACY = (
     "🔒 Guardamos sus preguntas y las respuestas del asesor con un identificador seudónimo, sin su "
     "número de teléfono ni su nombre, para mejorar el servicio (Ley 1581 de 2012 de protección de "
     "datos personales). Por favor, no escriba datos personales en el chat. Se borran solos pasado el "
-    "plazo de conservación, y si escribe «borrar mis datos» los eliminamos cuando quiera."
+    "plazo de conservación, y si escribe «borrar mis datos» los eliminamos cuando quiera. Al terminar el "
+    "autodiagnóstico puede indicar, si quiere, el departamento y el sector de su iniciativa para "
+    "estadísticas anónimas."
 )
+# The optional department and sector after the report (typed: WhatsApp has no reply prompt).
+PROFILE_ASK = (
+    "📍 Una última pregunta, opcional y anónima: ¿en qué departamento trabaja su iniciativa y de qué "
+    "sector es? Si quiere contarlo, escriba por ejemplo «Departamento: Nariño, café». Solo sirve para que "
+    "la Red compare regiones y sectores; si prefiere no decirlo, no tiene que hacer nada."
+)
+PROFILE_SAVED = "¡Gracias! Quedó guardado con su autodiagnóstico, de forma anónima."
+PROFILE_GONE = "No tengo un autodiagnóstico terminado suyo al que añadir ese dato, así que no se guardó nada."
 STARTERS_BODY = "Puede empezar con una de estas preguntas 👇"
 SUGGESTIONS_BODY = "Quizá le sirva alguna de estas preguntas 👇"
 LIST_BUTTON = "Ver opciones"

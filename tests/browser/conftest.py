@@ -3,17 +3,20 @@
 Why: the widget is only proven in a real browser talking to a real uvicorn over a socket
 (streaming, Shadow DOM, localStorage, CSP). The server is started the way ``asesor serve
 --workers N`` starts workers (``bot.api.app:app_from_env`` with ``ASESOR_*`` variables), over the
-session's index and a fresh SQLite database. Playwright drives Debian's chromium: its bundled
+session's index and a fresh SQLite database; ``start_live_server`` starts one with extra settings
+(the staff console's and the hand-off links' servers). Playwright drives Debian's chromium: its bundled
 browsers are not installed here.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +37,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+# Where the tests save their screenshots; ASESOR_SCREENSHOTS puts them outside the checkout.
+SCREENSHOTS = Path(os.environ.get("ASESOR_SCREENSHOTS") or ROOT / "artifacts" / "screenshots")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -48,19 +52,28 @@ class LiveServer:
     log: Path
 
 
-@pytest.fixture(scope="session")
-def live_server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def require_chromium() -> None:
     if not CHROMIUM.exists():
         pytest.skip("No está /usr/bin/chromium: las pruebas de navegador necesitan el chromium de Debian")
+
+
+@contextmanager
+def start_live_server(index_dir: Path, folder: Path, *, prepare=None, **extra) -> Iterator[LiveServer]:
+    """The app served by a real uvicorn over ``index_dir`` and a fresh SQLite database in ``folder``,
+    with ``extra`` settings (passed to the worker as ``ASESOR_*`` variables, secrets included);
+    ``prepare(settings)`` runs before the server starts (e.g. to create staff accounts)."""
+    require_chromium()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    folder = tmp_path_factory.mktemp("servidor")
     settings = Settings(
         index_dir=index_dir,
         database_url=f"sqlite:///{folder / 'asesor.sqlite3'}",
         allowed_origins=[url],
         rate_limit_per_minute=10_000,
+        **extra,
     )
+    if prepare is not None:
+        prepare(settings)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for key, value in settings_environment(settings).items():
         if value is None:
@@ -89,7 +102,7 @@ def live_server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 120
         while True:
             if process.poll() is not None:
                 pytest.fail(f"El servidor terminó al arrancar:\n{log.read_text(errors='replace')}")
@@ -106,10 +119,23 @@ def live_server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         stop_process(process)
 
 
+@pytest.fixture(scope="session")
+def serve_app(index_dir: Path):
+    """``serve_app(folder, **settings)``: a context manager starting one more live server."""
+    return functools.partial(start_live_server, index_dir)
+
+
+@pytest.fixture(scope="session")
+def live_server(serve_app, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with serve_app(tmp_path_factory.mktemp("servidor")) as server:
+        yield server
+
+
 @pytest.fixture(scope="module")
-def browser(live_server: LiveServer) -> Iterator[object]:
+def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
+    require_chromium()
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:

@@ -3,27 +3,21 @@
 Why: staff use the console in a browser. These tests log in (and fail to, and get locked), send
 a forged form, open every page, chart and CSV, and check that what a person does in the widget —
 a 👎 with a reason, a finished diagnosis with its department — shows up in the console. The
-pages are screenshotted into ``artifacts/screenshots/staff-*.png``.
+pages are screenshotted into ``staff-*.png`` (``artifacts/screenshots/`` or ``$ASESOR_SCREENSHOTS``).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from servers import free_port, stop_process
 
-from bot.api.server import settings_environment
 from bot.console.accounts import Accounts
-from bot.settings import ROOT, Settings
+from bot.settings import Settings
 from bot.store import Store
 from bot.store_staff import StaffStore
 
@@ -31,101 +25,27 @@ pytestmark = pytest.mark.browser
 
 EMAIL, PASSWORD = "equipo@redcluster.test", "clave-del-equipo-larga"
 LOCKED_EMAIL = "bloqueo@redcluster.test"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless=new",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PAGES = ["volumen", "sin-respuesta", "valoraciones", "preguntas", "autodiagnostico"]
 
 
-@pytest.fixture(scope="module")
-def staff_server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.skip("No está /usr/bin/chromium: las pruebas de navegador necesitan el chromium de Debian")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    folder = tmp_path_factory.mktemp("consola")
-    settings = Settings(
-        index_dir=index_dir,
-        database_url=f"sqlite:///{folder / 'asesor.sqlite3'}",
-        allowed_origins=[url],
-        rate_limit_per_minute=10_000,
-        staff_session_secret="b" * 40,
-        staff_max_failures=3,
-    )
+def _accounts(settings: Settings) -> None:
     store = Store(settings.database_url)
     accounts = Accounts(StaffStore(store))
     accounts.add(EMAIL, PASSWORD)
     accounts.add(LOCKED_EMAIL, PASSWORD)
     store.close()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    for key, value in settings_environment(settings).items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
-    env["ASESOR_STAFF_SESSION_SECRET"] = "b" * 40
-    env["ASESOR_STAFF_MAX_FAILURES"] = "3"
-    log = folder / "uvicorn.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "bot.api.app:app_from_env",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"El servidor terminó al arrancar:\n{log.read_text(errors='replace')}")
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"El servidor no respondió a tiempo:\n{log.read_text(errors='replace')}")
-            time.sleep(0.25)
-        yield url
-    finally:
-        stop_process(process)
 
 
 @pytest.fixture(scope="module")
-def chromium(staff_server: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+def staff_server(serve_app, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("consola")
+    with serve_app(folder, prepare=_accounts, staff_session_secret="b" * 40, staff_max_failures=3) as server:
+        yield server.url
 
 
 @pytest.fixture
-def page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="es-CO")
+def page(browser: Any, staff_server: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="es-CO")
     page = context.new_page()
     page.errors = []  # type: ignore[attr-defined]
     page.on("pageerror", lambda error: page.errors.append(str(error)))
@@ -166,9 +86,8 @@ def test_wrong_password_lock_and_nothing_without_a_session(page: Any, staff_serv
     assert page.request.get(f"{staff_server}/staff/csv/volumen-dias.csv").status == 401
 
 
-def test_widget_feedback_and_diagnosis_reach_every_page(page: Any, staff_server: str) -> None:
-    shots = ROOT / "artifacts" / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
+def test_widget_feedback_and_diagnosis_reach_every_page(page: Any, staff_server: str, screenshots: Path) -> None:
+    shots = screenshots
     page.goto(staff_server + "/")
     page.get_by_role("button", name="Abrir el asesor de la Red Cluster Colombia").click()
     dialog = page.get_by_role("dialog", name="Asesor de la Red Cluster Colombia")

@@ -1,4 +1,5 @@
-"""Real fakes of outside services for end-to-end tests (the Telegram Bot API), and the harness
+"""Real fakes of outside services for end-to-end tests (the Telegram Bot API; the Graph API is
+``fakes.graph_api``; both on ``fakes.loopback``), and the harness
 that runs the real Telegram ``Application`` against them inside a test's event loop."""
 
 from __future__ import annotations

@@ -18,13 +18,13 @@ import hmac
 import itertools
 import json
 import time
-from collections import defaultdict, deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from aiohttp import web
+
+from .loopback import Fault, LoopbackFake
 
 __all__ = ["FakeGraph", "GraphCall", "webhook_payload"]
 
@@ -42,12 +42,6 @@ class GraphCall:
     @property
     def ok(self) -> bool:
         return self.status == 200
-
-
-@dataclass
-class _Fault:
-    kind: str  # "429", "500", "503", "timeout"
-    delay: float = 1.5
 
 
 def webhook_payload(
@@ -69,7 +63,7 @@ def webhook_payload(
     }
 
 
-class FakeGraph:
+class FakeGraph(LoopbackFake):
     """Start with ``await fake.start()``; point the channel at ``fake.base_url``."""
 
     def __init__(
@@ -79,30 +73,19 @@ class FakeGraph:
         phone_number_id: str = "1098765432",
         app_secret: str = "fake-app-secret-abcdef",
     ) -> None:
+        super().__init__()
         self.token, self.phone_number_id, self.app_secret = token, phone_number_id, app_secret
         self.calls: list[GraphCall] = []
         self.media: dict[str, tuple[str, bytes]] = {}
         self.inbound: list[tuple[float, dict]] = []  # what "users" sent through ``deliver``, with the time
-        self.faults: dict[str, deque[_Fault]] = defaultdict(deque)
         self._ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
-    # --- lifecycle ------------------------------------------------------------------------------
-    async def start(self) -> FakeGraph:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/{version}/{phone}/messages", self._messages)
         app.router.add_post("/{version}/{phone}/media", self._media)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
 
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+    def _describe(self, call: GraphCall) -> tuple:
+        return call.endpoint, call.status, str(call.body)[:160]
 
     @property
     def base_url(self) -> str:
@@ -158,10 +141,7 @@ class FakeGraph:
         assert response.status_code == 200, response.text
         return message
 
-    # --- faults and inspection --------------------------------------------------------------------
-    def fail_next(self, endpoint: str, kind: str, *, delay: float = 1.5) -> None:
-        self.faults[endpoint].append(_Fault(kind, delay))
-
+    # --- inspection ---------------------------------------------------------------------------------
     def delivered(self, to: str | None = None) -> list[dict]:
         """Message bodies accepted, in order (optionally only those to ``to``)."""
         return [
@@ -215,23 +195,9 @@ class FakeGraph:
             return {b["reply"]["title"]: b["reply"]["id"] for b in action.get("buttons", [])}
         return {r["title"]: r["id"] for s in action.get("sections", []) for r in s.get("rows", [])}
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = predicate()
-            if value:
-                return value
-            await asyncio.sleep(0.02)
-        recent = [(c.endpoint, c.status, str(c.body)[:160]) for c in self.calls[-8:]]
-        raise AssertionError(f"timed out waiting for {what}; last calls: {recent}")
-
     async def wait_idle(self, quiet: float = 0.6, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not any(time.monotonic() - c.at < quiet for c in self.calls):
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError("the channel never went idle")
+        if not await self._wait_quiet(quiet, timeout):
+            raise AssertionError("the channel never went idle")
 
     # --- the API ----------------------------------------------------------------------------------
     def _authorised(self, request: web.Request) -> bool:
@@ -242,8 +208,8 @@ class FakeGraph:
 
     async def _faulted(
         self, endpoint: str, body: dict, file: bytes | None = None
-    ) -> tuple[web.Response | None, _Fault | None]:
-        fault = self.faults[endpoint].popleft() if self.faults[endpoint] else None
+    ) -> tuple[web.Response | None, Fault | None]:
+        fault = self._take_fault(endpoint)
         if fault and fault.kind in ("429", "500", "503"):
             self.calls.append(GraphCall(endpoint, body, status=int(fault.kind), file=file))
             code = 130429 if fault.kind == "429" else 131000

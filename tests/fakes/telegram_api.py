@@ -17,12 +17,12 @@ import itertools
 import json
 import re
 import time
-from collections import defaultdict, deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from .loopback import LoopbackFake
 
 __all__ = ["BOT_USER", "Call", "FakeTelegram", "Upload", "plain_text"]
 
@@ -65,17 +65,11 @@ class Call:
         return self.status == 200
 
 
-@dataclass
-class _Fault:
-    kind: str  # "429", "500", "502", "timeout"
-    retry_after: int = 1
-    delay: float = 1.5
-
-
-class FakeTelegram:
+class FakeTelegram(LoopbackFake):
     """Start with ``await fake.start()``; point the bot at ``fake.base_url``."""
 
     def __init__(self, token: str = "123456:TEST-fake-token-abcdef", *, max_poll: float = 0.3) -> None:
+        super().__init__()
         self.token = token
         self.max_poll = max_poll
         self.calls: list[Call] = []
@@ -84,28 +78,16 @@ class FakeTelegram:
         self.messages: dict[tuple[int, int], dict] = {}
         self.commands: list[dict] = []
         self.webhook: dict[str, Any] = {"url": ""}
-        self.faults: dict[str, deque[_Fault]] = defaultdict(deque)
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1)
         self._new_update = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
-    # --- lifecycle ------------------------------------------------------------------------------
-    async def start(self) -> FakeTelegram:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
 
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+    def _describe(self, call: Call) -> tuple:
+        return call.method, call.status, str(call.params)[:160]
 
     @property
     def base_url(self) -> str:
@@ -177,10 +159,6 @@ class FakeTelegram:
         }
         return self.feed(callback_query=query)
 
-    # --- faults -----------------------------------------------------------------------------------
-    def fail_next(self, method: str, kind: str, *, retry_after: int = 1, delay: float = 1.5) -> None:
-        self.faults[method].append(_Fault(kind, retry_after, delay))
-
     # --- inspection -------------------------------------------------------------------------------
     def delivered(self, method: str | None = None) -> list[Call]:
         return [c for c in self.calls if c.ok and (method is None or c.method == method)]
@@ -201,25 +179,11 @@ class FakeTelegram:
         rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
         return {b["text"]: b.get("callback_data", "") for row in rows for b in row}
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = predicate()
-            if value:
-                return value
-            await asyncio.sleep(0.02)
-        recent = [(c.method, c.status, str(c.params)[:160]) for c in self.calls[-8:]]
-        raise AssertionError(f"timed out waiting for {what}; last calls: {recent}")
-
     async def wait_idle(self, quiet: float = 0.4, timeout: float = 30.0) -> None:
         """Wait until every fed update was fetched and no call but polling came for ``quiet`` s."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            busy = [c for c in self.calls if c.method != "getUpdates" and time.monotonic() - c.at < quiet]
-            if not busy and self._confirmed_all():
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError("the bot never went idle")
+        polling = lambda call: call.method == "getUpdates"  # noqa: E731
+        if not await self._wait_quiet(quiet, timeout, ignore=polling, done=self._confirmed_all):
+            raise AssertionError("the bot never went idle")
 
     def _confirmed_all(self) -> bool:
         polls = self.attempts("getUpdates")
@@ -250,7 +214,7 @@ class FakeTelegram:
         params, files = await self._params(request)
         if request.match_info["token"] != self.token:
             return self._error(401, "Unauthorized")
-        fault = self.faults[method].popleft() if self.faults[method] else None
+        fault = self._take_fault(method)
         if fault and fault.kind == "429":
             self.calls.append(Call(method, params, files, status=429))
             return self._error(
@@ -310,7 +274,7 @@ class FakeTelegram:
             "from": BOT_USER,
             **content,
         }
-        if params.get("reply_markup"):
+        if (params.get("reply_markup") or {}).get("inline_keyboard"):  # as Telegram: a ForceReply is not echoed
             message["reply_markup"] = params["reply_markup"]
         self.messages[(chat_id, message["message_id"])] = message
         return message
