@@ -19,6 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 __all__ = ["volume_png", "practices_png", "radar_png", "empty_png", "ImageCache"]
 
@@ -77,6 +78,7 @@ def volume_png(per_day: list[dict]) -> bytes:
         bottom += values
     axes.set_title("Preguntas por día", pad=22)
     axes.set_ylabel("Preguntas")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no "0.25 preguntas" ticks
     axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, fontsize=8, frameon=False)  # above the bars
     step = max(1, len(days) // 15)
     axes.set_xticks(range(0, len(days), step), [days[i] for i in range(0, len(days), step)], rotation=45, fontsize=8)
