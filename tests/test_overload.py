@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -25,6 +26,15 @@ from bot.store import Store
 def client(settings: Settings, services: Services) -> Iterator[TestClient]:
     with TestClient(create_app(settings, services)) as test_client:
         yield test_client
+
+
+def eventually(check, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def occupy(lane: QuestionLane) -> tuple[threading.Event, threading.Thread]:
@@ -106,8 +116,9 @@ def test_a_follow_up_in_one_conversation_is_not_served_to_another(client: TestCl
     assert not any("Fase 2" in c["section"] for c in second_in_b["citations"])
     assert fresh["answer"] != second_in_a["answer"]  # no conversation: nothing of A's leaks in
     # A question without a conversation wrote its one turn: a follow-up with the minted id works.
-    assert len(store.conversation(conversation_id=a)) == 2
-    assert len(store.conversation(conversation_id=fresh["conversation_id"])) == 1
+    # Turns are written behind (bot.store_turns): another connection sees them within the flush interval.
+    assert eventually(lambda: len(store.conversation(conversation_id=a)) == 2)
+    assert eventually(lambda: len(store.conversation(conversation_id=fresh["conversation_id"])) == 1)
 
 
 def test_a_cached_question_is_answered_even_when_the_lane_is_full(client: TestClient) -> None:

@@ -86,6 +86,9 @@ def test_purge_deletes_only_what_is_past_retention(
     advisor.ask("¿Qué es un cluster?", conversation_id="viejo-conversacion")
     advisor.feedback(rating="down", question="q", answer="a", conversation_id="viejo-conversacion")
     services.chat_state.bind_diagnosis("tg:user:viejo", old_dx, active=True)
+    deadline = time.monotonic() + 5  # turns are written behind (bot.store_turns): wait for the row to age it
+    while not store.conversation(conversation_id="viejo-conversacion") and time.monotonic() < deadline:
+        time.sleep(0.02)
     for table, column in (
         ("diagnoses", "updated_at"),
         ("conversations", "updated_at"),
