@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 from auth_headers import METRICS_AUTH
 from fastapi.testclient import TestClient
+from polling import eventually
 
 from bot.api import create_app
 from bot.compose import Services, build_services
@@ -26,15 +26,6 @@ from bot.store import Store
 def client(settings: Settings, services: Services) -> Iterator[TestClient]:
     with TestClient(create_app(settings, services)) as test_client:
         yield test_client
-
-
-def eventually(check, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def occupy(lane: QuestionLane) -> tuple[threading.Event, threading.Thread]:

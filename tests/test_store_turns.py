@@ -9,12 +9,11 @@ one database stand for two worker processes.
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from polling import eventually
 from sqlalchemy import create_engine, event, text
 
 from bot.api import create_app
@@ -37,15 +36,6 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     upgrade(engine)
     engine.dispose()
     return url
-
-
-def eventually(check: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.02)
-    return check()
 
 
 def writes_to_conversations(store: Store) -> list[str]:
