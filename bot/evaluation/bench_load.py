@@ -116,10 +116,18 @@ async def _diagnosis_flow(conn: Connection, record) -> None:
 
 
 async def run_load(
-    port: int, name: str, clients: int, seconds: float, *, cpu: Callable[[], float] | None = None
+    port: int,
+    name: str,
+    clients: int,
+    seconds: float,
+    *,
+    cpu: Callable[[], float] | None = None,
+    patient: bool = True,
 ) -> LoadResult:
     """``clients`` concurrent keep-alive clients for ``seconds``; ``name`` picks the load; ``cpu``
-    (the server's CPU seconds so far) gives ``cpu_seconds`` over the load."""
+    (the server's CPU seconds so far) gives ``cpu_seconds`` over the load. A ``patient`` client
+    told 503 waits ``Retry-After`` seconds before its next question, as the widget and the
+    Telegram bot do; an impatient one asks again at once (a script hammering the service)."""
     result = LoadResult(name, clients, seconds)
     questions = _questions()
     cursor = iter(range(10**9))
@@ -150,6 +158,8 @@ async def run_load(
                     started = time.perf_counter()
                     status, headers, _ = await conn.request(*request)
                     record(status, time.perf_counter() - started, headers)
+                    if patient and status == 503 and headers.get("retry-after", "").isdigit():
+                        await asyncio.sleep(min(int(headers["retry-after"]), deadline - time.perf_counter()))
                 except (OSError, asyncio.IncompleteReadError, ValueError):
                     result.failures += 1
                     conn.close()
