@@ -8,7 +8,8 @@ repeated, distinct questions (cold cache), distinct questions mixed with self-di
 and prints answers/s, p50/p99/p99.9 of the answered requests, the count of every status (503s
 checked for ``Retry-After``), the server processes' CPU milliseconds per answer (from ``/proc``)
 and, for each question load, its rate as a share of the same run's ``/health``. The clients run
-on the same cores as the server: compare loads within one run, never across machines.
+on the same cores as the server: compare loads within one run, never across machines. Clients
+told 503 wait ``Retry-After`` as the widget does (``--impatient``: they ask again at once).
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ async def bench(
     log_dir: Path,
     root: Path = ROOT,
     rounds: int = 1,
+    patient: bool = True,
 ) -> list[LoadResult]:
     results = []
     for count in workers:
@@ -151,7 +153,7 @@ async def bench(
                     health = None
                     for name in loads:
                         cpu = lambda: _cpu_seconds([server.process.pid])  # noqa: E731
-                        result = await run_load(port, name, n, seconds, cpu=cpu)
+                        result = await run_load(port, name, n, seconds, cpu=cpu, patient=patient)
                         results.append(result)
                         if name == "health":
                             health = result.ok / result.seconds
@@ -167,6 +169,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", default="32,128", help="clientes concurrentes, separados por comas")
     parser.add_argument("--loads", default=",".join(LOADS), help="cargas, separadas por comas: " + ", ".join(LOADS))
     parser.add_argument("--rounds", type=int, default=1, help="repeticiones de la tabla con el mismo servidor")
+    parser.add_argument(
+        "--impatient", action="store_true", help="tras un 503, preguntar de nuevo al instante (sin esperar Retry-After)"
+    )
     parser.add_argument("--seconds", type=float, default=8.0, help="duración de cada carga")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
@@ -194,6 +199,7 @@ def main(argv: list[str] | None = None) -> None:
             log_dir=Path(os.environ.get("TMPDIR", "/tmp")),
             root=args.server_root,
             rounds=max(1, args.rounds),
+            patient=not args.impatient,
         )
     )
 
