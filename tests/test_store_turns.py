@@ -177,7 +177,9 @@ def test_a_repeated_question_makes_no_database_write_on_its_request_path(setting
                 ids.add(response.json()["conversation_id"])
             assert len(ids) == 40 and writes == []  # 40 answers, 40 new conversations, no write yet
             first = ids.pop()
-            follow = client.post("/api/ask", json={"question": "¿y cuáles son sus objetivos?", "conversation_id": first})
+            follow = client.post(
+                "/api/ask", json={"question": "¿y cuáles son sus objetivos?", "conversation_id": first}
+            )
             assert follow.status_code == 200 and writes == []
         turns = store.conversation(conversation_id=first)  # the follow-up found its first turn in memory
         assert len(turns) == 2 and "iniciativa cluster" in turns[1]["resolved"], turns

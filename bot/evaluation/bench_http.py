@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import signal
 import subprocess
@@ -27,6 +28,7 @@ from bot.evaluation.bench_load import LOADS, Connection, LoadResult, run_load
 from bot.settings import ROOT
 
 __all__ = ["Server", "bench", "main"]
+
 
 def _tree(pid: int) -> list[int]:
     """``pid`` and all its descendants (uvicorn's workers are children of the supervisor)."""
@@ -146,13 +148,13 @@ async def bench(
             await server.ready()
             await run_load(port, "repeated", 8, 2.0)  # warm-up: models, caches, connections
             await run_load(port, "distinct", 8, 2.0)
+            cpu = functools.partial(_cpu_seconds, [server.process.pid])  # the server and its workers
             for round_ in range(rounds):
                 load = os.getloadavg()[0]
                 print(f"--workers {count}  ronda {round_ + 1}/{rounds}  (carga del sistema: {load:.1f})", flush=True)
                 for n in clients:
                     health = None
                     for name in loads:
-                        cpu = lambda: _cpu_seconds([server.process.pid])  # noqa: E731
                         result = await run_load(port, name, n, seconds, cpu=cpu, patient=patient)
                         results.append(result)
                         if name == "health":
