@@ -27,6 +27,7 @@ from bot.settings import ROOT
 __all__ = ["LOADS", "POPULAR", "Connection", "LoadResult", "run_load"]
 
 LOADS = ("health", "repeated", "distinct", "mixed")
+_IDLE_SECONDS = 4.0  # below the server's keep-alive timeout (5 s)
 _PREFIXES = (
     "",
     "Hola, ",
@@ -159,7 +160,10 @@ async def run_load(
                     status, headers, _ = await conn.request(*request)
                     record(status, time.perf_counter() - started, headers)
                     if patient and status == 503 and headers.get("retry-after", "").isdigit():
-                        await asyncio.sleep(min(int(headers["retry-after"]), deadline - time.perf_counter()))
+                        pause = min(int(headers["retry-after"]), deadline - time.perf_counter())
+                        await asyncio.sleep(pause)
+                        if pause >= _IDLE_SECONDS:  # the server closes idle connections: a new one, as browsers do
+                            conn.close()
                 except (OSError, asyncio.IncompleteReadError, ValueError):
                     result.failures += 1
                     conn.close()
