@@ -182,7 +182,8 @@ async def test_telegram_borrar_asks_first_then_deletes_only_the_callers_data(
         fake.send_text(other, "¿Qué es la gobernanza?")
         await fake.wait_for(lambda: fake.bot_messages(other), what="someone else's answer")
         diagnosis_id = store.binding(key=keys.user(CHAT, USER))["diagnosis_id"]
-        assert store.conversation(conversation_id=keys.conversation(CHAT))
+        # turns are written behind (bot.store_turns): this second connection sees them within the flush interval
+        await fake.wait_for(lambda: store.conversation(conversation_id=keys.conversation(CHAT)), what="turn written")
 
         fake.send_text(CHAT, "/borrar")
         await fake.wait_for(lambda: texts.DELETE_CONFIRM in fake.bot_messages(CHAT)[-1]["text"], what="confirm")
