@@ -46,3 +46,21 @@ def test_questions_within_the_budget_are_all_answered() -> None:
     assert asyncio.run(scenario()) == list(range(10))
     assert lane.late == 0 and lane.refused == 0
     lane.close()
+
+
+def test_time_lost_before_the_lane_counts_against_the_budget() -> None:
+    lane = QuestionLane(threads=1, budget=0.5, initial_seconds=0.05)
+
+    async def scenario() -> None:
+        assert await lane.run(lambda: "free", arrived=time.perf_counter() - 2.0) == "free"  # a free thread: answered
+        slow = asyncio.ensure_future(lane.run(time.sleep, 0.3))
+        await asyncio.sleep(0.05)
+        with pytest.raises(Busy):  # queued behind it, after 0.6 s lost on the way in: refused at once
+            await lane.run(lambda: None, arrived=time.perf_counter() - 0.6)
+        assert lane.refused == 1
+        assert await lane.run(lambda: "in time", arrived=time.perf_counter()) == "in time"  # waits for the slow one
+        await slow
+
+    asyncio.run(scenario())
+    assert lane.late == 0
+    lane.close()

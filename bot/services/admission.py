@@ -75,17 +75,20 @@ class QuestionLane:
             ahead = self._admitted - self.threads + 1
             return max(0.0, ahead * self._seconds / self.threads)
 
-    def _admit(self) -> float | None:
-        """Admit one question (``Busy`` if not); when it has to queue, the moment it queued."""
+    def _admit(self, arrived: float | None) -> float | None:
+        """Admit one question (``Busy`` if not); when it has to queue, the moment its wait began
+        (``arrived``, when the channel knows it, so time already lost before the lane counts)."""
+        now = self._clock()
+        since = now if arrived is None else min(now, arrived)
         with self._lock:
             ahead = self._admitted - self.threads + 1
             wait = max(0.0, ahead * self._seconds / self.threads)
             queued = self._admitted >= self.threads
-            if wait + self._seconds > self.budget and queued:
+            if now - since + wait + self._seconds > self.budget and queued:
                 self.refused += 1
                 raise Busy(max(1, math.ceil(wait)))
             self._admitted += 1
-        return self._clock() if queued else None
+        return since if queued else None
 
     def _timed(self, queued: float | None, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         started = self._clock()
@@ -103,9 +106,11 @@ class QuestionLane:
                 self._admitted -= 1
                 self._seconds += 0.1 * (elapsed - self._seconds)
 
-    async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run ``fn`` on the lane's threads, or raise ``Busy`` at once when it is full."""
-        queued = self._admit()
+    async def run(self, fn: Callable[..., Any], *args: Any, arrived: float | None = None, **kwargs: Any) -> Any:
+        """Run ``fn`` on the lane's threads, or raise ``Busy`` at once when it is full. ``arrived``
+        (on the lane's clock, ``time.perf_counter`` by default): when the request reached the
+        process, so a question that already waited elsewhere (a busy event loop) is judged by it."""
+        queued = self._admit(arrived)
         loop = asyncio.get_running_loop()
         try:
             # The caller's context (the request id its log lines carry) goes with the work, as with
