@@ -110,7 +110,8 @@ def build_services(
     from bot.services.database import open_store
 
     owned = store is None
-    store = open_store(settings) if store is None else store
+    # perf (issue 19): conversation turns are written behind, in batches (bot/store_turns.py)
+    store = open_store(settings, write_behind=True) if store is None else store
     # perf (issue 19): concurrent questions share one embedder call (bot/index/batching.py);
     # a given embedder (tests, benchmarks) is wrapped too, so every process embeds the same way
     given = embedder

@@ -2,7 +2,8 @@
 
 One small interface over SQLAlchemy: SQLite by default (WAL, ``busy_timeout``), any SQLAlchemy
 URL (PostgreSQL) when one machine is not enough. Every function takes keyword arguments and
-commits before it returns, so a process killed right after a call loses nothing.
+commits before it returns, so a process killed right after a call loses nothing (the serving
+processes' ``bot.store_turns.WriteBehindStore`` writes conversation turns in batches instead).
 
 Several workers share one database, so no write assumes it is alone: diagnoses and conversations
 carry a row ``version`` and are written compare-and-set (a stale writer learns it lost instead of
@@ -197,17 +198,8 @@ class Store:
 
     def feedback(self) -> list[dict]:
         rows = self._run(lambda s: s.scalars(select(FeedbackRow).order_by(FeedbackRow.id)).all())
-        return [
-            {
-                "id": r.id,
-                "conversation_id": r.conversation_id,
-                "question": r.question,
-                "rating": r.rating,
-                "comment": r.comment,
-                "reason": r.reason,
-            }
-            for r in rows
-        ]
+        fields = ("id", "conversation_id", "question", "rating", "comment", "reason")
+        return [{name: getattr(r, name) for name in fields} for r in rows]
 
     # Channel bindings (e.g. a Telegram user's current diagnosis) ---------------------------
     def set_binding(self, *, key: str, data: dict) -> None:

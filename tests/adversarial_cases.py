@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 from fakes import plain_text
 from fastapi.testclient import TestClient
+from polling import eventually
 from typer.testing import CliRunner
 
 from bot.advisor import Advisor
@@ -178,7 +179,10 @@ def _unguessable_conversation(h: Harness) -> str:
     assert any("objetivos" in c["section"].lower() for c in owner["citations"])
     assert h.client.delete(f"/api/conversations/{secrets.token_urlsafe(16)}").status_code == 404
     assert stranger["conversation_id"] == guess != mine
-    store = Store(h.settings.database_url)
+    store = Store(h.settings.database_url)  # turns are written behind: polled until both are there
+    eventually(
+        lambda: len(store.conversation(conversation_id=guess)) and len(store.conversation(conversation_id=mine)) > 1
+    )
     theirs, ours = (store.conversation(conversation_id=c) for c in (guess, mine))
     store.close()
     assert len(theirs) == 1 and "iniciativa" not in theirs[0]["resolved"].lower(), theirs  # no borrowed context

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 from auth_headers import METRICS_AUTH
 from fastapi.testclient import TestClient
+from polling import eventually
 
 from bot.api import create_app
 from bot.api.app import app_from_env
@@ -59,7 +60,7 @@ def test_follow_up_uses_the_conversation(client: TestClient, store) -> None:
     body = second.json()
     assert body["conversation_id"] == conversation
     assert any("objetivos" in c["section"].lower() for c in body["citations"])
-    assert len(store.conversation(conversation_id=conversation)) == 2
+    assert eventually(lambda: len(store.conversation(conversation_id=conversation)) == 2)  # written behind
 
 
 def test_stream_sends_tokens_then_the_answer_then_done(client: TestClient) -> None:

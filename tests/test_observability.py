@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.advisor import Advisor
 from bot.api import create_app
-from bot.observability import JsonFormatter, configure_logging, sane_request_id, secret_values
+from bot.observability import JsonFormatter, configure_logging, flush_logs, sane_request_id, secret_values
 from bot.settings import Settings
 
 
@@ -47,6 +47,7 @@ def log_stream(settings: Settings) -> Iterator[io.StringIO]:
 
 
 def _lines(stream: io.StringIO) -> list[dict]:
+    flush_logs()  # lines are written by the log writer thread
     return [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
 
 
@@ -89,6 +90,7 @@ def test_json_lines_carry_the_traceback_and_never_a_secret(settings: Settings) -
             raise RuntimeError("falló con https://api.telegram.org/bot999999:SECRETO-del-bot/getMe")
         except RuntimeError:
             logging.getLogger("bot.test").exception("error con clave %s", "sk-ABCDEF123")
+        flush_logs()
     finally:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
@@ -144,3 +146,20 @@ def test_a_cached_retrieval_is_timed_as_cache_not_as_a_fresh_search(advisor: Adv
     advisor.ask("¿Qué son las fases?")
     assert {"normalize", "embed", "search", "answer"} <= set(seen[0]) and "cache" not in seen[0]
     assert set(seen[1]) == {"cache", "answer"}
+
+
+def test_lines_still_queued_at_exit_are_written(tmp_path) -> None:
+    """The log writer is a background thread: a process that ends right after logging loses no line."""
+    import subprocess
+    import sys
+
+    from bot.settings import ROOT
+
+    program = (
+        "import logging; from bot.observability import configure_logging; from bot.settings import Settings;"
+        "configure_logging(Settings(log_format='json'));"
+        "[logging.getLogger('bot.test').warning('línea %d', i) for i in range(500)]"
+    )
+    done = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    assert [line["message"] for line in lines] == [f"línea {i}" for i in range(500)]

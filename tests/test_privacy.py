@@ -86,6 +86,9 @@ def test_purge_deletes_only_what_is_past_retention(
     advisor.ask("¿Qué es un cluster?", conversation_id="viejo-conversacion")
     advisor.feedback(rating="down", question="q", answer="a", conversation_id="viejo-conversacion")
     services.chat_state.bind_diagnosis("tg:user:viejo", old_dx, active=True)
+    deadline = time.monotonic() + 5  # turns are written behind (bot.store_turns): wait for the row to age it
+    while not store.conversation(conversation_id="viejo-conversacion") and time.monotonic() < deadline:
+        time.sleep(0.02)
     for table, column in (
         ("diagnoses", "updated_at"),
         ("conversations", "updated_at"),
@@ -179,7 +182,8 @@ async def test_telegram_borrar_asks_first_then_deletes_only_the_callers_data(
         fake.send_text(other, "¿Qué es la gobernanza?")
         await fake.wait_for(lambda: fake.bot_messages(other), what="someone else's answer")
         diagnosis_id = store.binding(key=keys.user(CHAT, USER))["diagnosis_id"]
-        assert store.conversation(conversation_id=keys.conversation(CHAT))
+        # turns are written behind (bot.store_turns): this second connection sees them within the flush interval
+        await fake.wait_for(lambda: store.conversation(conversation_id=keys.conversation(CHAT)), what="turn written")
 
         fake.send_text(CHAT, "/borrar")
         await fake.wait_for(lambda: texts.DELETE_CONFIRM in fake.bot_messages(CHAT)[-1]["text"], what="confirm")

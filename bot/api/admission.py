@@ -34,8 +34,8 @@ async def run_question(
     lane = getattr(request.app.state, "question_lane", None)
     if lane is None:
         return await run_in_threadpool(fn, *args, **kwargs)
-    try:
-        return await lane.run(fn, *args, **kwargs)
+    try:  # the budget counts from the request's arrival (set by MetricsMiddleware), not from here
+        return await lane.run(fn, *args, arrived=getattr(request.state, "received", None), **kwargs)
     except Busy as busy:
         if cheap is not None and await run_in_threadpool(cheap):
             return await run_in_threadpool(fn, *args, **kwargs)

@@ -112,6 +112,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
+        scope.setdefault("state", {})["received"] = start  # the question lane's budget counts from here
         status = 500
 
         async def send_wrapper(message: Message) -> None:

@@ -2,169 +2,32 @@
 
 Why this exists: one question alone is fast; what users feel under a portal announcement or a
 Telegram broadcast is throughput and tail latency with many clients at once. This starts the real
-server (1 and 2 workers, rate limit lifted, loopback only), runs bounded loads with 32 and 128
-clients — ``/health``, one popular question repeated, distinct questions (cold cache), distinct
-questions mixed with self-diagnosis steps — and prints answers/s, p50/p99/p99.9 of the answered
-requests, the count of every status (503s checked for ``Retry-After``) and the server processes'
-CPU milliseconds per answer (from ``/proc``).
-
-The load generator is our own asyncio client over raw keep-alive HTTP/1.1 connections, not
-``hey``/``wrk``: it needs nothing but the venv, times each request by status (so the p99 of the
-*answered* requests is not flattered by fast 503s), gives p99.9, and can run stateful diagnosis
-flows. It costs CPU on the same cores as the server: compare loads within one run (each table
-prints the same run's ``/health``), never across machines.
+server (1 and 2 workers, rate limit lifted, loopback only), runs the loads of
+``bot.evaluation.bench_load`` with 32 and 128 clients — ``/health``, one popular question
+repeated, distinct questions (cold cache), distinct questions mixed with self-diagnosis steps —
+and prints answers/s, p50/p99/p99.9 of the answered requests, the count of every status (503s
+checked for ``Retry-After``), the server processes' CPU milliseconds per answer (from ``/proc``)
+and, for each question load, its rate as a share of the same run's ``/health``. The clients run
+on the same cores as the server: compare loads within one run, never across machines. Clients
+told 503 wait ``Retry-After`` as the widget does (``--impatient``: they ask again at once).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
+import functools
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.evaluation.dataset import load_eval_set
+from bot.evaluation.bench_load import LOADS, Connection, LoadResult, run_load
 from bot.settings import ROOT
 
-__all__ = ["LoadResult", "main", "run_load"]
-
-_PREFIXES = (
-    "",
-    "Hola, ",
-    "Por favor, ",
-    "Buenas tardes, ",
-    "Una consulta: ",
-    "Oiga, ",
-    "Disculpe, ",
-    "Quisiera saber ",
-    "Me explica ",
-)  # with the eval set: more distinct texts than the cache holds
-POPULAR = "que es una iniciativa cluster"
-
-
-@dataclass
-class LoadResult:
-    name: str
-    clients: int
-    seconds: float
-    latencies: dict[int, list[float]] = field(default_factory=dict)  # by status
-    statuses: Counter = field(default_factory=Counter)
-    missing_retry_after: int = 0
-    failures: int = 0  # connection errors
-    cpu_seconds: float = 0.0
-
-    @property
-    def ok(self) -> int:
-        return sum(n for status, n in self.statuses.items() if 200 <= status < 300)
-
-    def percentile(self, q: float) -> float:
-        values = sorted(v for status, vs in self.latencies.items() if 200 <= status < 300 for v in vs)
-        if not values:
-            return float("nan")
-        return values[min(len(values) - 1, int(q * len(values)))] * 1000
-
-
-class _Connection:
-    """One keep-alive HTTP/1.1 connection: just enough of the protocol for our own server."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict, bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        payload = json.dumps(body, ensure_ascii=False).encode() if body is not None else b""
-        head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(payload)}\r\n"
-        if body is not None:
-            head += "Content-Type: application/json\r\n"
-        assert self.reader is not None  # opened together with the writer above
-        self.writer.write(head.encode() + b"\r\n" + payload)
-        await self.writer.drain()
-        raw = await self.reader.readuntil(b"\r\n\r\n")
-        lines = raw.decode("latin-1").split("\r\n")
-        status = int(lines[0].split()[1])
-        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
-        content = await self.reader.readexactly(int(headers.get("content-length", "0")))
-        if headers.get("connection", "").lower() == "close":
-            self.close()
-        return status, headers, content
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
-
-
-def _questions() -> list[str]:
-    base = [item.q for item in load_eval_set(ROOT / "corpus" / "eval" / "questions.yaml")]
-    return [prefix + q for prefix in _PREFIXES for q in base]
-
-
-async def _diagnosis_flow(conn: _Connection, record) -> None:
-    """Start a self-diagnosis and answer its 13 steps (each step is one timed request)."""
-    started = time.perf_counter()
-    status, _, body = await conn.request("POST", "/api/diagnosis", {})
-    record(status, time.perf_counter() - started, {})
-    if status != 201:
-        return
-    diagnosis_id = json.loads(body)["id"]
-    for step in range(13):
-        started = time.perf_counter()
-        status, headers, _ = await conn.request("POST", f"/api/diagnosis/{diagnosis_id}/answer", {"answer": step % 3})
-        record(status, time.perf_counter() - started, headers)
-
-
-async def run_load(port: int, name: str, clients: int, seconds: float, *, pids: list[int] | None = None) -> LoadResult:
-    """``clients`` concurrent keep-alive clients for ``seconds``; ``name`` picks the load."""
-    result = LoadResult(name, clients, seconds)
-    questions = _questions()
-    cursor = iter(range(10**9))
-    deadline = time.perf_counter() + seconds
-
-    def record(status: int, elapsed: float, headers: dict) -> None:
-        result.statuses[status] += 1
-        result.latencies.setdefault(status, []).append(elapsed)
-        if status == 503 and "retry-after" not in headers:
-            result.missing_retry_after += 1
-
-    async def client(number: int) -> None:
-        conn = _Connection(port)
-        diagnosing = name == "mixed" and number % 4 == 0
-        try:
-            while time.perf_counter() < deadline:
-                try:
-                    if diagnosing:
-                        await _diagnosis_flow(conn, record)
-                        continue
-                    request: tuple[str, str, dict[str, str] | None]
-                    if name == "health":
-                        request = ("GET", "/health", None)
-                    elif name == "repeated":
-                        request = ("POST", "/api/ask", {"question": POPULAR})
-                    else:
-                        request = ("POST", "/api/ask", {"question": questions[next(cursor) % len(questions)]})
-                    started = time.perf_counter()
-                    status, headers, _ = await conn.request(*request)
-                    record(status, time.perf_counter() - started, headers)
-                except (OSError, asyncio.IncompleteReadError, ValueError):
-                    result.failures += 1
-                    conn.close()
-                    await asyncio.sleep(0.05)
-        finally:
-            conn.close()
-
-    cpu_before = _cpu_seconds(pids or [])
-    await asyncio.gather(*(client(i) for i in range(clients)))
-    result.cpu_seconds = _cpu_seconds(pids or []) - cpu_before
-    return result
+__all__ = ["Server", "bench", "main"]
 
 
 def _tree(pid: int) -> list[int]:
@@ -227,7 +90,7 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"el servidor terminó al iniciar (código {self.process.returncode})")
-            conn = _Connection(self.port)
+            conn = Connection(self.port)
             try:
                 status, _, body = await conn.request("GET", "/health")
                 if status == 200 and b'"ok"' in body:
@@ -249,7 +112,8 @@ class Server:
         self.log.close()
 
 
-def _row(result: LoadResult) -> str:
+def _row(result: LoadResult, health: float | None = None) -> str:
+    """One printed line; ``health`` (the same run's /health rate) adds the rate's share of it."""
     rate = result.ok / result.seconds
     others = ", ".join(f"{s}: {n}" for s, n in sorted(result.statuses.items()) if not 200 <= s < 300) or "—"
     if result.failures:
@@ -257,10 +121,11 @@ def _row(result: LoadResult) -> str:
     if result.missing_retry_after:
         others += f", 503 sin Retry-After: {result.missing_retry_after}"
     cpu = result.cpu_seconds * 1000 / result.ok if result.ok else float("nan")
+    share = f"  {100 * rate / health:3.0f}% de /health" if health and result.name != "health" else ""
     return (
         f"  {result.name:<9} {result.clients:>4} clientes  {rate:7.1f} resp/s  p50 {result.percentile(0.5):6.1f} ms"
         f"  p99 {result.percentile(0.99):7.1f} ms  p99.9 {result.percentile(0.999):7.1f} ms"
-        f"  CPU {cpu:5.1f} ms/resp  otros: {others}"
+        f"  CPU {cpu:5.1f} ms/resp{share}  otros: {others}"
     )
 
 
@@ -273,6 +138,8 @@ async def bench(
     port: int,
     log_dir: Path,
     root: Path = ROOT,
+    rounds: int = 1,
+    patient: bool = True,
 ) -> list[LoadResult]:
     results = []
     for count in workers:
@@ -281,12 +148,18 @@ async def bench(
             await server.ready()
             await run_load(port, "repeated", 8, 2.0)  # warm-up: models, caches, connections
             await run_load(port, "distinct", 8, 2.0)
-            print(f"--workers {count}  (carga del sistema: {os.getloadavg()[0]:.1f})", flush=True)
-            for n in clients:
-                for name in loads:
-                    result = await run_load(port, name, n, seconds, pids=[server.process.pid])
-                    results.append(result)
-                    print(_row(result), flush=True)
+            cpu = functools.partial(_cpu_seconds, [server.process.pid])  # the server and its workers
+            for round_ in range(rounds):
+                load = os.getloadavg()[0]
+                print(f"--workers {count}  ronda {round_ + 1}/{rounds}  (carga del sistema: {load:.1f})", flush=True)
+                for n in clients:
+                    health = None
+                    for name in loads:
+                        result = await run_load(port, name, n, seconds, cpu=cpu, patient=patient)
+                        results.append(result)
+                        if name == "health":
+                            health = result.ok / result.seconds
+                        print(_row(result, health), flush=True)
         finally:
             server.stop()
     return results
@@ -296,7 +169,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Carga HTTP contra un servidor real en 127.0.0.1.")
     parser.add_argument("--workers", default="1,2", help="procesos de trabajo a probar, separados por comas")
     parser.add_argument("--clients", default="32,128", help="clientes concurrentes, separados por comas")
-    parser.add_argument("--loads", default="health,repeated,distinct,mixed")
+    parser.add_argument("--loads", default=",".join(LOADS), help="cargas, separadas por comas: " + ", ".join(LOADS))
+    parser.add_argument("--rounds", type=int, default=1, help="repeticiones de la tabla con el mismo servidor")
+    parser.add_argument(
+        "--impatient", action="store_true", help="tras un 503, preguntar de nuevo al instante (sin esperar Retry-After)"
+    )
     parser.add_argument("--seconds", type=float, default=8.0, help="duración de cada carga")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
@@ -306,15 +183,25 @@ def main(argv: list[str] | None = None) -> None:
         help="carpeta del código que sirve (para comparar con otra versión; mismo índice)",
     )
     args = parser.parse_args(argv)
+    loads = tuple(args.loads.split(","))
+    if unknown := [name for name in loads if name not in LOADS]:
+        parser.error(f"carga desconocida: {', '.join(unknown)} (las cargas son: {', '.join(LOADS)})")
+    try:
+        workers = tuple(int(w) for w in args.workers.split(","))
+        clients = tuple(int(c) for c in args.clients.split(","))
+    except ValueError:
+        parser.error("--workers y --clients son números enteros separados por comas (por ejemplo, 32,128)")
     asyncio.run(
         bench(
-            workers=tuple(int(w) for w in args.workers.split(",")),
-            clients=tuple(int(c) for c in args.clients.split(",")),
-            loads=tuple(args.loads.split(",")),
+            workers=workers,
+            clients=clients,
+            loads=loads,
             seconds=args.seconds,
             port=args.port,
             log_dir=Path(os.environ.get("TMPDIR", "/tmp")),
             root=args.server_root,
+            rounds=max(1, args.rounds),
+            patient=not args.impatient,
         )
     )
 

@@ -82,13 +82,16 @@ def upgrade_schema(settings: Settings) -> Migration:
         return Migration(before, before if before.up_to_date else upgrade(engine))
 
 
-def open_store(settings: Settings) -> Store:
-    """The store, or a Spanish ``Unavailable`` saying why it cannot be used."""
+def open_store(settings: Settings, *, write_behind: bool = False) -> Store:
+    """The store, or a Spanish ``Unavailable`` saying why it cannot be used. ``write_behind``:
+    conversation turns are written in batches off the request path (``bot.store_turns``; the
+    serving processes' store, built by ``bot.compose.build_services``)."""
     from bot.migrate import SchemaOutdated
     from bot.store import Store, StoreUnavailable
+    from bot.store_turns import WriteBehindStore
 
     try:
-        return Store(settings.database_url)
+        return WriteBehindStore(settings.database_url) if write_behind else Store(settings.database_url)
     except StoreUnavailable as error:
         raise Unavailable(
             "No se pudo abrir la base de datos del asesor (revise ASESOR_DATABASE_URL y que el "
