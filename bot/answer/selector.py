@@ -18,8 +18,9 @@ from bot.answer.candidates import Candidate, SentenceBank, candidates
 from bot.answer.features import FEATURES, candidate_features
 from bot.schemas import Passage
 
-__all__ = ["PENALTIES", "Scored", "SentenceSelector", "fit_selector"]
+__all__ = ["DEPTH", "PENALTIES", "Scored", "SentenceSelector", "fit_selector"]
 
+DEPTH = 3  # candidates come from this many of the top passages (5 was no better on tune CV)
 PENALTIES = (0.01, 0.1, 0.3, 1.0, 3.0)
 Example = tuple[np.ndarray, np.ndarray]  # (candidates × features, 0/1 holds the evidence)
 
@@ -40,7 +41,7 @@ class SentenceSelector:
             self.weights[FEATURES.index("cosine")], self.weights[FEATURES.index("overlap")] = 2.0, 2.0
 
     def matrix(self, question: str, passages: list[Passage], vector) -> tuple[list[Candidate], np.ndarray]:
-        found = candidates(passages)
+        found = candidates(passages, depth=DEPTH)
         return found, candidate_features(question, found, passages, self.bank, vector)
 
     def rank(self, question: str, passages: list[Passage], vector) -> list[Scored]:
