@@ -34,18 +34,34 @@ _LEAD_MAX_LINES, _LEAD_MAX_WORDS = 5, 90  # a lead-in's list is quoted whole or 
 _GENERIC = {stem(w) for w in ("iniciativa", "iniciativas", "cluster", "clusters")}
 
 
-def _list_block(text: str) -> tuple[str, list[str]] | None:
-    """(lead-in, items) when the passage has a lead-in ending in ':' followed by ≥ 3 lines."""
+def _list_blocks(text: str) -> list[tuple[str, list[str]]]:
+    """Every (lead-in, items) of the passage: a line ending in ':' followed by ≥ 3 lines."""
     lines = text.split("\n")
+    blocks = []
     for i, line in enumerate(lines):
         if line.rstrip().endswith(":"):
             items = [item for item in lines[i + 1 :] if item.strip()]
             numbered = [item for item in items if _LIST_ITEM.match(item)]
             chosen = numbered if len(numbered) >= 3 else items
             if len(chosen) >= 3:
-                lead = split_sentences(line)[-1]
-                return lead, chosen[:10]
-    return None
+                blocks.append((split_sentences(line)[-1], chosen[:10]))
+    return blocks
+
+
+def _list_block(text: str) -> tuple[str, list[str]] | None:
+    """The passage's first (lead-in, items), or None."""
+    return next(iter(_list_blocks(text)), None)
+
+
+def _asked_list(passages: list[Passage], query: str) -> tuple[Passage, tuple[str, list[str]]] | None:
+    """The list of the top two passages whose lead-in shares most of the question's topic words
+    (the first one on a tie): «¿cuáles son los tres elementos que combinan las mejores prácticas?»
+    is the sub-list inside the second pillar, not the pillars."""
+    query_stems = set(stems(query)) - _GENERIC
+    found = [(p, block) for p in passages[:2] for block in _list_blocks(p.text)]
+    if not found:
+        return None
+    return max(found, key=lambda f: len(query_stems & set(stems(f[1][0]))))
 
 
 def _continuation(passage: Passage, items: list[str], sections: dict[str, list[Passage]]):
@@ -243,14 +259,7 @@ def compose_extractive(
     else:
         wants_list = bool(_LIST_QUESTION.search(folded))
         outline = _section_listing(passages, sections or {}, asked) if wants_list else None
-        listing = (
-            next(
-                ((p, b) for p in passages[:2] if (b := _list_block(p.text)) is not None),
-                None,
-            )
-            if wants_list and (lists or ordinals(question))
-            else None
-        )
+        listing = _asked_list(passages, asked) if wants_list and (lists or ordinals(question)) else None
         if outline is not None:
             parent_title, children = outline
             lines.append(f"La cartilla lo organiza así ({parent_title}):")
