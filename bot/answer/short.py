@@ -23,12 +23,13 @@ from bot.text import fold
 
 __all__ = ["BUDGET", "SUPPORT_RATIO", "ShortAnswer", "compose_short", "plain_line"]
 
-# Chosen on tune cross-validation of the whole answer (issue 17, 322 questions): with a ratio of 0.3
-# and 60 words the answer held the evidence for 0.780 of them; 0.15 and 55 words give 0.789 with a
-# median of 65 words and a p90 of 121 (0.1 and 60 words: 0.801, but a p90 of 145; three lines instead
-# of two, or stopping once the chosen lines' probabilities add up to a share, did no better).
-BUDGET = 55  # words of supporting sentences beyond the lead (a lead's own list is never cut)
-SUPPORT_RATIO = 0.15
+# Swept on tune cross-validation of the whole answer (issue 17, 322 questions × 3 repeats,
+# ``python -m bot.evaluation.answer_cv``'s protocol): these (0.3, 60 words, two lines) hold the evidence
+# for 0.783 with a median of 57 words and a p90 of 121. A lower ratio or a larger budget holds more but
+# is longer (0.2 / 75 words: 0.797, p90 142; 0.15 / 55: 0.788, median 67, p90 124); a third line
+# (0.788, median 60) or stopping once the chosen lines' probabilities add up to a share did no better.
+BUDGET = 60  # words of supporting sentences beyond the lead (a lead's own list is never cut)
+SUPPORT_RATIO = 0.3
 MAX_LINES = 2  # the lead and one supporting sentence
 MORE_RATIO = 0.05  # a left-out candidate this close to the lead is worth offering with «explícame más»
 _NUMBERED = re.compile(r"(\d+)\.\s")
