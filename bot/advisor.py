@@ -22,13 +22,15 @@ import numpy as np
 from bot.answer.compose import compose_answer, make_selector
 from bot.answer.extractive import answer_sentences
 from bot.answer.llm import GenerativeAnswerer
-from bot.answer.refusals import refusal_text
+from bot.answer.nearest import nearest_questions
+from bot.answer.passages import PassageBook
+from bot.answer.refusals import refusal_answer
 from bot.answer.scope import ScopeDecision, ScopeJudge
 from bot.answer.stream import AnswerStream
 from bot.answer.suggestions import Suggestions, load_suggestions
 from bot.answer.turns import TurnClassifier, turn_answer
 from bot.console.events import Interaction, interaction
-from bot.errors import InvalidInput, NotFound
+from bot.errors import InvalidInput
 from bot.ids import new_id
 from bot.index.embedders import VectorEmbedder
 from bot.index.live import IndexWatcher
@@ -102,15 +104,10 @@ class Advisor:
         retriever = make_retriever(
             self._settings, index, self._embedder, mode=self._settings.retrieval_mode, alpha=alpha or DEFAULT_ALPHA
         )
-        sections: dict[str, list[Passage]] = {}
-        for chunk in index.chunks:  # reading order: the first passage of each section opens it
-            sections.setdefault(chunk.section, []).append(
-                Passage(id=chunk.id, section=chunk.section, text=chunk.text, score=1.0, kind=chunk.kind)
-            )
+        book, selector = PassageBook(index.chunks), make_selector(index)
         with self._cache_lock:
             self._index, self._retriever, self._scope = index, retriever, ScopeJudge(self._lexicon, index.calibration)
-            self._passages, self._sections = {c.id: c for c in index.chunks}, sections
-            self._selector = make_selector(index)
+            self._book, self._selector = book, selector
             self._cache: OrderedDict[str, Retrieval] = OrderedDict()
 
     def _refresh_index(self) -> None:
@@ -243,20 +240,12 @@ class Advisor:
     def _answer(
         self, question: str, retrieval: Retrieval, decision: ScopeDecision, *, shown: frozenset[str] = frozenset()
     ) -> Answer:
-        composed = compose_answer(question, retrieval, decision, self._sections, shown=shown, selector=self._selector)
+        composed = compose_answer(
+            question, retrieval, decision, self._book.by_section, shown=shown, selector=self._selector
+        )
         if composed.kind == "refusal":  # out of scope, or nothing in the booklet clears the bar
-            suggestions = self.nearest_questions(retrieval.vector)
             reason = decision.reason if not decision.in_scope else "low_score"
-            text = refusal_text(reason)
-            return Answer(
-                question=question,
-                answer=text,
-                in_scope=False,
-                passages=retrieval.passages,
-                suggestions=suggestions,
-                answerer="refusal",
-                kind="refusal",
-            )
+            return refusal_answer(question, reason, retrieval.passages, self.nearest_questions(retrieval.vector))
         return Answer(
             question=question,
             answer=composed.text,
@@ -270,29 +259,17 @@ class Advisor:
 
     def nearest_questions(self, vector: np.ndarray | None, *, n: int = 3, exclude_answered: bool = False) -> list[str]:
         """The suggested questions closest in meaning to a query embedding (starters without one)."""
-        if vector is None:
-            return self._suggestions.starters[:n]
-        order = np.argsort(-(self._suggestions.vectors @ vector))
-        skip = 1 if exclude_answered else 0  # the nearest one is usually the question itself
-        return [self._suggestions.questions[i] for i in order[skip : skip + n]]
+        return nearest_questions(self._suggestions, vector, n=n, exclude_answered=exclude_answered)
 
     def starters(self) -> list[str]:
         return list(self._suggestions.starters)
 
     def passage(self, passage_id: str) -> Passage:
-        chunk = self._passages.get(passage_id)
-        if chunk is None:
-            raise NotFound("No encontré ese pasaje de la cartilla.", code="pasaje_no_encontrado")
-        return Passage(id=chunk.id, section=chunk.section, text=chunk.text, score=1.0, kind=chunk.kind)
+        return self._book.passage(passage_id)
 
     def sections(self) -> list[str]:
         """The booklet's top-level sections, in order, for '/fuentes'."""
-        seen: list[str] = []
-        for chunk in self._index.chunks:
-            top = chunk.section.split(" › ")[0]
-            if top not in seen:
-                seen.append(top)
-        return seen
+        return self._book.sections()
 
     def feedback(
         self,

@@ -7,7 +7,9 @@ one place, apart from the answer service's control flow.
 
 from __future__ import annotations
 
-__all__ = ["REFUSALS", "KNOWS", "refusal_text"]
+from bot.schemas import Answer, Passage
+
+__all__ = ["REFUSALS", "KNOWS", "refusal_answer", "refusal_text"]
 
 REFUSALS = {
     "empty": "No recibí ninguna pregunta. Escríbame lo que quiera saber sobre las iniciativas cluster.",
@@ -32,3 +34,16 @@ KNOWS = (
 def refusal_text(reason: str) -> str:
     """The polite refusal for ``reason`` followed by what the booklet does cover."""
     return f"{REFUSALS[reason]} {KNOWS}"
+
+
+def refusal_answer(question: str, reason: str, passages: list[Passage], suggestions: list[str]) -> Answer:
+    """The refusal as an ``Answer``: not in scope, no citations, the nearest questions to try instead."""
+    return Answer(
+        question=question,
+        answer=refusal_text(reason),
+        in_scope=False,
+        passages=passages,
+        suggestions=suggestions,
+        answerer="refusal",
+        kind="refusal",
+    )
