@@ -18,16 +18,13 @@ import argparse
 import asyncio
 import functools
 import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-from bot.evaluation.bench_load import LOADS, Connection, LoadResult, run_load
+from bot.evaluation.bench_load import LOADS, LoadResult, run_load
+from bot.evaluation.live_server import LiveServer
 from bot.settings import ROOT
 
-__all__ = ["Server", "bench", "main"]
+__all__ = ["bench", "main"]
 
 
 def _tree(pid: int) -> list[int]:
@@ -53,63 +50,6 @@ def _cpu_seconds(pids: list[int]) -> float:
             continue
         total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
     return total
-
-
-class Server:
-    """A real ``asesor serve`` on loopback, with the rate limit lifted."""
-
-    def __init__(self, port: int, workers: int, log: Path, root: Path = ROOT) -> None:
-        env = {
-            **os.environ,
-            "ASESOR_RATE_LIMIT_PER_MINUTE": "1000000",
-            "PYTHONPATH": str(root),
-            "ASESOR_INDEX_DIR": os.environ.get("ASESOR_INDEX_DIR", str(ROOT / "index")),
-        }
-        self.port, self.log = port, log.open("wb")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bot.cli",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            cwd=root,
-        )
-
-    async def ready(self, timeout: float = 300.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"el servidor terminó al iniciar (código {self.process.returncode})")
-            conn = Connection(self.port)
-            try:
-                status, _, body = await conn.request("GET", "/health")
-                if status == 200 and b'"ok"' in body:
-                    return
-            except OSError:
-                pass
-            finally:
-                conn.close()
-            await asyncio.sleep(0.5)
-        raise RuntimeError("el servidor no respondió a /health a tiempo")
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
 
 
 def _row(result: LoadResult, health: float | None = None) -> str:
@@ -143,9 +83,9 @@ async def bench(
 ) -> list[LoadResult]:
     results = []
     for count in workers:
-        server = Server(port, count, log_dir / f"bench-http-{count}.log", root)
+        server = LiveServer(log_dir / f"bench-http-{count}.log", workers=count, root=root, port=port)
         try:
-            await server.ready()
+            await asyncio.to_thread(server.wait_ready)
             await run_load(port, "repeated", 8, 2.0)  # warm-up: models, caches, connections
             await run_load(port, "distinct", 8, 2.0)
             cpu = functools.partial(_cpu_seconds, [server.process.pid])  # the server and its workers

@@ -32,8 +32,16 @@ def free_port() -> int:
 class LiveServer:
     """``asesor serve --workers N`` on 127.0.0.1; ``env`` adds or overrides variables."""
 
-    def __init__(self, log: Path, *, workers: int = 1, env: dict[str, str] | None = None, root: Path = ROOT) -> None:
-        self.port = free_port()
+    def __init__(
+        self,
+        log: Path,
+        *,
+        workers: int = 1,
+        env: dict[str, str] | None = None,
+        root: Path = ROOT,
+        port: int | None = None,
+    ) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
         environment = {
@@ -65,7 +73,7 @@ class LiveServer:
                 tail = self.log_path.read_text(errors="replace")[-3000:]
                 raise RuntimeError(f"el servidor terminó al iniciar (código {self.process.returncode}):\n{tail}")
             try:
-                if httpx.get(self.url + "/health", timeout=2).status_code == 200:
+                if httpx.get(self.url + "/health", timeout=2).status_code == 200:  # 200 only when ready
                     return
             except httpx.HTTPError:
                 pass
