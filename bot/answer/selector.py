@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot import listwise
 from bot.answer.candidates import Candidate, SentenceBank, candidates
 from bot.answer.features import FEATURES, candidate_features
 from bot.schemas import Passage
@@ -56,27 +57,8 @@ class SentenceSelector:
         return [Scored(found[i], float(p[i])) for i in order]
 
 
-def _loss(weights: np.ndarray, examples: list[Example], penalty: float):
-    loss, gradient = penalty * float(weights @ weights), 2 * penalty * weights
-    for matrix, relevant in examples:
-        logits = matrix @ weights
-        p = np.exp(logits - logits.max())
-        p /= p.sum()
-        mass = float((p * relevant).sum())
-        loss -= np.log(mass + 1e-12)
-        gradient = gradient - matrix.T @ (p * relevant / (mass + 1e-12) - p)
-    return loss, gradient
-
-
 def fit_weights(examples: list[Example], penalty: float) -> np.ndarray:
-    from scipy.optimize import (
-        minimize,  # only calibration fits; serving processes never load scipy
-    )
-
-    usable = [(m.astype(np.float64), r.astype(np.float64)) for m, r in examples if r.any()]
-    start = np.zeros(len(FEATURES))
-    result = minimize(_loss, start, args=(usable, penalty), jac=True, method="L-BFGS-B")
-    return result.x
+    return listwise.fit(examples, penalty=penalty, start=np.zeros(len(FEATURES)))
 
 
 def top1(weights: np.ndarray, examples: list[Example]) -> float:
@@ -87,17 +69,10 @@ def top1(weights: np.ndarray, examples: list[Example]) -> float:
 
 def fit_selector(examples: list[Example], *, folds: int = 5, repeats: int = 3) -> dict:
     """Weights, penalty and the cross-validated top-1 accuracy (an honest estimate on unseen questions)."""
-    splits = [np.array_split(np.random.default_rng(seed).permutation(len(examples)), folds) for seed in range(repeats)]
-    best, best_score = PENALTIES[-1], -1.0
-    for penalty in PENALTIES:
-        scores = []
-        for parts in splits:
-            for k, held_out in enumerate(parts):
-                train = [examples[i] for j, part in enumerate(parts) if j != k for i in part]
-                scores.append(top1(fit_weights(train, penalty), [examples[i] for i in held_out]))
-        score = float(np.mean(scores))
-        if score > best_score + 1e-9 or (abs(score - best_score) <= 1e-9 and penalty > best):
-            best, best_score = penalty, score
+    start = np.zeros(len(FEATURES))
+    best, best_score = listwise.choose_penalty(
+        examples, PENALTIES, score=top1, start=start, folds=folds, repeats=repeats
+    )
     weights = fit_weights(examples, best)
     return {
         "features": list(FEATURES),

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot import listwise
 from bot.ingest.chunk import SEPARATOR
 from bot.schemas import Chunk
 from bot.text import heading_numbers, stems
@@ -146,47 +147,17 @@ def features(signals: Signals, table: ChunkTable) -> np.ndarray:
     return np.stack(columns, axis=1)
 
 
-def _stack(examples: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The examples as one (questions × candidates, features) matrix, their 0/1 relevance and a
-    mask of real rows (questions with fewer candidates are padded): the loss becomes a few array
-    products instead of a Python loop over questions, and calibration fits the ranker ~80 times."""
-    rows = max(m.shape[0] for m, _ in examples)
-    features = np.zeros((len(examples), rows, examples[0][0].shape[1]))
-    relevant, real = np.zeros((len(examples), rows)), np.zeros((len(examples), rows), dtype=bool)
-    for i, (matrix, hits) in enumerate(examples):
-        features[i, : len(matrix)], relevant[i, : len(matrix)], real[i, : len(matrix)] = matrix, hits, True
-    return features.reshape(-1, features.shape[2]), relevant, real
-
-
-def _loss(weights: np.ndarray, features: np.ndarray, relevant: np.ndarray, real: np.ndarray, penalty: float):
-    """Negative log of the softmax probability mass on the relevant candidates, summed over
-    questions, plus L2; and its gradient."""
-    logits = np.where(real, (features @ weights).reshape(real.shape), -np.inf)
-    p = np.exp(logits - logits.max(axis=1, keepdims=True))
-    p /= p.sum(axis=1, keepdims=True)
-    mass = (p * relevant).sum(axis=1) + 1e-12
-    loss = penalty * float(weights @ weights) - float(np.log(mass).sum())
-    coefficient = p * relevant / mass[:, None] - p  # d log(mass) / d logits
-    return loss, 2 * penalty * weights - coefficient.ravel() @ features
+def _start() -> np.ndarray:
+    start = np.zeros(len(FEATURES))
+    start[:3] = (3.0, 1.5, 2.0)  # roughly the old hand mix, so the optimiser starts somewhere sensible
+    return start
 
 
 def fit_weights(
     examples: list[tuple[np.ndarray, np.ndarray]], *, penalty: float, start: np.ndarray | None = None
 ) -> np.ndarray:
-    """Weights maximising the relevant chunk's softmax probability; ``examples`` = (features, 0/1).
-
-    The loss is convex, so ``start`` (say, the fit of a nearby penalty) changes how many steps the
-    optimiser takes, not where it ends."""
-    from scipy.optimize import minimize  # only calibration fits; serving processes never load scipy
-
-    if start is None:
-        start = np.zeros(len(FEATURES))
-        start[:3] = (3.0, 1.5, 2.0)  # roughly the old hand mix, so the optimiser starts somewhere sensible
-    usable = [(m.astype(np.float64), r.astype(np.float64)) for m, r in examples if r.any()]
-    if not usable:
-        return start
-    result = minimize(_loss, start, args=(*_stack(usable), penalty), jac=True, method="L-BFGS-B")
-    return result.x
+    """Weights maximising the relevant chunk's softmax probability; ``examples`` = (features, 0/1)."""
+    return listwise.fit(examples, penalty=penalty, start=_start() if start is None else start)
 
 
 def rank_metrics(weights: np.ndarray, examples: list[tuple[np.ndarray, np.ndarray]]) -> float:
@@ -201,20 +172,9 @@ def rank_metrics(weights: np.ndarray, examples: list[tuple[np.ndarray, np.ndarra
 def choose_penalty(
     examples: list[tuple[np.ndarray, np.ndarray]], *, folds: int = 5, repeats: int = 3
 ) -> tuple[float, float]:
-    """(penalty, its cross-validated MRR): the L2 penalty with the best held-out MRR, averaged over
-    ``repeats`` shuffles of the folds (one shuffle's pick swung with the split); ties go to the
-    stronger penalty. The MRR is an honest estimate of the ranker on unseen questions."""
-    splits = [np.array_split(np.random.default_rng(seed).permutation(len(examples)), folds) for seed in range(repeats)]
-    best, best_mrr = PENALTIES[-1], -1.0
-    previous: dict[tuple[int, int], np.ndarray] = {}  # each fold's fit at the last penalty: the next one starts there
-    for penalty in sorted(PENALTIES, reverse=True):  # strongest first: each fit starts near its optimum
-        scores = []
-        for r, parts in enumerate(splits):
-            for k, held_out in enumerate(parts):
-                train = [examples[i] for j, part in enumerate(parts) if j != k for i in part]
-                weights = previous[r, k] = fit_weights(train, penalty=penalty, start=previous.get((r, k)))
-                scores.append(rank_metrics(weights, [examples[i] for i in held_out]))
-        mrr = float(np.mean(scores))
-        if mrr > best_mrr + 1e-9 or (abs(mrr - best_mrr) <= 1e-9 and penalty > best):
-            best, best_mrr = penalty, mrr
-    return best, best_mrr
+    """(penalty, its cross-validated MRR): the L2 penalty with the best held-out MRR over repeated
+    folds, ties to the stronger one (``bot.listwise.choose_penalty``). The MRR is an honest
+    estimate of the ranker on unseen questions."""
+    return listwise.choose_penalty(
+        examples, PENALTIES, score=rank_metrics, start=_start(), folds=folds, repeats=repeats
+    )
