@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from polling import eventually
 
 from bot.store import Store
 
@@ -40,7 +41,7 @@ def test_the_delete_button_asks_then_removes_the_data_from_the_server(browser: A
         page.locator(".msg.bot .fb").last.wait_for()
         conversation = page.evaluate("Object.entries(localStorage).find(([k]) => k.endsWith(':conversation'))[1]")
         store = Store(live_server.settings.database_url)
-        assert store.conversation(conversation_id=conversation)
+        assert eventually(lambda: store.conversation(conversation_id=conversation))  # turns are written behind
 
         button = dialog.get_by_role("button", name="Borrar mis datos")
         button.click()
