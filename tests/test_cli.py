@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_process import run_asesor
 
 from bot.settings import ROOT
 
@@ -25,15 +25,7 @@ def env(index_dir: Path, tmp_path: Path) -> dict[str, str]:
 
 
 def _asesor(env: dict[str, str], *args: str, stdin: str = "", cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_asesor(env, *args, stdin=stdin, cwd=cwd)
 
 
 def test_ask_json_returns_the_design_object(env):

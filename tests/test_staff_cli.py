@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from cli_process import run_asesor
 from fastapi.testclient import TestClient
 
 from bot.api import create_app
@@ -28,15 +28,7 @@ EMAIL = "ana@redcluster.test"
 
 def _asesor(database: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ASESOR_DATABASE_URL": database, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "staff", *args],
-        input=stdin,
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_asesor(env, "staff", *args, stdin=stdin)
 
 
 @pytest.mark.slow

@@ -17,6 +17,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from cli_process import run_asesor
 from sqlalchemy import create_engine, text
 
 import bot.channel_store  # noqa: F401,E402  (the channels' tables are part of the schema)
@@ -176,14 +177,7 @@ def test_db_commands_migrate_and_report(url: str, tmp_path: Path) -> None:
     env = {**os.environ, "ASESOR_DATABASE_URL": url}
 
     def asesor(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bot.cli", "db", *args],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_asesor(env, "db", *args)
 
     before = asesor("current")
     assert before.returncode == 1 and "asesor db upgrade" in before.stdout
