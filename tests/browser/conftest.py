@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -142,6 +143,27 @@ def browser() -> Iterator[object]:
             yield chromium
         finally:
             chromium.close()
+
+
+@contextmanager
+def _watched_page(browser: Any, *, url: str | None = None, height: int = 800) -> Iterator[Any]:
+    """A fresh browser context and page (Spanish, Colombia) that collects JavaScript errors in
+    ``page.errors``, opens ``url`` when given, and fails the test on any error when it closes."""
+    context = browser.new_context(viewport={"width": 1280, "height": height}, locale="es-CO")
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    if url is not None:
+        page.goto(url)
+    yield page
+    assert page.errors == [], page.errors  # no JavaScript error in any test
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def open_page(browser: Any):
+    """``open_page(url=…, height=…)``: a context manager giving a watched page (see ``_watched_page``)."""
+    return functools.partial(_watched_page, browser)
 
 
 @pytest.fixture

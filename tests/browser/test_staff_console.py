@@ -44,14 +44,9 @@ def staff_server(serve_app, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 @pytest.fixture
-def page(browser: Any, staff_server: str) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="es-CO")
-    page = context.new_page()
-    page.errors = []  # type: ignore[attr-defined]
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    yield page
-    assert page.errors == [], page.errors
-    context.close()
+def page(open_page: Any, staff_server: str) -> Iterator[Any]:
+    with open_page(height=900) as opened:
+        yield opened
 
 
 def login(page: Any, url: str, email: str = EMAIL, password: str = PASSWORD) -> None:

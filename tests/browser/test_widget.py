@@ -25,17 +25,12 @@ LAUNCHER = "Abrir el asesor de la Red Cluster Colombia"
 
 
 @pytest.fixture
-def page(browser: Any, live_server: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="es-CO")
-    page = context.new_page()
-    page.dialogs = []  # type: ignore[attr-defined]
-    page.errors = []  # type: ignore[attr-defined]
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.goto(live_server.url + "/")
-    yield page
-    assert page.errors == [], page.errors  # no JavaScript error in any test
-    context.close()
+def page(open_page: Any, live_server: Any) -> Iterator[Any]:
+    with open_page() as page:
+        page.dialogs = []
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(live_server.url + "/")
+        yield page
 
 
 def open_widget(page: Any) -> Any:

@@ -23,15 +23,9 @@ BUSY = {
 
 
 @pytest.fixture
-def page(browser: Any, live_server: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="es-CO")
-    page = context.new_page()
-    page.errors = []  # type: ignore[attr-defined]
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.goto(live_server.url + "/")
-    yield page
-    assert page.errors == [], page.errors
-    context.close()
+def page(open_page: Any, live_server: Any) -> Iterator[Any]:
+    with open_page(url=live_server.url + "/") as opened:
+        yield opened
 
 
 def busy_first(page: Any, times: int) -> list[float]:
