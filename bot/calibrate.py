@@ -25,7 +25,7 @@ from bot.index.load import load_index
 from bot.index.vector_cache import VectorCache, cache_file
 from bot.retrieval import Lexicon, QueryNormalizer, Retrieval
 from bot.retrieval.factory import make_normalizer, make_retriever
-from bot.retrieval.ranker import FEATURES, choose_penalty, features, fit_weights, rank_metrics
+from bot.retrieval.ranker import FEATURES, features, fit_report
 from bot.settings import Settings
 
 __all__ = ["CALIBRATION_VERSION", "calibrate_index", "fit_threshold", "MemoEmbedder", "MAX_IN_SCOPE_REFUSED"]
@@ -114,15 +114,7 @@ def fit_ranker(
     for item in (i for i in items if i.in_scope):
         _, signals, _, _ = retriever.signals(item.query)
         examples.append((features(signals, retriever.table), np.array(relevant_mask(item, texts), dtype=np.float32)))
-    penalty, cv_mrr = choose_penalty(examples)
-    weights = fit_weights(examples, penalty=penalty)
-    return {
-        "features": list(FEATURES),
-        "weights": [round(float(w), 5) for w in weights],
-        "penalty": penalty,
-        "tune_MRR": round(rank_metrics(weights, examples), 4),
-        "tune_cv_MRR": round(cv_mrr, 4),
-    }
+    return fit_report(examples)
 
 
 def selector_examples(retriever, bank: SentenceBank, items: list[EvalItem]) -> list:

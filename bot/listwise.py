@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["Example", "fit", "choose_penalty"]
+__all__ = ["Example", "fit", "choose_penalty", "fit_report"]
 
 Example = tuple[np.ndarray, np.ndarray]  # (candidates × features, 0/1 per candidate)
 
@@ -82,3 +82,28 @@ def choose_penalty(
         if mean > best_score + 1e-9 or (abs(mean - best_score) <= 1e-9 and penalty > best):
             best, best_score = penalty, mean
     return best, best_score
+
+
+def fit_report(
+    examples: Sequence[Example],
+    penalties: Sequence[float],
+    *,
+    score: Callable[[np.ndarray, list[Example]], float],
+    start: np.ndarray,
+    features: Sequence[str],
+    metric: str,
+    folds: int = 5,
+    repeats: int = 3,
+) -> dict:
+    """The penalty chosen by cross-validation, the weights fitted with it on every example, and
+    ``score`` on the examples (``tune_<metric>``) and held out (``tune_cv_<metric>``): what
+    ``calibration.json`` keeps for a fitted model."""
+    penalty, held_out = choose_penalty(examples, penalties, score=score, start=start, folds=folds, repeats=repeats)
+    weights = fit(examples, penalty=penalty, start=start)
+    return {
+        "features": list(features),
+        "weights": [round(float(w), 5) for w in weights],
+        "penalty": penalty,
+        f"tune_{metric}": round(score(weights, list(examples)), 4),
+        f"tune_cv_{metric}": round(held_out, 4),
+    }

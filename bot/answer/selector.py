@@ -70,14 +70,6 @@ def top1(weights: np.ndarray, examples: list[Example]) -> float:
 def fit_selector(examples: list[Example], *, folds: int = 5, repeats: int = 3) -> dict:
     """Weights, penalty and the cross-validated top-1 accuracy (an honest estimate on unseen questions)."""
     start = np.zeros(len(FEATURES))
-    best, best_score = listwise.choose_penalty(
-        examples, PENALTIES, score=top1, start=start, folds=folds, repeats=repeats
+    return listwise.fit_report(
+        examples, PENALTIES, score=top1, start=start, features=FEATURES, metric="top1", folds=folds, repeats=repeats
     )
-    weights = fit_weights(examples, best)
-    return {
-        "features": list(FEATURES),
-        "weights": [round(float(w), 5) for w in weights],
-        "penalty": best,
-        "tune_top1": round(top1(weights, examples), 4),
-        "tune_cv_top1": round(best_score, 4),
-    }

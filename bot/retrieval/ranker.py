@@ -25,7 +25,16 @@ from bot.ingest.chunk import SEPARATOR
 from bot.schemas import Chunk
 from bot.text import heading_numbers, stems
 
-__all__ = ["FEATURES", "ChunkTable", "Signals", "features", "fit_weights", "choose_penalty", "rank_metrics"]
+__all__ = [
+    "FEATURES",
+    "ChunkTable",
+    "Signals",
+    "features",
+    "fit_weights",
+    "fit_report",
+    "choose_penalty",
+    "rank_metrics",
+]
 
 FEATURES = (
     "dense",  # chunk cosine, rescaled 0–1 per query
@@ -167,6 +176,11 @@ def rank_metrics(weights: np.ndarray, examples: list[tuple[np.ndarray, np.ndarra
         order = np.argsort(-(matrix @ weights), kind="stable")[:10]
         total += next((1.0 / (rank + 1) for rank, j in enumerate(order) if relevant[j]), 0.0)
     return total / max(len(examples), 1)
+
+
+def fit_report(examples: list[tuple[np.ndarray, np.ndarray]]) -> dict:
+    """The ranker as ``calibration.json`` keeps it: features, weights, penalty, tune and CV MRR."""
+    return listwise.fit_report(examples, PENALTIES, score=rank_metrics, start=_start(), features=FEATURES, metric="MRR")
 
 
 def choose_penalty(
