@@ -35,6 +35,7 @@ from sqlalchemy import ColumnElement, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot.flush_thread import FlushThread
 from bot.store import Store, StoreUnavailable
 from bot.store_rows import ConversationRow, _rowcount
 
@@ -75,9 +76,8 @@ class WriteBehindStore(Store):
         self._inflight: frozenset[str] = frozenset()  # being written now (not yet committed)
         self._lock = threading.Lock()  # guards _pending and _inflight
         self._writing = threading.Lock()  # one write at a time; readers of pending turns wait for it
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._flusher = FlushThread(self.flush, interval=interval, name="conversation-turns")
+        self._closed = False
         self.flushes = 0  # batches written (tests, benchmarks)
 
     # The Store interface, written behind ------------------------------------------------------
@@ -94,9 +94,10 @@ class WriteBehindStore(Store):
             pending.turns = [*pending.turns, turn][-keep:]
             pending.keep = keep
             full = len(self._pending) >= self.batch
-        self._ensure_thread()
+        if not self._closed:
+            self._flusher.start()  # started with the first turn
         if full:
-            self._wake.set()
+            self._flusher.wake()
 
     def conversation(self, *, conversation_id: str) -> list[dict]:
         """The stored turns followed by this process's pending ones (the last ``keep``)."""
@@ -124,16 +125,9 @@ class WriteBehindStore(Store):
 
     def close(self) -> None:
         """Stop the thread, write every pending turn (a few attempts), then release the connections."""
-        self._stopping.set()
-        self._wake.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout=30)
-        for _ in range(3):
-            if self.flush() or not self.pending:
-                break
-        if self.pending:
-            log.error("conversation_turns_lost", extra={"conversations": self.pending})
+        self._closed = True
+        if lost := self._flusher.stop(lambda: self.pending):
+            log.error("conversation_turns_lost", extra={"conversations": lost})
         super().close()
 
     # Writing ----------------------------------------------------------------------------------
@@ -147,19 +141,6 @@ class WriteBehindStore(Store):
         """Write every pending turn now; False when the database failed (the turns are kept)."""
         with self._writing:
             return self._flush_locked()
-
-    def _ensure_thread(self) -> None:
-        if self._thread is None and not self._stopping.is_set():
-            with self._lock:
-                if self._thread is None:
-                    self._thread = threading.Thread(target=self._loop, name="conversation-turns", daemon=True)
-                    self._thread.start()
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.wait(self.interval)
-            self._wake.clear()
-            self.flush()
 
     def _flush_locked(self) -> bool:
         with self._lock:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from bot.console.events import DiagnosisOutcome, Interaction
 from bot.console.masking import mask_personal_data, question_key
+from bot.flush_thread import FlushThread
 from bot.store import StoreUnavailable
 from bot.store_staff import StaffStore
 
@@ -68,9 +69,7 @@ class Recorder:
         self._pending: list[Interaction | DiagnosisOutcome] = []
         self._lock = threading.Lock()  # guards _pending
         self._write_lock = threading.Lock()  # one flush at a time
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._flusher = FlushThread(self.flush, interval=interval, name="console-recorder")
         self.written = 0
 
     def __call__(self, event: Interaction | DiagnosisOutcome) -> None:
@@ -82,7 +81,7 @@ class Recorder:
                 log.warning("console_records_dropped", extra={"dropped": dropped})
             full = len(self._pending) >= self.batch
         if full:
-            self._wake.set()
+            self._flusher.wake()
 
     @property
     def pending(self) -> int:
@@ -90,17 +89,8 @@ class Recorder:
             return len(self._pending)
 
     def start(self) -> Recorder:
-        if self._thread is None:
-            self._stopping.clear()
-            self._thread = threading.Thread(target=self._loop, name="console-recorder", daemon=True)
-            self._thread.start()
+        self._flusher.start()
         return self
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.wait(self.interval)
-            self._wake.clear()
-            self.flush()
 
     def flush(self) -> int:
         """Write everything pending now; how many records were written (0 if the database failed)."""
@@ -134,13 +124,5 @@ class Recorder:
 
     def stop(self) -> None:
         """Stop the thread and write what is left (FastAPI lifespan, Telegram stop, CLI exit)."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
-        for _ in range(3):  # a database hiccup at shutdown: a couple more tries
-            self.flush()
-            if not self.pending:
-                return
-        log.error("console_records_lost", extra={"pending": self.pending})
+        if lost := self._flusher.stop(lambda: self.pending):
+            log.error("console_records_lost", extra={"pending": lost})
