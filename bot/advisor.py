@@ -12,20 +12,19 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Generator
 from dataclasses import replace
 from typing import Literal
 
 import numpy as np
 
-from bot.answer.compose import compose_answer, make_selector
+from bot.answer.compose import answer_turn, make_selector
 from bot.answer.extractive import answer_sentences
 from bot.answer.llm import GenerativeAnswerer
+from bot.answer.memo import AnswerMemo, LruCache
 from bot.answer.nearest import nearest_questions
 from bot.answer.passages import PassageBook
-from bot.answer.refusals import refusal_answer
-from bot.answer.scope import ScopeDecision, ScopeJudge
+from bot.answer.scope import ScopeJudge
 from bot.answer.stream import AnswerStream
 from bot.answer.suggestions import Suggestions, load_suggestions
 from bot.answer.turns import TurnClassifier, turn_answer
@@ -108,7 +107,8 @@ class Advisor:
         with self._cache_lock:
             self._index, self._retriever, self._scope = index, retriever, ScopeJudge(self._lexicon, index.calibration)
             self._book, self._selector = book, selector
-            self._cache: OrderedDict[str, Retrieval] = OrderedDict()
+            self._retrievals: LruCache[str, Retrieval] = LruCache(_CACHE_SIZE)  # perf (issue 19)
+            self._answers = AnswerMemo(_CACHE_SIZE)
 
     def _refresh_index(self) -> None:
         """Switch to a newly published index version (checked at most every few seconds)."""
@@ -162,20 +162,31 @@ class Advisor:
             self._record(question, talk, channel, received, None)
             return AnswerStream(_ready(talk))
         resolved = resolve_followup(cleaned, previous)
-        retrieval = self._retrieve(resolved)
-        decision = self._scope.decide(cleaned, retrieval, raw=question)
-        started = self._clock()
         shown: frozenset[str] = frozenset()
         if asks_for_more(cleaned):  # "explícame más", and again: what the last answers said is passed over
             shown = shown.union(*(answer_sentences(t["answer"]) for t in turns[-3:]))
-        first = self._answer(question, retrieval, decision, shown=shown)
-        generative = self._generative if first.in_scope else None  # out of scope: refused before any model call
+        generative, retrieval, started = self._generative, None, self._clock()
+        memo = self._answers  # read once: a newly served index version brings new caches
+        hit = memo.get(question, resolved) if not shown and generative is None else None
+        if hit is not None:  # perf (issue 19): a popular question is neither retrieved nor composed again
+            first, score, timings = hit.answer, hit.score, {"cache": 0.0}
+        else:
+            retrieval = self._retrieve(resolved)
+            decision = self._scope.decide(cleaned, retrieval, raw=question)
+            started, score, timings = self._clock(), decision.score, retrieval.timings
+            first = answer_turn(
+                question, retrieval, decision, self._book.by_section, self._selector, self._suggestions, shown=shown
+            )
+            if not shown and generative is None:
+                memo.put(question, resolved, first, score)
+        if not first.in_scope:
+            generative = None  # out of scope: refused before any model call
 
         def pieces() -> Generator[str, None, Answer]:
             answer = first
-            if generative is not None:
+            if generative is not None and retrieval is not None:
                 answer = yield from generative.stream(question, retrieval, turns, first)
-            self._hooks({**retrieval.timings, "answer": self._clock() - started}, answer)
+            self._hooks({**timings, "answer": self._clock() - started}, answer)
             if conversation_id:
                 turn = {
                     "question": cleaned,
@@ -184,7 +195,7 @@ class Advisor:
                 }
                 guard_store(lambda: self._store.append_turn(conversation_id=conversation_id, turn=turn))
                 answer.conversation_id = conversation_id
-            self._record(question, answer, channel, received, decision.score)
+            self._record(question, answer, channel, received, score)
             return answer
 
         return AnswerStream(pieces())
@@ -210,16 +221,12 @@ class Advisor:
         """Retrieval for a resolved question; the same text (a popular question) is served from a
         small LRU cache, which belongs to one index version (a new version starts an empty one)."""
         with self._cache_lock:  # one index version's retriever and cache, even if a new one arrives
-            cache, retriever = self._cache, self._retriever
-            cached = cache.get(resolved)
-            if cached is not None:
-                cache.move_to_end(resolved)
-                return replace(cached, timings={"cache": 0.0})
+            cache, retriever = self._retrievals, self._retriever
+        cached = cache.get(resolved)
+        if cached is not None:
+            return replace(cached, timings={"cache": 0.0})
         retrieval = retriever.search(resolved, k=self._settings.top_k)
-        with self._cache_lock:
-            cache[resolved] = retrieval
-            if len(cache) > _CACHE_SIZE:
-                cache.popitem(last=False)
+        cache.put(resolved, retrieval)
         return retrieval
 
     def is_cached(self, question: str) -> bool:
@@ -230,32 +237,13 @@ class Advisor:
         except InvalidInput:
             return False
         with self._cache_lock:
-            return resolved in self._cache
+            return resolved in self._retrievals
 
     def clear_cache(self) -> None:
-        """Forget cached retrievals (benchmarks of distinct questions need a cold cache)."""
+        """Forget cached retrievals and answers (benchmarks of distinct questions need a cold cache)."""
         with self._cache_lock:
-            self._cache.clear()
-
-    def _answer(
-        self, question: str, retrieval: Retrieval, decision: ScopeDecision, *, shown: frozenset[str] = frozenset()
-    ) -> Answer:
-        composed = compose_answer(
-            question, retrieval, decision, self._book.by_section, shown=shown, selector=self._selector
-        )
-        if composed.kind == "refusal":  # out of scope, or nothing in the booklet clears the bar
-            reason = decision.reason if not decision.in_scope else "low_score"
-            return refusal_answer(question, reason, retrieval.passages, self.nearest_questions(retrieval.vector))
-        return Answer(
-            question=question,
-            answer=composed.text,
-            in_scope=True,
-            citations=composed.citations,
-            passages=retrieval.passages,
-            kind=composed.kind,
-            more=composed.more,
-            suggestions=self.nearest_questions(retrieval.vector, exclude_answered=True),
-        )
+            self._retrievals.clear()
+            self._answers.clear()
 
     def nearest_questions(self, vector: np.ndarray | None, *, n: int = 3, exclude_answered: bool = False) -> list[str]:
         """The suggested questions closest in meaning to a query embedding (starters without one)."""
@@ -282,8 +270,9 @@ class Advisor:
         reason: str | None = None,
     ) -> int:
         """Store a rating; ``reason`` is the optional 👎 chip (``bot.console.events.FEEDBACK_REASONS``)."""
+        store = self._store
         return guard_store(
-            lambda: self._store.add_feedback(
+            lambda: store.add_feedback(
                 conversation_id=conversation_id,
                 question=question,
                 answer=answer,

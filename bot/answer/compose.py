@@ -14,13 +14,16 @@ from dataclasses import dataclass, field
 
 from bot.answer.candidates import SentenceBank
 from bot.answer.extractive import compose_extractive
+from bot.answer.nearest import nearest_questions
+from bot.answer.refusals import refusal_answer
 from bot.answer.scope import ScopeDecision
 from bot.answer.selector import SentenceSelector
 from bot.answer.short import compose_short
+from bot.answer.suggestions import Suggestions
 from bot.retrieval import Retrieval
-from bot.schemas import AnswerKind, Citation, Passage
+from bot.schemas import Answer, AnswerKind, Citation, Passage
 
-__all__ = ["LISTS", "Composed", "compose_answer", "make_selector", "sections_of"]
+__all__ = ["LISTS", "Composed", "answer_turn", "compose_answer", "make_selector", "sections_of"]
 
 LISTS = True  # a passage's whole list answers «¿cuáles…?» before the selector is asked
 
@@ -71,3 +74,31 @@ def compose_answer(
     if short is None or not short.text.strip():
         return Composed("", kind="refusal")
     return Composed(short.text, short.citations, "partial" if short.partial else "answer", short.more)
+
+
+def answer_turn(
+    question: str,
+    retrieval: Retrieval,
+    decision: ScopeDecision,
+    sections: dict[str, list[Passage]],
+    selector: SentenceSelector,
+    suggestions: Suggestions,
+    *,
+    shown: frozenset[str] = frozenset(),
+) -> Answer:
+    """The composed turn as the ``Answer`` every channel renders, with the nearest questions to ask
+    next; the refusal when the question is out of scope or nothing in the booklet clears the bar."""
+    composed = compose_answer(question, retrieval, decision, sections, shown=shown, selector=selector)
+    if composed.kind == "refusal":
+        reason = decision.reason if not decision.in_scope else "low_score"
+        return refusal_answer(question, reason, retrieval.passages, nearest_questions(suggestions, retrieval.vector))
+    return Answer(
+        question=question,
+        answer=composed.text,
+        in_scope=True,
+        citations=composed.citations,
+        passages=retrieval.passages,
+        kind=composed.kind,
+        more=composed.more,
+        suggestions=nearest_questions(suggestions, retrieval.vector, exclude_answered=True),
+    )
