@@ -210,6 +210,25 @@ def test_similar_questions_form_one_group(shared_embedder) -> None:
     ]
 
 
+def test_the_start_up_warm_embeds_a_few_at_a_time_and_rests_between_calls(shared_embedder) -> None:
+    """At most a quarter of the embedder: questions arriving meanwhile are not crowded out."""
+    calls: list[int] = []
+
+    class Counting:
+        def document_vectors(self, texts):
+            calls.append(len(texts))
+            return shared_embedder.document_vectors(texts)
+
+    ticks = iter(range(1000))
+    rests: list[float] = []
+    grouper = QuestionGrouper(Counting())
+    grouper.vectors(["ya embebida"])
+    texts = ["ya embebida"] + [f"pregunta número {i}" for i in range(19)] + ["pregunta número 3"]
+    embedded = grouper.warm(texts, chunk=8, share=0.25, sleep=rests.append, clock=lambda: float(next(ticks)))
+    assert embedded == 19 and calls == [1, 8, 8, 3]  # only what is missing, in chunks of 8
+    assert rests == [3.0, 3.0, 3.0]  # each call took 1 s on this clock: 3 s of rest after it
+
+
 def test_personal_data_is_masked() -> None:
     assert (
         mask_personal_data("soy ana@camara.org.co, cel 310 555 1234, CC 1.023.456.789")

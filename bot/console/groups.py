@@ -10,7 +10,9 @@ question joins it. Deterministic, linear in groups × texts, no extra model.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,6 +54,27 @@ class QuestionGrouper:
                     self._cache.popitem(last=False)
         with self._lock:
             return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
+
+    def warm(
+        self,
+        texts: list[str],
+        *,
+        chunk: int = 8,
+        share: float = 0.25,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> int:
+        """Embed ``texts`` ahead of a page view without crowding out the questions being answered:
+        a few at a time, resting after each call so this takes at most ``share`` of the embedder.
+        (Embedding hundreds at once held the model for many seconds after every start, and the
+        questions that arrived meanwhile waited or were shed: issue 19.) Returns how many it embedded."""
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        for start in range(0, len(missing), chunk):
+            began = clock()
+            self.vectors(missing[start : start + chunk])
+            sleep((clock() - began) * (1 - share) / share)
+        return len(missing)
 
     def group(self, rows: list[dict]) -> list[Group]:
         """``rows`` from ``Analytics._by_question`` (most asked first) → groups, most asked first."""

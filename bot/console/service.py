@@ -85,11 +85,11 @@ class StaffConsole:
         return out
 
     def warm(self, days: int = 90) -> None:
-        """Embed the questions the grouping pages will show (a background thread at start-up), so
-        the first page view does not wait for hundreds of embeddings."""
+        """Embed the questions the grouping pages will show (a background thread at start-up, at a
+        quarter of the embedder at most), so the first page view does not wait for hundreds of them."""
         period = Period(self.clock() - days * 86_400, self.clock() + 1)
         for rows in (self.analytics.unanswered(period), self.analytics.top_questions(period)):
-            self.grouper.vectors([row["pregunta"] for row in rows])
+            self.grouper.warm([row["pregunta"] for row in rows])
 
     def unanswered(self, period: Period) -> list[dict]:
         return self._groups(self.analytics.unanswered(period))

@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import functools
 import os
+import tempfile
 from pathlib import Path
 
 from bot.evaluation.bench_load import LOADS, LoadResult, run_load
@@ -83,7 +84,11 @@ async def bench(
 ) -> list[LoadResult]:
     results = []
     for count in workers:
-        server = LiveServer(log_dir / f"bench-http-{count}.log", workers=count, root=root, port=port)
+        # A scratch database per server: the benchmark's questions never enter the developer's
+        # console log, and a server never starts by embedding earlier runs' questions for it.
+        scratch = tempfile.TemporaryDirectory(prefix="asesor-bench-http-")
+        env = {"ASESOR_DATABASE_URL": f"sqlite:///{Path(scratch.name) / 'bench.sqlite3'}"}
+        server = LiveServer(log_dir / f"bench-http-{count}.log", workers=count, root=root, port=port, env=env)
         try:
             await asyncio.to_thread(server.wait_ready)
             await run_load(port, "repeated", 8, 2.0)  # warm-up: models, caches, connections
@@ -102,6 +107,7 @@ async def bench(
                         print(_row(result, health), flush=True)
         finally:
             server.stop()
+            scratch.cleanup()
     return results
 
 
