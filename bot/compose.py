@@ -115,7 +115,7 @@ def build_services(
     # perf (issue 19): concurrent questions share one embedder call (bot/index/batching.py);
     # a given embedder (tests, benchmarks) is wrapped too, so every process embeds the same way
     given = embedder
-    embedder = batched(embedder or make_embedder(settings))
+    embedder = batched(embedder or make_embedder(settings), calls=settings.embedding_calls)
     model = make_generative(settings) if generative is _NO_MODEL else generative
     hooks = AnswerHooks(observers)
     lexicon = Lexicon.load(settings.corpus_dir / "lexicon.yaml")

