@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.answer.memo import LruCache
 from bot.schemas import Answer, AnswerKind
 from bot.text import fold
 
@@ -98,6 +99,7 @@ class TurnClassifier:
         self._replies = {k: " ".join(v.split()).format(**(values or {})) for k, v in data["replies"].items()}
         self._abbreviations = dict(abbreviations or {})
         self._yes = re.compile(r"\b(?:" + "|".join(data["accept_offer"]) + r")\b")
+        self._seen: LruCache[str, tuple[tuple[str, ...] | None]] = LruCache(4096)
         vocabulary = {
             w for _, patterns in data["phrases"].items() for p in patterns for w in re.findall(r"[a-z]{4,}", p)
         }
@@ -124,7 +126,16 @@ class TurnClassifier:
         return " ".join(out)
 
     def intents(self, text: str) -> list[str] | None:
-        """The intents a message is made of, or ``None`` when something else is left (a question)."""
+        """The intents a message is made of, or ``None`` when something else is left (a question).
+        Remembered per text: every question passes through here first (issue 19's hot path)."""
+        hit = self._seen.get(text)
+        if hit is None:
+            found = self._intents(text)
+            hit = (None if found is None else tuple(found),)
+            self._seen.put(text, hit)
+        return None if hit[0] is None else list(hit[0])
+
+    def _intents(self, text: str) -> list[str] | None:
         normalized = normalize_turn(text, self._abbreviations)
         size = len(normalized.split())
         if not size or size > _MAX_WORDS:  # small talk is short: a long message is a question

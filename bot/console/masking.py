@@ -8,6 +8,7 @@ placeholder when the question is recorded and again when any stored text is show
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot.text import fold
 
@@ -28,8 +29,10 @@ _LONG_NUMBER = re.compile(r"(?<![\w])\d{6,12}(?![\w])")
 _KEY_DROP = re.compile(r"[^\w\s]", re.UNICODE)
 
 
+@lru_cache(maxsize=8192)
 def mask_personal_data(text: str) -> str:
-    """The text with emails, phone numbers and identity numbers replaced by placeholders."""
+    """The text with emails, phone numbers and identity numbers replaced by placeholders.
+    Remembered per text: a popular question and its answer are masked once, not on every record."""
     text = _EMAIL.sub("[correo]", text)
     text = _ID_NAMED.sub(lambda m: f"{m.group(1)}{m.group(2)}[documento]", text)
     text = _ID_DOTTED.sub("[documento]", text)
