@@ -90,8 +90,10 @@ def strip_terminal_controls(text: str, replacement: str = "") -> str:
     return _TERMINAL.sub(replacement, text)
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
-    """Lowercase and remove accents (ñ kept as n): 'Gobernanza Sólida' → 'gobernanza solida'."""
+    """Lowercase and remove accents (ñ kept as n): 'Gobernanza Sólida' → 'gobernanza solida'.
+    Remembered per text: every question folds the same booklet sentences again (issue 19)."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

@@ -2,20 +2,24 @@
 
 Why this exists: micro-batching concurrent questions (``bot.index.batching``) only pays if one
 call with N questions costs less than N calls with one. This measures it on the real models
-(``python -m bot.evaluation.bench_embed``), with the eval set's questions, after a warm-up.
+(``python -m bot.evaluation.bench_embed``), with the eval set's questions, after a warm-up. It
+also measures how many distinct questions per second the embedder alone answers with 1 and 2
+calls in flight (``ASESOR_EMBEDDING_CALLS``): the ceiling ``make bench-http``'s distinct load
+is compared with, on the same machine and minute.
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
-import sys
+import threading
 import time
 
 from bot.evaluation.dataset import load_eval_set
 from bot.index.embedders import make_embedder
 from bot.settings import Settings
 
-__all__ = ["batch_costs", "main"]
+__all__ = ["batch_costs", "main", "throughput"]
 
 SIZES = (1, 2, 4, 8, 16)
 
@@ -39,13 +43,46 @@ def batch_costs(settings: Settings, *, sizes: tuple[int, ...] = SIZES, rounds: i
     return costs
 
 
+def throughput(settings: Settings, *, calls: int, seconds: float = 6.0) -> float:
+    """Distinct questions per second with ``calls`` threads embedding one question each, at once."""
+    embedder = make_embedder(settings)
+    questions = [item.q for item in load_eval_set(settings.corpus_dir / "eval" / "questions.yaml")]
+    embedder.query_vectors(questions[:4])  # warm-up
+    done = [0] * calls
+    deadline = time.perf_counter() + seconds
+
+    def run(slot: int) -> None:
+        position = slot
+        while time.perf_counter() < deadline:
+            embedder.query_vector(questions[position % len(questions)])
+            position += calls
+            done[slot] += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=run, args=(slot,)) for slot in range(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(done) / (time.perf_counter() - started)
+
+
 def main(argv: list[str] | None = None) -> None:
-    names = (argv if argv is not None else sys.argv[1:]) or ["e5", "sentence-transformers"]
-    for name in names:
+    parser = argparse.ArgumentParser(description="Costo por pregunta del embedder según el tamaño del lote.")
+    parser.add_argument(
+        "embedders", nargs="*", choices=["e5", "sentence-transformers"], default=["e5", "sentence-transformers"]
+    )
+    parser.add_argument("--seconds", type=float, default=6.0, help="duración de cada medida de preguntas/s")
+    args = parser.parse_args(argv)
+    for name in args.embedders:
         settings = Settings(**{**Settings().model_dump(), "embedder": name})
         costs = batch_costs(settings)
         cells = "  ".join(f"lote {size}: {ms:.1f} ms" for size, ms in costs.items())
         print(f"{name} ({settings.embedding_threads} hilos), ms por pregunta — {cells}")
+        rates = "  ".join(
+            f"{calls} a la vez: {throughput(settings, calls=calls, seconds=args.seconds):.1f}" for calls in (1, 2)
+        )
+        print(f"{name}, preguntas distintas por segundo (solo el embedder) — {rates}")
 
 
 if __name__ == "__main__":
