@@ -111,6 +111,17 @@ async def bench(
     return results
 
 
+def _event_loop_runner():
+    """uvloop when installed (uvicorn's standard extra brings it): the clients share the server's two
+    cores, and the stock event loop spent so much of them that the client, not the server, set the
+    pace of the fastest loads (with 2 workers: /health 2,700 req/s here against 1,600–1,800 with hey)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run
+    return uvloop.run
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Carga HTTP contra un servidor real en 127.0.0.1.")
     parser.add_argument("--workers", default="1,2", help="procesos de trabajo a probar, separados por comas")
@@ -137,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
         clients = tuple(int(c) for c in args.clients.split(","))
     except ValueError:
         parser.error("--workers y --clients son números enteros separados por comas (por ejemplo, 32,128)")
-    asyncio.run(
+    _event_loop_runner()(
         bench(
             workers=workers,
             clients=clients,
