@@ -165,20 +165,25 @@ class Advisor:
         shown: frozenset[str] = frozenset()
         if asks_for_more(cleaned):  # "explícame más", and again: what the last answers said is passed over
             shown = shown.union(*(answer_sentences(t["answer"]) for t in turns[-3:]))
-        generative, retrieval, started = self._generative, None, self._clock()
-        memo = self._answers  # read once: a newly served index version brings new caches
-        hit = memo.get(question, resolved) if not shown and generative is None else None
-        if hit is not None:  # perf (issue 19): a popular question is neither retrieved nor composed again
-            first, score, timings = hit.answer, hit.score, {"cache": 0.0}
-        else:
+        generative, started = self._generative, self._clock()
+        retrieval: Retrieval | None = None
+
+        def compose() -> tuple[Answer, float | None]:
+            nonlocal retrieval, started
             retrieval = self._retrieve(resolved)
             decision = self._scope.decide(cleaned, retrieval, raw=question)
-            started, score, timings = self._clock(), decision.score, retrieval.timings
-            first = answer_turn(
+            started = self._clock()
+            answer = answer_turn(
                 question, retrieval, decision, self._book.by_section, self._selector, self._suggestions, shown=shown
             )
-            if not shown and generative is None:
-                memo.put(question, resolved, first, score)
+            return answer, decision.score
+
+        if not shown and generative is None:  # perf (issue 19): a popular question is composed once
+            memoized = self._answers.answer(question, resolved, compose)
+            first, score = memoized.answer, memoized.score
+        else:
+            first, score = compose()
+        timings = retrieval.timings if retrieval is not None else {"cache": 0.0}
         if not first.in_scope:
             generative = None  # out of scope: refused before any model call
 
@@ -230,14 +235,15 @@ class Advisor:
         return retrieval
 
     def is_cached(self, question: str) -> bool:
-        """True when ``question``, asked outside any conversation, needs no embedding (its
-        retrieval is cached): perf (issue 19) lets such cheap work skip the bounded lane."""
+        """True when ``question``, asked outside any conversation, needs no embedding (its retrieval
+        is cached, or its answer remembered or being composed by another caller right now): perf
+        (issue 19) lets such cheap work skip the bounded lane."""
         try:
             resolved = resolve_followup(self.check_question(question), None)
         except InvalidInput:
             return False
         with self._cache_lock:
-            return resolved in self._retrievals
+            return resolved in self._retrievals or self._answers.known(question, resolved)
 
     def clear_cache(self) -> None:
         """Forget cached retrievals and answers (benchmarks of distinct questions need a cold cache)."""

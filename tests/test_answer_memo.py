@@ -9,12 +9,16 @@ changing its copy (the conversation id) leaves the cached one alone.
 
 from __future__ import annotations
 
+import sys
+import threading
+import time
+
 import pytest
 
 from bot import advisor as advisor_module
 from bot.advisor import Advisor
 from bot.answer.compose import answer_turn
-from bot.answer.memo import AnswerMemo, LruCache
+from bot.answer.memo import AnswerMemo, LruCache, SingleFlight
 from bot.schemas import Answer
 
 POPULAR = "que es una iniciativa cluster"
@@ -73,16 +77,76 @@ def test_explain_more_is_never_served_from_memory(advisor: Advisor, compositions
 
 def test_the_memo_hands_out_copies_and_forgets_the_least_recently_used() -> None:
     memo = AnswerMemo(2)
-    answer = Answer(question="q", answer="a", in_scope=True)
-    memo.put("q", "q", answer, 0.9)
-    hit = memo.get("q", "q")
-    assert hit is not None and hit.score == 0.9
+    calls: list[str] = []
+
+    def compose() -> tuple[Answer, float]:
+        calls.append("q")
+        return Answer(question="q", answer="a", in_scope=True), 0.9
+
+    hit = memo.answer("q", "q", compose)
+    assert hit.score == 0.9
     hit.answer.conversation_id = "someone"
-    again = memo.get("q", "q")
-    assert again is not None and again.answer.conversation_id is None
+    again = memo.answer("q", "q", compose)
+    assert again.answer.conversation_id is None and calls == ["q"]
     cache: LruCache[str, int] = LruCache(2)
     cache.put("a", 1)
     cache.put("b", 2)
     assert cache.get("a") == 1  # "a" is now the most recent
     cache.put("c", 3)
     assert "b" not in cache and "a" in cache and "c" in cache and len(cache) == 2
+
+
+def test_identical_questions_at_the_same_time_are_composed_once(advisor: Advisor, compositions: list[str]) -> None:
+    """A broadcast: many users send the same new question to a cold process in the same second."""
+    question = "¿quién coordina la red cluster colombia?"
+    answers: list[Answer] = []
+    threads = [threading.Thread(target=lambda: answers.append(advisor.ask(question, converse=True))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(answers) == 8 and len({a.answer for a in answers}) == 1
+    assert len({a.conversation_id for a in answers}) == 8  # each user still has a conversation of their own
+    assert compositions == [question]
+
+
+def _wait_until_waiting_for_a_result(thread: threading.Thread) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        frame = sys._current_frames().get(thread.ident or 0)
+        while frame is not None:
+            if frame.f_code.co_name == "result":
+                return
+            frame = frame.f_back
+        time.sleep(0.005)
+    raise AssertionError("the follower never waited")
+
+
+def test_a_single_flight_shares_one_computation_and_its_failure() -> None:
+    flight: SingleFlight[str, int] = SingleFlight()
+    started, release = threading.Event(), threading.Event()
+    results: list[tuple[int, bool]] = []
+
+    def slow() -> int:
+        started.set()
+        release.wait(10)
+        return 42
+
+    leader = threading.Thread(target=lambda: results.append(flight.run("k", slow)))
+    leader.start()
+    started.wait(10)
+    assert "k" in flight
+    follower = threading.Thread(target=lambda: results.append(flight.run("k", lambda: 0)))
+    follower.start()
+    _wait_until_waiting_for_a_result(follower)  # the follower is blocked on the leader's value
+    release.set()
+    leader.join(10)
+    follower.join(10)
+    assert sorted(results) == [(42, False), (42, True)] and "k" not in flight
+
+    def broken() -> int:
+        raise RuntimeError("sin modelo")
+
+    with pytest.raises(RuntimeError, match="sin modelo"):
+        flight.run("k", broken)
+    assert "k" not in flight  # a failure is not remembered: the next caller tries again

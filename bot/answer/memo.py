@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from bot.schemas import Answer
 
-__all__ = ["AnswerMemo", "LruCache", "MemoizedAnswer"]
+__all__ = ["AnswerMemo", "LruCache", "MemoizedAnswer", "SingleFlight"]
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -59,6 +61,39 @@ class LruCache(Generic[K, V]):
             self._items.clear()
 
 
+class SingleFlight(Generic[K, V]):
+    """Concurrent callers with the same key share one computation: the first runs it, the others
+    wait for its value (or its exception)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: dict[K, Future] = {}
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._calls
+
+    def run(self, key: K, compute: Callable[[], V]) -> tuple[V, bool]:
+        """The value, and whether this caller computed it."""
+        with self._lock:
+            future = self._calls.get(key)
+            leader = future is None
+            if future is None:
+                future = self._calls[key] = Future()
+        if not leader:
+            return future.result(), False
+        try:
+            value = compute()
+        except BaseException as error:
+            future.set_exception(error)
+            raise
+        finally:
+            with self._lock:
+                self._calls.pop(key, None)
+        future.set_result(value)
+        return value, True
+
+
 @dataclass(frozen=True)
 class MemoizedAnswer:
     answer: Answer  # never handed out itself: ``AnswerMemo.get`` returns a copy
@@ -70,13 +105,33 @@ class AnswerMemo:
 
     def __init__(self, size: int) -> None:
         self._cache: LruCache[tuple[str, str], MemoizedAnswer] = LruCache(size)
+        self._flights: SingleFlight[tuple[str, str], MemoizedAnswer] = SingleFlight()
+
+    def answer(
+        self, question: str, resolved: str, compose: Callable[[], tuple[Answer, float | None]]
+    ) -> MemoizedAnswer:
+        """The remembered answer (a copy), else ``compose()``'s, computed once however many ask at
+        the same time."""
+        key = (question, resolved)
+        hit = self._cache.get(key)
+        if hit is None:
+
+            def remembered() -> MemoizedAnswer:
+                answer, score = compose()
+                entry = MemoizedAnswer(answer.model_copy(), score)
+                self._cache.put(key, entry)
+                return entry
+
+            hit, _ = self._flights.run(key, remembered)
+        return MemoizedAnswer(hit.answer.model_copy(), hit.score)
 
     def get(self, question: str, resolved: str) -> MemoizedAnswer | None:
         hit = self._cache.get((question, resolved))
         return None if hit is None else MemoizedAnswer(hit.answer.model_copy(), hit.score)
 
-    def put(self, question: str, resolved: str, answer: Answer, score: float | None) -> None:
-        self._cache.put((question, resolved), MemoizedAnswer(answer.model_copy(), score))
+    def known(self, question: str, resolved: str) -> bool:
+        """Remembered, or being composed right now (a caller would wait, not compute)."""
+        return (question, resolved) in self._cache or (question, resolved) in self._flights
 
     def __len__(self) -> int:
         return len(self._cache)
