@@ -179,7 +179,7 @@ def bench(
         typer.echo(error.message, err=True)
         raise typer.Exit(1) from None
     started = time.perf_counter()
-    console.warm()  # what the server does in a thread at start-up: embed the texts the pages group
+    console.warm(background=False)  # what the server does in a thread at start-up: embed the texts to group
     typer.echo(f"  precálculo al arrancar (embeber los textos a agrupar): {time.perf_counter() - started:.1f} s")
     for page, (first, warm, cpu) in time_pages(console).items():
         typer.echo(f"  {page:<28} primera {first:7.0f} ms   mediana {warm:7.0f} ms   CPU {cpu:6.0f} ms")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 
 import numpy as np
 import pytest
 
-from bot.index.batching import BatchingEmbedder, batched
+from bot.index.batching import NICENESS, BatchingEmbedder, batched, lower_thread_priority
 
 QUESTIONS = [
     "que es una iniciativa cluster",
@@ -122,5 +124,36 @@ def test_a_failing_model_call_reaches_every_waiting_caller(shared_embedder) -> N
             embedder.query_vector("hola")
         with pytest.raises(RuntimeError, match="modelo roto"):  # the worker survived the failure
             embedder.query_vector("otra vez")
+    finally:
+        embedder.close()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread nice is Linux's")
+def test_the_embedder_threads_yield_the_cpu_to_the_request_threads(shared_embedder) -> None:
+    """A self-diagnosis step must not wait behind question embedding for a core."""
+    embedder = BatchingEmbedder(shared_embedder, calls=2)
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    try:
+        embedder.query_vector("que es una iniciativa cluster")
+        assert len(embedder._workers) == 2
+        for worker in embedder._workers:
+            assert worker.native_id is not None
+            assert os.getpriority(os.PRIO_PROCESS, worker.native_id) == max(own, NICENESS)
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own  # the caller is untouched
+        seen: list[int] = []
+
+        def child() -> None:
+            seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+        def parent() -> None:  # a thread it starts (an OpenMP team) inherits the lower priority
+            lower_thread_priority()
+            started = threading.Thread(target=child)
+            started.start()
+            started.join()
+
+        thread = threading.Thread(target=parent)
+        thread.start()
+        thread.join()
+        assert seen == [max(own, NICENESS)]
     finally:
         embedder.close()

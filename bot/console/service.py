@@ -21,6 +21,7 @@ from bot.console.events import FEEDBACK_REASONS
 from bot.console.groups import QuestionGrouper
 from bot.console.masking import mask_personal_data
 from bot.console.recorder import Recorder
+from bot.index.batching import lower_thread_priority
 from bot.settings import Settings
 from bot.store import Store
 from bot.store_staff import MARKS, StaffStore
@@ -84,12 +85,15 @@ class StaffConsole:
             out.append(item)
         return out
 
-    def warm(self, days: int = 90) -> None:
-        """Embed the questions the grouping pages will show (a background thread at start-up, at a
-        quarter of the embedder at most), so the first page view does not wait for hundreds of them."""
+    def warm(self, days: int = 90, *, background: bool = True) -> None:
+        """Embed the questions the grouping pages will show, so the first page view does not wait
+        for hundreds of them. In the ``background`` (the server's own thread at start-up) at a lower
+        CPU priority and a quarter of the embedder at most; else at full speed (``staff bench``)."""
+        if background:
+            lower_thread_priority()
         period = Period(self.clock() - days * 86_400, self.clock() + 1)
         for rows in (self.analytics.unanswered(period), self.analytics.top_questions(period)):
-            self.grouper.warm([row["pregunta"] for row in rows])
+            self.grouper.warm([row["pregunta"] for row in rows], share=0.25 if background else 1.0)
 
     def unanswered(self, period: Period) -> list[dict]:
         return self._groups(self.analytics.unanswered(period))

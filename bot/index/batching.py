@@ -12,6 +12,9 @@ when measured (on a heavily shared machine; re-measure on a quiet one and raise 
 ``calls`` model calls may run at once (``ASESOR_EMBEDDING_CALLS``, 2 by default): on 2 cores two
 e5 calls in flight answered 10–20 % more queries per second than one (``bench_embed``, and
 ``make bench-http`` with 1 and 2), because one call alone leaves the cores idle between its steps.
+The worker threads run at a lower CPU priority (nice 10 on Linux, inherited by the OpenMP threads a
+call starts): when the cores are full of embedding, a self-diagnosis step, a vote or the rest of a
+question's work still gets the CPU at once, and with nothing else to run the embedder loses nothing.
 
 Plug point: wrap the process's embedder once, ``batched(make_embedder(settings))``; everything
 else keeps calling ``query_vector``. Document embeddings (index build, suggestions) go straight
@@ -20,7 +23,9 @@ to the model, under the same lock, so there is still one model call at a time.
 
 from __future__ import annotations
 
+import os
 import queue
+import sys
 import threading
 import time
 from concurrent.futures import Future
@@ -29,9 +34,22 @@ import numpy as np
 
 from .embedders import VectorEmbedder
 
-__all__ = ["BatchingEmbedder", "batched"]
+__all__ = ["NICENESS", "BatchingEmbedder", "batched", "lower_thread_priority"]
 
 _STOP = object()
+NICENESS = 10  # the embedder's worker threads yield the CPU to the request threads
+
+
+def lower_thread_priority(niceness: int = NICENESS) -> bool:
+    """Lower the calling thread's CPU priority (Linux: nice is per thread, and threads it starts
+    inherit it). Raising nice needs no privilege; elsewhere, or if refused, nothing changes."""
+    if sys.platform != "linux":
+        return False
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    except OSError:
+        return False
+    return True
 
 
 class BatchingEmbedder(VectorEmbedder):
@@ -109,6 +127,7 @@ class BatchingEmbedder(VectorEmbedder):
         return batch
 
     def _run(self) -> None:
+        lower_thread_priority()
         while True:
             first = self._queue.get()
             if first is _STOP:
