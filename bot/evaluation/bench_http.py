@@ -63,11 +63,18 @@ def _row(result: LoadResult, health: float | None = None) -> str:
         others += f", 503 sin Retry-After: {result.missing_retry_after}"
     cpu = result.cpu_seconds * 1000 / result.ok if result.ok else float("nan")
     share = f"  {100 * rate / health:3.0f}% de /health" if health and result.name != "health" else ""
-    return (
+    line = (
         f"  {result.name:<9} {result.clients:>4} clientes  {rate:7.1f} resp/s  p50 {result.percentile(0.5):6.1f} ms"
         f"  p99 {result.percentile(0.99):7.1f} ms  p99.9 {result.percentile(0.999):7.1f} ms"
         f"  CPU {cpu:5.1f} ms/resp{share}  otros: {others}"
     )
+    if result.step_statuses:
+        refused = sum(n for s, n in result.step_statuses.items() if not 200 <= s < 300)
+        line += (
+            f"\n  {'':<9} {'':>4}           pasos del autodiagnóstico: {len(result.steps)} respondidos, p50"
+            f" {result.step_percentile(0.5):6.1f} ms  p99 {result.step_percentile(0.99):7.1f} ms, no 2xx: {refused}"
+        )
+    return line
 
 
 async def bench(

@@ -56,16 +56,26 @@ class LoadResult:
     missing_retry_after: int = 0
     failures: int = 0  # connection errors
     cpu_seconds: float = 0.0
+    steps: list[float] = field(default_factory=list)  # answered self-diagnosis steps (mixed): seconds
+    step_statuses: Counter = field(default_factory=Counter)
 
     @property
     def ok(self) -> int:
         return sum(n for status, n in self.statuses.items() if 200 <= status < 300)
 
     def percentile(self, q: float) -> float:
-        values = sorted(v for status, vs in self.latencies.items() if 200 <= status < 300 for v in vs)
-        if not values:
-            return float("nan")
-        return values[min(len(values) - 1, int(q * len(values)))] * 1000
+        return _percentile([v for status, vs in self.latencies.items() if 200 <= status < 300 for v in vs], q)
+
+    def step_percentile(self, q: float) -> float:
+        """Of the self-diagnosis steps alone: they must never wait behind question embedding."""
+        return _percentile(self.steps, q)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))] * 1000
 
 
 class Connection:
@@ -144,6 +154,12 @@ async def run_load(
         if status == 503 and "retry-after" not in headers:
             result.missing_retry_after += 1
 
+    def record_step(status: int, elapsed: float, headers: dict) -> None:
+        record(status, elapsed, headers)
+        result.step_statuses[status] += 1
+        if 200 <= status < 300:
+            result.steps.append(elapsed)
+
     async def client(number: int) -> None:
         conn = Connection(port)
         diagnosing = name == "mixed" and number % 4 == 0
@@ -151,7 +167,7 @@ async def run_load(
             while time.perf_counter() < deadline:
                 try:
                     if diagnosing:
-                        await _diagnosis_flow(conn, record)
+                        await _diagnosis_flow(conn, record_step)
                         continue
                     request: tuple[str, str, dict[str, str] | None]
                     if name == "health":
