@@ -72,7 +72,9 @@ class Store:
 
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(url, pool_pre_ping=True)
+        # A local SQLite file needs no liveness ping on every checkout (a self-diagnosis step under
+        # issue 19's mixed load spent a sixth of its time in it); a server connection may have died.
+        self.engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
