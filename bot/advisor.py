@@ -276,9 +276,8 @@ class Advisor:
         reason: str | None = None,
     ) -> int:
         """Store a rating; ``reason`` is the optional 👎 chip (``bot.console.events.FEEDBACK_REASONS``)."""
-        store = self._store
         return guard_store(
-            lambda: store.add_feedback(
+            lambda: self._store.add_feedback(
                 conversation_id=conversation_id,
                 question=question,
                 answer=answer,

@@ -1,24 +1,24 @@
-"""Micro-batched query embeddings: concurrent questions share one embedder call.
+"""Micro-batched query embeddings: concurrent questions share embedder calls, a few at a time.
 
 Why this exists: on a 2-core machine, many request threads calling the embedder at once only
 fight over the cores (each call spins its own threads) and the embedder runs at half its
-capacity. Here one worker thread owns the model: callers queue their text and wait; the worker
+capacity. Here ``calls`` worker threads own the model: callers queue their text and wait; a worker
 takes what is queued (up to ``max_batch``, waiting at most ``window`` seconds for company when
-others are already waiting) and embeds it in one call, whose per-query cost is lower than one by
-one (``python -m bot.evaluation.bench_embed`` measures it per embedder). A lone question is
-embedded at once: batching only happens when questions actually overlap. ``max_batch`` is 2 by
-default because that is the only size that was cheaper per query for both packaged embedders
-when measured (on a heavily shared machine; re-measure on a quiet one and raise it if it pays).
-``calls`` model calls may run at once (``ASESOR_EMBEDDING_CALLS``, 2 by default): on 2 cores two
-e5 calls in flight answered 10–20 % more queries per second than one (``bench_embed``, and
-``make bench-http`` with 1 and 2), because one call alone leaves the cores idle between its steps.
-The worker threads run at a lower CPU priority (nice 10 on Linux, inherited by the OpenMP threads a
-call starts): when the cores are full of embedding, a self-diagnosis step, a vote or the rest of a
-question's work still gets the CPU at once, and with nothing else to run the embedder loses nothing.
+others are already waiting) and embeds it in one call. A lone question is embedded at once:
+batching only happens when questions actually overlap. ``max_batch`` is 2 by default because that
+is the only size that was cheaper per query for both packaged embedders when measured
+(``python -m bot.evaluation.bench_embed``). Two calls in flight (``ASESOR_EMBEDDING_CALLS``, the
+default) answered 10–20 % more distinct questions per second than one on 2 cores (the same tool,
+and ``make bench-http``): one call alone leaves the cores idle between its steps.
+
+The worker threads run at a lower CPU priority (nice 10 on Linux, inherited by the OpenMP threads
+a call starts): when embedding fills the cores, a self-diagnosis step, a vote or the rest of a
+question's work still gets a core at once; with nothing else to run the embedder loses nothing.
+(Nice is machine-wide: on a host shared with other work, embedding also yields to that work.)
 
 Plug point: wrap the process's embedder once, ``batched(make_embedder(settings))``; everything
-else keeps calling ``query_vector``. Document embeddings (index build, suggestions) go straight
-to the model, under the same lock, so there is still one model call at a time.
+else keeps calling ``query_vector``. Document embeddings (index build, suggestions, the console's
+grouping) go straight to the model in the caller's thread, within the same ``calls`` slots.
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ class BatchingEmbedder(VectorEmbedder):
         self.batches = 0  # counters for tests and the benchmark: how much batching happened
         self.queries = 0
         self.submitted = 0
+        self._counting = threading.Lock()  # the workers update the counters concurrently
 
     @property
     def model(self) -> VectorEmbedder:
@@ -83,7 +84,8 @@ class BatchingEmbedder(VectorEmbedder):
             future: Future = Future()
             self._queue.put((text, future))
             futures.append(future)
-        self.submitted += len(texts)
+        with self._counting:
+            self.submitted += len(texts)
         return np.stack([future.result() for future in futures])
 
     def _documents(self, texts: list[str]) -> np.ndarray:
@@ -141,8 +143,9 @@ class BatchingEmbedder(VectorEmbedder):
                 for _, future in batch:
                     future.set_exception(error)
                 continue
-            self.batches += 1
-            self.queries += len(batch)
+            with self._counting:
+                self.batches += 1
+                self.queries += len(batch)
             for (_, future), vector in zip(batch, vectors):
                 future.set_result(vector)
 
