@@ -96,7 +96,7 @@ class SingleFlight(Generic[K, V]):
 
 @dataclass(frozen=True)
 class MemoizedAnswer:
-    answer: Answer  # never handed out itself: ``AnswerMemo.get`` returns a copy
+    answer: Answer  # never handed out itself: ``AnswerMemo.answer`` returns a copy
     score: float | None  # the scope score the interaction log records with it
 
 
@@ -125,16 +125,9 @@ class AnswerMemo:
             hit, _ = self._flights.run(key, remembered)
         return MemoizedAnswer(hit.answer.model_copy(), hit.score)
 
-    def get(self, question: str, resolved: str) -> MemoizedAnswer | None:
-        hit = self._cache.get((question, resolved))
-        return None if hit is None else MemoizedAnswer(hit.answer.model_copy(), hit.score)
-
     def known(self, question: str, resolved: str) -> bool:
         """Remembered, or being composed right now (a caller would wait, not compute)."""
         return (question, resolved) in self._cache or (question, resolved) in self._flights
-
-    def __len__(self) -> int:
-        return len(self._cache)
 
     def clear(self) -> None:
         self._cache.clear()

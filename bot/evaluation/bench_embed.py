@@ -16,7 +16,7 @@ import threading
 import time
 
 from bot.evaluation.dataset import load_eval_set
-from bot.index.embedders import make_embedder
+from bot.index.embedders import VectorEmbedder, make_embedder
 from bot.settings import Settings
 
 __all__ = ["batch_costs", "main", "throughput"]
@@ -24,10 +24,15 @@ __all__ = ["batch_costs", "main", "throughput"]
 SIZES = (1, 2, 4, 8, 16)
 
 
-def batch_costs(settings: Settings, *, sizes: tuple[int, ...] = SIZES, rounds: int = 6) -> dict[int, float]:
+def _questions(settings: Settings) -> list[str]:
+    return [item.q for item in load_eval_set(settings.corpus_dir / "eval" / "questions.yaml")]
+
+
+def batch_costs(
+    settings: Settings, embedder: VectorEmbedder, *, sizes: tuple[int, ...] = SIZES, rounds: int = 6
+) -> dict[int, float]:
     """Median milliseconds per query for each batch size (distinct questions in every batch)."""
-    embedder = make_embedder(settings)
-    questions = [item.q for item in load_eval_set(settings.corpus_dir / "eval" / "questions.yaml")]
+    questions = _questions(settings)
     embedder.query_vectors(questions[:16])  # warm-up
     costs: dict[int, float] = {}
     cursor = 0
@@ -43,10 +48,9 @@ def batch_costs(settings: Settings, *, sizes: tuple[int, ...] = SIZES, rounds: i
     return costs
 
 
-def throughput(settings: Settings, *, calls: int, seconds: float = 6.0) -> float:
+def throughput(settings: Settings, embedder: VectorEmbedder, *, calls: int, seconds: float = 6.0) -> float:
     """Distinct questions per second with ``calls`` threads embedding one question each, at once."""
-    embedder = make_embedder(settings)
-    questions = [item.q for item in load_eval_set(settings.corpus_dir / "eval" / "questions.yaml")]
+    questions = _questions(settings)
     embedder.query_vectors(questions[:4])  # warm-up
     done = [0] * calls
     deadline = time.perf_counter() + seconds
@@ -76,11 +80,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     for name in args.embedders:
         settings = Settings(**{**Settings().model_dump(), "embedder": name})
-        costs = batch_costs(settings)
+        embedder = make_embedder(settings)  # one model for every measurement (MiniLM takes seconds to load)
+        costs = batch_costs(settings, embedder)
         cells = "  ".join(f"lote {size}: {ms:.1f} ms" for size, ms in costs.items())
         print(f"{name} ({settings.embedding_threads} hilos), ms por pregunta — {cells}")
         rates = "  ".join(
-            f"{calls} a la vez: {throughput(settings, calls=calls, seconds=args.seconds):.1f}" for calls in (1, 2)
+            f"{calls} a la vez: {throughput(settings, embedder, calls=calls, seconds=args.seconds):.1f}"
+            for calls in (1, 2)
         )
         print(f"{name}, preguntas distintas por segundo (solo el embedder) — {rates}")
 
