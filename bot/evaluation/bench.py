@@ -29,7 +29,7 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def bench(settings: Settings, *, passes: int = 3) -> dict[str, float]:
+def bench(settings: Settings, *, passes: int = 3) -> dict[str, float | str]:
     with tempfile.TemporaryDirectory() as workdir:
         scratch_db = settings.model_copy(update={"database_url": f"sqlite:///{workdir}/bench.sqlite3"})
         started = time.perf_counter()
@@ -60,6 +60,7 @@ def bench(settings: Settings, *, passes: int = 3) -> dict[str, float]:
             advisor.ask("que es una iniciativa cluster")
             popular.append(time.perf_counter() - started)
     return {
+        "engine": getattr(embedder.model, "engine", embedder.name),
         "model_load_s": load_seconds,
         "build_s": build_seconds,
         "embedded": scratch.manifest.get("embedded", 0),
@@ -80,7 +81,7 @@ def main(embedder: str | None = None) -> None:
     if embedder:
         settings = Settings(**{**settings.model_dump(), "embedder": embedder})
     figures = bench(settings)
-    print(f"Embedder: {settings.embedder_id}")
+    print(f"Embedder: {settings.embedder_id} (motor: {figures['engine']})")
     print(f"  carga del modelo:           {figures['model_load_s']:.2f} s")
     print(
         f"  construcción del índice:    {figures['build_s']:.2f} s (con la caché de vectores del índice servido: "

@@ -77,10 +77,16 @@ def main(argv: list[str] | None = None) -> None:
         "embedders", nargs="*", choices=["e5", "sentence-transformers"], default=["e5", "sentence-transformers"]
     )
     parser.add_argument("--seconds", type=float, default=6.0, help="duración de cada medida de preguntas/s")
+    parser.add_argument(
+        "--engine", choices=["host", "packaged"], default=None, help="motor de e5 (por defecto, el de la configuración)"
+    )
     args = parser.parse_args(argv)
     for name in args.embedders:
-        settings = Settings(**{**Settings().model_dump(), "embedder": name})
+        overrides = {"embedder": name, **({"e5_engine": args.engine} if args.engine else {})}
+        settings = Settings(**{**Settings().model_dump(), **overrides})
         embedder = make_embedder(settings)  # one model for every measurement (MiniLM takes seconds to load)
+        if name == "e5":
+            name = f"e5, motor {getattr(embedder, 'engine', '?')}"
         costs = batch_costs(settings, embedder)
         cells = "  ".join(f"lote {size}: {ms:.1f} ms" for size, ms in costs.items())
         print(f"{name} ({settings.embedding_threads} hilos), ms por pregunta — {cells}")
