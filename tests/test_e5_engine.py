@@ -120,7 +120,7 @@ def test_a_cpu_without_vnni_keeps_the_packaged_engine(tmp_path: Path, monkeypatc
 
 def test_settings_choose_the_engine(tmp_path: Path) -> None:
     packaged = make_embedder(Settings(e5_engine="packaged", engine_dir=tmp_path / "engine"))
-    assert getattr(packaged, "engine") == "packaged"
+    assert packaged.engine == "packaged"
     assert not (tmp_path / "engine").exists()
     host = make_embedder(Settings(engine_dir=Settings().engine_dir))
-    assert getattr(host, "engine") == ("host (AVX-512 VNNI)" if HOST_CAPABLE else "packaged")
+    assert host.engine == ("host (AVX-512 VNNI)" if HOST_CAPABLE else "packaged")

@@ -60,7 +60,7 @@ def bench(settings: Settings, *, passes: int = 3) -> dict[str, float | str]:
             advisor.ask("que es una iniciativa cluster")
             popular.append(time.perf_counter() - started)
     return {
-        "engine": getattr(embedder.model, "engine", embedder.name),
+        "engine": embedder.model.engine or embedder.name,
         "model_load_s": load_seconds,
         "build_s": build_seconds,
         "embedded": scratch.manifest.get("embedded", 0),

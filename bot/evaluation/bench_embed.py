@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
         settings = Settings(**{**Settings().model_dump(), **overrides})
         embedder = make_embedder(settings)  # one model for every measurement (MiniLM takes seconds to load)
         if name == "e5":
-            name = f"e5, motor {getattr(embedder, 'engine', '?')}"
+            name = f"e5, motor {embedder.engine}"
         costs = batch_costs(settings, embedder)
         cells = "  ".join(f"lote {size}: {ms:.1f} ms" for size, ms in costs.items())
         print(f"{name} ({settings.embedding_threads} hilos), ms por pregunta — {cells}")

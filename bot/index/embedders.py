@@ -28,6 +28,7 @@ class VectorEmbedder(Embeddings):
     """Embeddings with numpy fast paths; subclasses implement ``_query`` and ``_documents``."""
 
     name: str = "embedder"
+    engine: str = ""  # what runs the model, as benchmarks print it
 
     @property
     def model(self) -> VectorEmbedder:
@@ -113,6 +114,7 @@ class SentenceTransformerEmbedder(VectorEmbedder):
     """Any sentence-transformers model; E5-family models get their ``query: ``/``passage: `` prefixes."""
 
     name = "sentence-transformers"
+    engine = "torch"
 
     def __init__(self, *, model: str, threads: int = 2) -> None:
         import torch
