@@ -28,7 +28,7 @@ import yaml
 
 from bot.settings import ROOT
 
-from .live_server import LiveServer
+from .live_server import UNLIMITED, LiveServer
 
 __all__ = ["SoakReport", "run_soak", "main"]
 
@@ -262,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(folder)
         token = secrets.token_urlsafe(24)  # /metrics is for operators: read with a bearer token
         env = {
+            **UNLIMITED,
             "ASESOR_DATABASE_URL": f"sqlite:///{workdir / 'soak.sqlite3'}",
             "ASESOR_LOG_LEVEL": "WARNING",
             "ASESOR_METRICS_TOKEN": token,
