@@ -21,8 +21,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from bot.evaluation.bench_load import LOADS, LoadResult, run_load
-from bot.evaluation.live_server import LiveServer
+from bot.evaluation.bench_load import LOADS, LoadResult, question_pool, questions_asked, run_load
+from bot.evaluation.live_server import UNLIMITED, LiveServer
 from bot.settings import ROOT
 
 __all__ = ["bench", "main"]
@@ -94,13 +94,14 @@ async def bench(
         # A scratch database per server: the benchmark's questions never enter the developer's
         # console log, and a server never starts by embedding earlier runs' questions for it.
         scratch = tempfile.TemporaryDirectory(prefix="asesor-bench-http-")
-        env = {"ASESOR_DATABASE_URL": f"sqlite:///{Path(scratch.name) / 'bench.sqlite3'}"}
+        env = {**UNLIMITED, "ASESOR_DATABASE_URL": f"sqlite:///{Path(scratch.name) / 'bench.sqlite3'}"}
         server = LiveServer(log_dir / f"bench-http-{count}.log", workers=count, root=root, port=port, env=env)
         try:
-            await asyncio.to_thread(server.wait_ready)
+            await asyncio.to_thread(server.start)
             await run_load(port, "repeated", 8, 2.0)  # warm-up: models, caches, connections
             await run_load(port, "distinct", 8, 2.0)
-            cpu = functools.partial(_cpu_seconds, [server.process.pid])  # the server and its workers
+            cpu = functools.partial(_cpu_seconds, [server.pid])  # the server and its workers
+            first_question = questions_asked()
             for round_ in range(rounds):
                 load = os.getloadavg()[0]
                 print(f"--workers {count}  ronda {round_ + 1}/{rounds}  (carga del sistema: {load:.1f})", flush=True)
@@ -112,6 +113,12 @@ async def bench(
                         if name == "health":
                             health = result.ok / result.seconds
                         print(_row(result, health), flush=True)
+                        if questions_asked() - first_question > question_pool():
+                            print(
+                                f"  aviso: este servidor ya recibió más de {question_pool()} preguntas: desde aquí, "
+                                "«distinct» y «mixed» repiten preguntas que pueden estar en su caché",
+                                flush=True,
+                            )
         finally:
             server.stop()
             scratch.cleanup()

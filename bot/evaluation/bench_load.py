@@ -15,6 +15,7 @@ and ``mixed`` (distinct questions, a quarter of the clients doing self-diagnosis
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import json
 import time
@@ -25,12 +26,13 @@ from dataclasses import dataclass, field
 from bot.evaluation.dataset import load_eval_set
 from bot.settings import ROOT
 
-__all__ = ["LOADS", "POPULAR", "Connection", "LoadResult", "run_load"]
+__all__ = ["LOADS", "POPULAR", "Connection", "LoadResult", "question_pool", "questions_asked", "run_load"]
 
 LOADS = ("health", "repeated", "distinct", "mixed")
 # One cursor for the whole process: a load never asks again what an earlier load (the warm-up,
 # another client count) already asked, so "distinct" stays a cold-cache load in every row.
 _CURSOR = itertools.count()
+_ASKED = [0]  # questions the cursor has handed out, for ``questions_asked``
 _IDLE_SECONDS = 4.0  # below the server's keep-alive timeout (5 s)
 _PREFIXES = (
     "",
@@ -42,7 +44,10 @@ _PREFIXES = (
     "Disculpe, ",
     "Quisiera saber ",
     "Me explica ",
-)  # with the eval set: more distinct texts than the cache holds
+)
+_SUFFIXES = ("", "?", " por favor", " porfa")
+# With the eval set: 465 × 9 × 4 = 16,740 texts, more than a server answers in a whole
+# bench-http run (≈ 5,000 with 2 rounds): a wrapped cursor would re-ask cached questions.
 POPULAR = "que es una iniciativa cluster"
 
 
@@ -111,9 +116,21 @@ class Connection:
         self.reader = self.writer = None
 
 
-def _questions() -> list[str]:
+@functools.cache
+def _questions() -> tuple[str, ...]:
     base = [item.q for item in load_eval_set(ROOT / "corpus" / "eval" / "questions.yaml")]
-    return [prefix + q for prefix in _PREFIXES for q in base]
+    texts = (prefix + q + suffix for suffix in _SUFFIXES for prefix in _PREFIXES for q in base)
+    return tuple(dict.fromkeys(texts))  # «…mercado» + "?" can be another eval question as written
+
+
+def question_pool() -> int:
+    """How many distinct texts the ``distinct`` and ``mixed`` loads ask before repeating one."""
+    return len(_questions())
+
+
+def questions_asked() -> int:
+    """Questions handed out so far in this process (compare with ``question_pool``)."""
+    return _ASKED[0]
 
 
 async def _diagnosis_flow(conn: Connection, record) -> None:
@@ -175,6 +192,7 @@ async def run_load(
                     elif name == "repeated":
                         request = ("POST", "/api/ask", {"question": POPULAR})
                     else:
+                        _ASKED[0] += 1
                         request = ("POST", "/api/ask", {"question": questions[next(cursor) % len(questions)]})
                     started = time.perf_counter()
                     status, headers, _ = await conn.request(*request)
