@@ -16,6 +16,7 @@ import threading
 import time
 
 from bot.evaluation.dataset import load_eval_set
+from bot.index.batching import BatchingEmbedder
 from bot.index.embedders import VectorEmbedder, make_embedder
 from bot.settings import Settings
 
@@ -95,6 +96,10 @@ def main(argv: list[str] | None = None) -> None:
             for calls in (1, 2)
         )
         print(f"{name}, preguntas distintas por segundo (solo el embedder) — {rates}")
+        served = BatchingEmbedder(embedder, calls=settings.embedding_calls)  # what the server puts in front
+        rate = throughput(settings, served, calls=8, seconds=args.seconds)
+        print(f"{name}, como en el servidor (8 preguntas a la vez, {settings.embedding_calls} llamadas): {rate:.1f} /s")
+        served.close()
 
 
 if __name__ == "__main__":

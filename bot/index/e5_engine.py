@@ -180,5 +180,8 @@ def _build(compiler: str, patched: str, include: Path, target: Path) -> Path | N
             log.warning("e5 engine: the build's vectors differ (cosine %.6f < %s); packaged engine", agreement, PARITY)
             return None
         os.replace(built, target)  # atomic: a process building at the same time loses nothing
+    for old in target.parent.glob("e5-vnni-*.so"):
+        if old != target:  # an earlier recipe's build (a process that loaded it keeps its mapping)
+            old.unlink(missing_ok=True)
     log.info("e5 engine: built %s (cosine to the packaged engine %.7f)", target.name, agreement)
     return target
