@@ -124,3 +124,29 @@ def test_settings_choose_the_engine(tmp_path: Path) -> None:
     assert not (tmp_path / "engine").exists()
     host = make_embedder(Settings(engine_dir=Settings().engine_dir))
     assert host.engine == ("host (AVX-512 VNNI)" if HOST_CAPABLE else "packaged")
+
+
+def test_a_failed_build_is_remembered_not_retried_at_every_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = tmp_path / "calls"
+    compiler = tmp_path / "cc"  # a compiler that prints its version and fails every compilation
+    compiler.write_text(f'#!/bin/sh\necho "$@" >> {calls}\n[ "$1" = --version ] && echo cc 1.0 && exit 0\nexit 1\n')
+    compiler.chmod(0o755)
+    monkeypatch.setenv("CC", str(compiler))
+    monkeypatch.setattr(e5_engine, "_cpu_flags", lambda: set(e5_engine.CPU_FLAGS))
+    assert engine_library(tmp_path / "engine") is None
+    compilations = [line for line in calls.read_text().splitlines() if "-c" in line.split()]
+    assert len(compilations) == 1
+    assert [path.suffix for path in (tmp_path / "engine").iterdir()] == [".failed"]
+    assert engine_library(tmp_path / "engine") is None
+    assert len([line for line in calls.read_text().splitlines() if "-c" in line.split()]) == 1
+
+
+def test_an_engine_folder_it_cannot_write_keeps_the_packaged_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(e5_engine, "_cpu_flags", lambda: set(e5_engine.CPU_FLAGS))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert engine_library(blocker / "engine") is None

@@ -147,9 +147,20 @@ def engine_library(engine_dir: Path) -> Path | None:
     recipe = [patched, " ".join(FLAGS + LINK_FLAGS), version, _cpu_model()]
     key = hashlib.sha256("\0".join(recipe).encode()).hexdigest()[:16]
     target = engine_dir / f"e5-vnni-{key}.so"
+    failed = target.with_suffix(".failed")  # a recipe that failed here is not tried at every start
     if target.is_file():
         return target
-    return _build(compiler, patched, source_path.parent, target)
+    if failed.is_file():
+        log.info("e5 engine: this build failed before (%s); packaged engine", failed.read_text(errors="replace")[:200])
+        return None
+    try:
+        built, reason = _build(compiler, patched, source_path.parent, target)
+        if built is None:
+            failed.write_text(reason, encoding="utf-8")
+    except OSError as exc:  # an engine directory this process may not write (a read-only deployment)
+        log.warning("e5 engine: cannot build in %s (%s); packaged engine", engine_dir, exc)
+        return None
+    return built
 
 
 def compile_library(compiler: str, c_file: Path, include: Path, library: Path) -> None:
@@ -162,7 +173,8 @@ def compile_library(compiler: str, c_file: Path, include: Path, library: Path) -
         subprocess.run(command, check=True, capture_output=True, text=True, timeout=300)
 
 
-def _build(compiler: str, patched: str, include: Path, target: Path) -> Path | None:
+def _build(compiler: str, patched: str, include: Path, target: Path) -> tuple[Path | None, str]:
+    """(the checked build, "") or (None, why not); OSError if ``target``'s folder is not writable."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
         c_file, built = Path(scratch) / "e5.c", Path(scratch) / target.name
@@ -171,17 +183,17 @@ def _build(compiler: str, patched: str, include: Path, target: Path) -> Path | N
             compile_library(compiler, c_file, include, built)
             agreement = parity(built)
         except subprocess.CalledProcessError as exc:
-            log.warning("e5 engine: the build failed; packaged engine: %s", exc.stderr.strip()[-300:])
-            return None
-        except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as exc:
-            log.warning("e5 engine: %s; packaged engine", exc)
-            return None
-        if agreement < PARITY:
-            log.warning("e5 engine: the build's vectors differ (cosine %.6f < %s); packaged engine", agreement, PARITY)
-            return None
+            reason = f"the build failed: {(exc.stderr or '').strip()[-300:]}"
+        except (RuntimeError, ValueError, subprocess.SubprocessError) as exc:
+            reason = str(exc)
+        else:
+            reason = "" if agreement >= PARITY else f"its vectors differ (cosine {agreement:.6f} < {PARITY})"
+        if reason:
+            log.warning("e5 engine: %s; packaged engine", reason)
+            return None, reason
         os.replace(built, target)  # atomic: a process building at the same time loses nothing
-    for old in target.parent.glob("e5-vnni-*.so"):
-        if old != target:  # an earlier recipe's build (a process that loaded it keeps its mapping)
+    for old in target.parent.glob("e5-vnni-*"):
+        if old != target:  # an earlier recipe's build or failure (a process that loaded it keeps its mapping)
             old.unlink(missing_ok=True)
     log.info("e5 engine: built %s (cosine to the packaged engine %.7f)", target.name, agreement)
-    return target
+    return target, ""
