@@ -23,7 +23,8 @@ from pathlib import Path
 
 from bot.evaluation.bench_load import LOADS, LoadResult, question_pool, questions_asked, run_load
 from bot.evaluation.live_server import UNLIMITED, LiveServer
-from bot.settings import ROOT
+from bot.index.embedders import e5_library
+from bot.settings import ROOT, Settings
 
 __all__ = ["bench", "main"]
 
@@ -162,6 +163,9 @@ def main(argv: list[str] | None = None) -> None:
         clients = tuple(int(c) for c in args.clients.split(","))
     except ValueError:
         parser.error("--workers y --clients son números enteros separados por comas (por ejemplo, 32,128)")
+    settings = Settings()
+    if settings.embedder == "e5":  # what this checkout's servers use (another --server-root decides for itself)
+        print(f"Motor de e5: {'host (AVX-512 VNNI)' if e5_library(settings) else 'empaquetado'}", flush=True)
     _event_loop_runner()(
         bench(
             workers=workers,

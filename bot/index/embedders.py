@@ -19,7 +19,14 @@ from langchain_core.embeddings import Embeddings
 from bot.index.e5_engine import engine_library
 from bot.settings import Settings
 
-__all__ = ["VectorEmbedder", "E5Embedder", "SentenceTransformerEmbedder", "make_embedder", "resolve_model_path"]
+__all__ = [
+    "VectorEmbedder",
+    "E5Embedder",
+    "SentenceTransformerEmbedder",
+    "e5_library",
+    "make_embedder",
+    "resolve_model_path",
+]
 
 _PACKAGED_MINILM = {"sentence-transformers/all-MiniLM-L6-v2", "all-MiniLM-L6-v2"}
 
@@ -144,9 +151,13 @@ class SentenceTransformerEmbedder(VectorEmbedder):
         return self._encode([self._prefix_passage + t for t in texts])
 
 
+def e5_library(settings: Settings) -> Path | None:
+    """The e5 engine build these settings use (None: the packaged engine)."""
+    return engine_library(settings.engine_dir) if settings.e5_engine == "host" else None
+
+
 def make_embedder(settings: Settings) -> VectorEmbedder:
     """The embedder the settings ask for (loads the model: call once per process)."""
     if settings.embedder == "e5":
-        library = engine_library(settings.engine_dir) if settings.e5_engine == "host" else None
-        return E5Embedder(threads=settings.embedding_threads, library=library)
+        return E5Embedder(threads=settings.embedding_threads, library=e5_library(settings))
     return SentenceTransformerEmbedder(model=settings.embedding_model, threads=settings.embedding_threads)
