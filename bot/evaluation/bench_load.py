@@ -46,7 +46,7 @@ _PREFIXES = (
     "Me explica ",
 )
 _SUFFIXES = ("", "?", " por favor", " porfa")
-# With the eval set: 465 × 9 × 4 = 16,740 texts, more than a server answers in a whole
+# With the eval set: 465 × 9 × 4 = 16,731 distinct texts, more than a server answers in a whole
 # bench-http run (≈ 5,000 with 2 rounds): a wrapped cursor would re-ask cached questions.
 POPULAR = "que es una iniciativa cluster"
 

