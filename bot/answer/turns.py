@@ -19,7 +19,6 @@ from pathlib import Path
 
 import yaml
 
-from bot.answer.memo import LruCache
 from bot.schemas import Answer, AnswerKind
 from bot.text import fold
 
@@ -99,7 +98,7 @@ class TurnClassifier:
         self._replies = {k: " ".join(v.split()).format(**(values or {})) for k, v in data["replies"].items()}
         self._abbreviations = dict(abbreviations or {})
         self._yes = re.compile(r"\b(?:" + "|".join(data["accept_offer"]) + r")\b")
-        self._seen: LruCache[str, tuple[tuple[str, ...] | None]] = LruCache(4096)
+        self._remembered = lru_cache(maxsize=4096)(self._intents)  # per classifier: it holds the phrases
         vocabulary = {
             w for _, patterns in data["phrases"].items() for p in patterns for w in re.findall(r"[a-z]{4,}", p)
         }
@@ -128,14 +127,10 @@ class TurnClassifier:
     def intents(self, text: str) -> list[str] | None:
         """The intents a message is made of, or ``None`` when something else is left (a question).
         Remembered per text: every question passes through here first (issue 19's hot path)."""
-        hit = self._seen.get(text)
-        if hit is None:
-            found = self._intents(text)
-            hit = (None if found is None else tuple(found),)
-            self._seen.put(text, hit)
-        return None if hit[0] is None else list(hit[0])
+        found = self._remembered(text)
+        return None if found is None else list(found)
 
-    def _intents(self, text: str) -> list[str] | None:
+    def _intents(self, text: str) -> tuple[str, ...] | None:
         normalized = normalize_turn(text, self._abbreviations)
         size = len(normalized.split())
         if not size or size > _MAX_WORDS:  # small talk is short: a long message is a question
@@ -145,7 +140,7 @@ class TurnClassifier:
             return found
         return self._cover(self._corrected(normalized))
 
-    def _cover(self, text: str) -> list[str] | None:
+    def _cover(self, text: str) -> tuple[str, ...] | None:
         found: list[str] = []
         for intent, pattern in self._phrases:
             text, hits = pattern.subn(" ", text)
@@ -156,7 +151,7 @@ class TurnClassifier:
             return None
         if rest and not (_INTRO.match(" ".join(rest)) and not _ASKING_WORDS.intersection(rest)):
             return None
-        return found
+        return tuple(found)
 
     def classify(self, text: str, previous_answer: str | None = None) -> Turn | None:
         """``previous_answer`` is the advisor's last reply: «sí» or «dale» right after the offer
