@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import itertools
 import json
 import time
 from collections import Counter
@@ -31,8 +30,7 @@ __all__ = ["LOADS", "POPULAR", "Connection", "LoadResult", "question_pool", "que
 LOADS = ("health", "repeated", "distinct", "mixed")
 # One cursor for the whole process: a load never asks again what an earlier load (the warm-up,
 # another client count) already asked, so "distinct" stays a cold-cache load in every row.
-_CURSOR = itertools.count()
-_ASKED = [0]  # questions the cursor has handed out, for ``questions_asked``
+_ASKED = [0]  # the cursor: questions handed out so far (the loads share one event loop)
 _IDLE_SECONDS = 4.0  # below the server's keep-alive timeout (5 s)
 _PREFIXES = (
     "",
@@ -162,7 +160,6 @@ async def run_load(
     Telegram bot do; an impatient one asks again at once (a script hammering the service)."""
     result = LoadResult(name, clients, seconds)
     questions = _questions()
-    cursor = _CURSOR
     deadline = time.perf_counter() + seconds
 
     def record(status: int, elapsed: float, headers: dict) -> None:
@@ -192,8 +189,8 @@ async def run_load(
                     elif name == "repeated":
                         request = ("POST", "/api/ask", {"question": POPULAR})
                     else:
-                        _ASKED[0] += 1
-                        request = ("POST", "/api/ask", {"question": questions[next(cursor) % len(questions)]})
+                        asked, _ASKED[0] = _ASKED[0], _ASKED[0] + 1
+                        request = ("POST", "/api/ask", {"question": questions[asked % len(questions)]})
                     started = time.perf_counter()
                     status, headers, _ = await conn.request(*request)
                     record(status, time.perf_counter() - started, headers)
