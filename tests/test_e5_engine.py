@@ -122,7 +122,7 @@ def test_settings_choose_the_engine(tmp_path: Path) -> None:
     packaged = make_embedder(Settings(e5_engine="packaged", engine_dir=tmp_path / "engine"))
     assert packaged.engine == "packaged"
     assert not (tmp_path / "engine").exists()
-    host = make_embedder(Settings(engine_dir=Settings().engine_dir))
+    host = make_embedder(Settings())
     assert host.engine == ("host (AVX-512 VNNI)" if HOST_CAPABLE else "packaged")
 
 

@@ -75,23 +75,22 @@ def patched_source(source: str) -> str:
     return source.replace(_FREE, _FREE + "    e5x_forget(m);\n")
 
 
-def _cpu_flags() -> set[str]:
-    try:
-        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return set(line.split(":", 1)[1].split())
-    return set()
-
-
-def _cpu_model() -> str:
+def _cpuinfo(field: str) -> str:
+    """The first ``field`` line of /proc/cpuinfo, after its colon ("" when there is none)."""
     try:
         text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
-    return next((line for line in text.splitlines() if line.startswith("model name")), "")
+    line = next((line for line in text.splitlines() if line.startswith(field)), "")
+    return line.split(":", 1)[-1].strip()
+
+
+def _cpu_flags() -> set[str]:
+    return set(_cpuinfo("flags").split())
+
+
+def _cpu_model() -> str:
+    return _cpuinfo("model name")
 
 
 def parity(library: Path) -> float:
